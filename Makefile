@@ -1,0 +1,37 @@
+# Mpaka: `make run` starts everything on embedded defaults, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its test extras (quick when nothing changed)
+
+run: install ## Start web, worker, embedded Redis and SQLite (Ctrl-C stops all)
+	$(BIN)/mpaka dev
+
+test: install ## Run the whole test suite (browser and fault tests included)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install ## Skip the slow browser and fault tests
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+bench: install ## Run the benchmarks (never part of `make test`)
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and caches (keeps instance/ data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

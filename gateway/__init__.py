@@ -1,0 +1,42 @@
+"""Mpaka's web application: ``create_app`` builds it (no module-level app but
+in ``wsgi.py``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway import config as config_module
+from gateway.services import Services
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    settings = config_module.from_environment()
+    if test_config:
+        settings.update(test_config)
+    settings = config_module.finalise(settings)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"]
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
+
+    # Behind a TLS-terminating proxy, Twilio's signature is computed on the public
+    # https URL: trust X-Forwarded-Proto/Host from the configured number of proxies.
+    if settings["TRUSTED_PROXIES"]:
+        n = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    app.extensions["mpaka"] = Services(app.config)
+
+    from gateway.web import health, webhooks
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(webhooks.bp)
+    return app
+
+
+def services(app: Flask | None = None) -> Services:
+    """The ``Services`` of the current (or given) app."""
+    from flask import current_app
+
+    return (app or current_app).extensions["mpaka"]

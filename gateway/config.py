@@ -1,0 +1,88 @@
+"""Configuration from environment variables.
+
+Every setting is documented in the README's configuration table.  Order, as in
+Flask's tutorial: defaults, then the environment, then the test override.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-insecure-change-me"
+
+#: name -> (default, parser).  Parsers turn the environment's strings into values.
+_INT = int
+
+
+def _bool(value: str) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+SETTINGS: dict[str, tuple[object, object]] = {
+    "MPAKA_ENV": ("development", str),
+    "SECRET_KEY": (DEV_SECRET_KEY, str),
+    "MPAKA_DATA_DIR": ("instance", str),
+    "REDIS_URL": (None, str),
+    "DATABASE_URL": (None, str),
+    # Dialogue sessions
+    "SESSION_TTL_USSD": (180, _INT),
+    "SESSION_TTL_MESSAGE": (1800, _INT),
+    "RESUME_WINDOW": (1800, _INT),
+    "SESSION_LOCK_TIMEOUT": (5, _INT),
+    "DEDUPE_TTL": (86400, _INT),
+    # Providers
+    "SMS_PROVIDER": ("console", str),
+    "WHATSAPP_PROVIDER": ("console", str),
+    "AT_USERNAME": ("sandbox", str),
+    "AT_API_KEY": (None, str),
+    "AT_SENDER_ID": (None, str),
+    "AT_WEBHOOK_SECRET": (None, str),
+    "TWILIO_ACCOUNT_SID": (None, str),
+    "TWILIO_AUTH_TOKEN": (None, str),
+    "TWILIO_FROM_NUMBER": (None, str),
+    "TWILIO_WHATSAPP_FROM": (None, str),
+    "PUBLIC_BASE_URL": (None, str),
+    "TRUSTED_PROXIES": (1, _INT),
+    # Limits
+    "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
+    "PHONE_HASH_KEY": (None, str),
+    "ENCRYPTION_KEYS": (None, str),
+    "MPAKA_ADMIN_PASSWORD": (None, str),
+    # Routing (issue: routing)
+    "ESCALATION_HIGH_MINUTES": (10, _INT),
+    "ESCALATION_MEDIUM_MINUTES": (60, _INT),
+    "ESCALATION_LOW_MINUTES": (1440, _INT),
+    "INCIDENT_WINDOW_HOURS": (6, _INT),
+    "INCIDENT_THRESHOLD": (3, _INT),
+    "DELIVERY_MAX_ATTEMPTS": (6, _INT),
+    "SWEEP_INTERVAL_SECONDS": (60, _INT),
+    "STUCK_DELIVERY_SECONDS": (300, _INT),
+    "DEBUG_LOG_COLOURS": (False, _bool),
+}
+
+
+def from_environment(environ: dict | None = None) -> dict:
+    """Read every known setting from the environment, applying defaults."""
+    environ = os.environ if environ is None else environ
+    config: dict = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name)
+        config[name] = parse(raw) if raw not in (None, "") else default
+    return config
+
+
+def finalise(config: dict) -> dict:
+    """Derive settings that depend on others (data directory, URLs)."""
+    data_dir = Path(config["MPAKA_DATA_DIR"]).resolve()
+    config["MPAKA_DATA_DIR"] = str(data_dir)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{data_dir / 'mpaka.sqlite3'}"
+    if not config.get("PHONE_HASH_KEY"):
+        # Derived so development needs no extra setting; production sets its own.
+        config["PHONE_HASH_KEY"] = "phone-hash:" + config["SECRET_KEY"]
+    return config

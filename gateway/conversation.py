@@ -1,0 +1,244 @@
+"""The host around the dialogue engine (mailroom's role): for one inbound
+message, deduplicate, lock the conversation, load its session from Redis, run
+the pure engine, persist (session, draft, report, ledger), then return the
+reply for the channel to render.  The engine itself does no I/O.
+
+Conversations are keyed by the USSD ``sessionId``, or by channel and the
+phone's keyed hash for SMS and WhatsApp.  Unfinished dialogues are also kept as
+a *draft* under the phone's keyed hash, so a dropped USSD session can be
+resumed within ``RESUME_WINDOW`` on any channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import LockError, RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway import acks, keys, ledger, outbox, reports, scriptstore
+from gateway.dialogue import Session, advance, new_session
+from gateway.privacy import Protector
+from handlers.base import Channel, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the host did with one inbound message."""
+
+    reply: Reply | None  # None: a duplicate, nothing to answer
+    language: str | None = None
+    report_id: int | None = None
+    reference: str | None = None
+    duplicate: bool = False
+
+
+def ussd_new_input(previous: str, current: str) -> str | None:
+    """The input typed since the previous request of the same USSD session.
+
+    Africa's Talking sends every input of the session joined with ``*``.  A
+    ``*`` typed inside a free-text answer looks exactly like a separator, so
+    the new input is what follows the previous request's text, never a split.
+    ``None`` means the same request again (a retry).
+    """
+    if current == previous:
+        return None
+    if not previous:
+        return current
+    if current.startswith(previous + "*"):
+        return current[len(previous) + 1 :]
+    # The network rewrote the history (rare): the last segment is the best guess.
+    return current.rsplit("*", 1)[-1]
+
+
+class Conversations:
+    def __init__(self, svc, *, clock=time.time, new_reference=reports.new_reference):
+        self.svc = svc
+        self.config = svc.config
+        self.clock = clock
+        self.new_reference = new_reference
+        self.protector = Protector.from_config(svc.config)
+
+    # -- entry point -------------------------------------------------------
+    def handle(self, msg: InboundMessage) -> Outcome:
+        """Run one inbound message through the dialogue.  Never raises for
+        storage failures: the reporter gets a short apology instead."""
+        try:
+            return self._handle(msg)
+        except (RedisError, LockError) as exc:
+            log.warning("redis unavailable during dialogue: %s", type(exc).__name__)
+            return Outcome(reply=Reply(self._unavailable_text(), ended=True))
+
+    def _handle(self, msg: InboundMessage) -> Outcome:
+        r = self.svc.redis
+        dedupe_key = None
+        if msg.message_id and msg.channel != Channel.USSD:
+            dedupe_key = keys.dedupe(msg.provider, msg.message_id)
+            if not r.set(dedupe_key, "1", nx=True, ex=self.config["DEDUPE_TTL"]):
+                return Outcome(reply=None, duplicate=True)
+        try:
+            phone_hash = self.protector.phone_hash(msg.phone)
+            conversation = msg.session_id if msg.channel == Channel.USSD else phone_hash
+            lock = r.lock(
+                keys.session_lock(msg.channel, conversation),
+                timeout=self.config["SESSION_LOCK_TIMEOUT"],
+                blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
+            )
+            command = acks.parse(msg.text) if msg.channel != Channel.USSD else None
+            if command is not None:
+                # Team commands (ACK, STATUS) never touch the reporting dialogue.
+                outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
+            else:
+                with lock:
+                    outcome = self._converse(msg, conversation, phone_hash)
+        except BaseException:
+            if dedupe_key:  # let the provider's retry run the message again
+                r.delete(dedupe_key)
+            raise
+        self._record(msg, outcome)
+        return outcome
+
+    # -- the dialogue ------------------------------------------------------
+    def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str) -> Outcome:
+        r = self.svc.redis
+        now = self.clock()
+        session_key = keys.session(msg.channel, conversation)
+        envelope = r.get(session_key)
+
+        if envelope is None:
+            script = scriptstore.live_script(self.svc)
+            draft = self._load_draft(phone_hash)
+            session = new_session(
+                script, channel=str(msg.channel), now=now, reference=self.new_reference(),
+                draft=draft,
+            )
+            if msg.channel == Channel.USSD:
+                # First screen, then any inputs pre-filled in an extended dial
+                # string (*384*1234*3*1#): those are menu choices, never free text.
+                inputs = [""] + (msg.text.split("*") if msg.text else [])
+            else:
+                inputs = [msg.text]
+            previous_raw = msg.text or ""
+        else:
+            state = json.loads(envelope)
+            session = Session.from_json(state["session"])
+            with self.svc.db() as db:
+                script = scriptstore.get_version(db, session.script_id, session.script_version)
+            if msg.channel == Channel.USSD:
+                new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
+                if new_input is None:  # the same request again: same answer
+                    return Outcome(reply=Reply(state["reply"]), language=session.language)
+                inputs = [new_input]
+            else:
+                inputs = [msg.text]
+            previous_raw = msg.text or ""
+
+        turn = None
+        for text in inputs:
+            turn = advance(script, session, text, now)
+            session = turn.session
+            if turn.ended:
+                break
+
+        report_id = None
+        if turn.report is not None:
+            record = reports.record_from_turn(
+                turn.report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
+            )
+            report_id = reports.store(self.svc, record)
+            self._close_other_channels(phone_hash)
+
+        ttl = (
+            self.config["SESSION_TTL_USSD"]
+            if msg.channel == Channel.USSD
+            else self.config["SESSION_TTL_MESSAGE"]
+        )
+        pipe = r.pipeline()
+        if turn.ended:
+            pipe.delete(session_key)
+        else:
+            state = {"session": session.to_json(), "raw": previous_raw, "reply": turn.reply}
+            pipe.set(session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+        if turn.keep_draft and session.answers:
+            pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
+        elif not turn.keep_draft:
+            pipe.delete(keys.draft(phone_hash))
+        pipe.execute()
+
+        return Outcome(
+            reply=Reply(turn.reply, ended=turn.ended),
+            language=session.language,
+            report_id=report_id,
+            reference=turn.report["reference"] if turn.report else None,
+        )
+
+    def _load_draft(self, phone_hash: str) -> Session | None:
+        raw = self.svc.redis.get(keys.draft(phone_hash))
+        if raw is None:
+            return None
+        try:
+            draft = Session.from_json(raw)
+            with self.svc.db() as db:
+                scriptstore.get_version(db, draft.script_id, draft.script_version)
+        except Exception:  # an unreadable draft must never block a new report
+            log.warning("discarding unreadable draft")
+            self.svc.redis.delete(keys.draft(phone_hash))
+            return None
+        return draft
+
+    def _close_other_channels(self, phone_hash: str) -> None:
+        # A draft resumed on another channel must not be finished twice.
+        self.svc.redis.delete(
+            keys.session(Channel.SMS, phone_hash), keys.session(Channel.WHATSAPP, phone_hash)
+        )
+
+    # -- ledger ------------------------------------------------------------
+    def _record(self, msg: InboundMessage, outcome: Outcome) -> None:
+        """Ledger rows for the inbound message and an inline reply.  A database
+        outage loses ledger rows, never the dialogue."""
+        try:
+            with self.svc.db() as db:
+                db.add(ledger.inbound(msg, protector=self.protector))
+                if outcome.reply is not None and msg.channel != Channel.SMS:
+                    db.add(self.reply_record(msg, outcome, status="sent"))
+                db.commit()
+        except SQLAlchemyError as exc:
+            log.warning("ledger write failed: %s", type(exc).__name__)
+
+    def queue_reply(self, msg: InboundMessage, outcome: Outcome) -> int | None:
+        """For channels that ignore the webhook's response body (AT SMS): the
+        reply becomes a queued ledger message, sent by a job.  If Redis is down
+        the row stays queued and the sweeper sends it."""
+        from workers import jobs
+
+        try:
+            with self.svc.db() as db:
+                row = self.reply_record(msg, outcome, status="queued")
+                row.provider = outbox.provider_for(self.config, msg.channel)
+                db.add(row)
+                db.commit()
+                message_id = row.id
+        except SQLAlchemyError as exc:
+            log.warning("could not queue reply: %s", type(exc).__name__)
+            return None
+        try:
+            self.svc.queue("alerts").enqueue(jobs.send_messages, [message_id])
+        except RedisError:
+            log.warning("redis unavailable: reply %s left for the sweeper", message_id)
+        return message_id
+
+    def reply_record(self, msg: InboundMessage, outcome: Outcome, *, status: str):
+        return ledger.outbound(
+            channel=msg.channel, provider=msg.provider, to=msg.phone,
+            text=outcome.reply.text, status=status, protector=self.protector,
+            sender=msg.to, report_id=outcome.report_id,
+        )
+
+    def _unavailable_text(self) -> str:
+        script = scriptstore.fallback_script()
+        return script.message("unavailable_multilingual")

@@ -1,0 +1,395 @@
+"""Build a Script from parsed YAML, recording every shape problem as a lint issue.
+
+The builder is tolerant: it skips what it cannot use and keeps going, so one
+lint run reports every problem at once.  It returns the Script plus where each
+text and step came from (for line numbers); lint.py does the checks that need
+the whole script.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .issues import ERROR, WARNING, LintIssue, LintReport
+from .script import (
+    CONFIRM_VALUES, KEYWORD_KINDS, MESSAGE_KEYS, SEVERITIES, STEP_KINDS, GazList, Language,
+    Option, Script, Settings, Step,
+)
+from .yamltext import Parsed
+
+LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
+IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
+TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings",
+            "messages", "steps", "translations"}
+STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "options", "options_from",
+             "filter_by", "next", "min", "max", "errors", "change_to"}
+OPTION_KEYS = {"value", "label", "next", "severity"}
+STEP_TEXT_KEYS = ("prompt", "text", "summary")
+ERROR_KEYS = ("invalid", "too_short", "too_long")
+SETTING_INTS = ("ussd_screen_chars", "max_invalid", "max_steps_per_turn", "quote_chars")
+
+
+class Built:
+    """A built script and where its pieces are in the YAML."""
+
+    def __init__(self, script: Script | None, where: dict, step_lines: dict, option_lines: dict,
+                 parsed: Parsed | None = None):
+        self.script = script
+        self.parsed = parsed
+        self.where = where  # (language, flat key) -> (source, line)
+        self.step_lines = step_lines  # step id -> line
+        self.option_lines = option_lines  # (step id, value) -> line
+
+
+class _Builder:
+    def __init__(self, parsed: Parsed, gazetteer: Parsed | None, report: LintReport):
+        self.p, self.g, self.report = parsed, gazetteer, report
+        self.texts: dict = {}
+        self.where: dict = {}
+        self.step_lines: dict = {}
+        self.option_lines: dict = {}
+
+    # -- reporting --------------------------------------------------------
+    def issue(self, level, code, message, path=(), step=None, language=None, source="script"):
+        parsed = self.g if source == "gazetteer" else self.p
+        line = parsed.line(path) if parsed is not None else None
+        self.report.add(LintIssue(level, code, message, line, step, language, source))
+
+    def error(self, code, message, path=(), **kw):
+        self.issue(ERROR, code, message, path, **kw)
+
+    def warn(self, code, message, path=(), **kw):
+        self.issue(WARNING, code, message, path, **kw)
+
+    def mapping(self, value, path, what, source="script") -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.error("shape", f"{what} must be a mapping", path, source=source)
+            return {}
+        return value
+
+    def put_text(self, lang, key, value, path, source="script", step=None):
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.error("shape", f"{key} must be text", path, step=step, language=lang,
+                       source=source)
+            return
+        parsed = self.g if source == "gazetteer" else self.p
+        self.texts.setdefault(lang, {})[key] = str(value)
+        self.where[(lang, key)] = (source, parsed.line(path))
+
+    # -- the script ---------------------------------------------------------
+    def build(self) -> Built:
+        for path, line in self.p.duplicates:
+            self.error("duplicate_key", f"key {path[-1]!r} is given twice", path)
+        data = self.p.data
+        if not isinstance(data, dict):
+            self.error("shape", "a script must be a YAML mapping with id, languages and steps")
+            return Built(None, self.where, self.step_lines, self.option_lines, self.p)
+        for key in data:
+            if key not in TOP_KEYS:
+                self.warn("unknown_key", f"unknown top-level key {key!r}", (key,))
+        script_id = data.get("id")
+        if not isinstance(script_id, str) or not IDENT.match(script_id):
+            self.error("shape", "id must be a lower-case identifier such as 'report'", ("id",))
+            script_id = str(script_id or "")
+        version = data.get("version")
+        if version is None or isinstance(version, bool | dict | list):
+            self.error("shape", "version must be given, e.g. version: \"1\"", ("version",))
+        languages, base = self.languages(data)
+        self.texts.setdefault(base, {})
+        settings = self.settings(data.get("settings"), languages)
+        messages = self.mapping(data.get("messages"), ("messages",), "messages")
+        for key, value in messages.items():
+            if key not in MESSAGE_KEYS:
+                self.warn("unknown_key", f"unknown message {key!r}", ("messages", key))
+            self.put_text(base, f"messages.{key}", value, ("messages", key))
+        steps = self.steps(data.get("steps"), base)
+        lists = self.gazetteer(base)
+        self.translations(data.get("translations"), languages, base, steps)
+        script = Script(
+            id=script_id, version=str(version or ""), base_language=base, languages=languages,
+            settings=settings, steps=steps, texts=self.texts, lists=lists,
+        )
+        return Built(script, self.where, self.step_lines, self.option_lines, self.p)
+
+    def languages(self, data) -> tuple[dict, str]:
+        base = data.get("base_language")
+        raw = self.mapping(data.get("languages"), ("languages",), "languages")
+        if not raw:
+            self.error("bad_language", "languages must declare at least the base language",
+                       ("languages",))
+        languages = {}
+        for code, spec in raw.items():
+            path = ("languages", code)
+            if not LANG_CODE.match(code):
+                self.error("bad_language", f"{code!r} is not an ISO 639-3 code (three "
+                           "lower-case letters, e.g. swa)", path, language=code)
+            if isinstance(spec, str):
+                spec = {"name": spec}
+            spec = self.mapping(spec, path, f"language {code}")
+            name = spec.get("name")
+            if not isinstance(name, str) or not name:
+                self.error("missing_base_text", f"language {code} needs a name", path,
+                           language=code)
+                name = code
+            fallback = spec.get("fallback") or []
+            if isinstance(fallback, str):
+                fallback = [fallback]
+            if not isinstance(fallback, list):
+                self.error("shape", "fallback must be a list of language codes",
+                           path + ("fallback",), language=code)
+                fallback = []
+            languages[code] = Language(code, name, tuple(str(f) for f in fallback),
+                                       spec.get("review") is True)
+        for code, lang in languages.items():
+            for other in lang.fallback:
+                if other not in raw:
+                    self.error("bad_fallback", f"language {code} falls back to {other}, which "
+                               "is not declared", ("languages", code, "fallback"), language=code)
+        if not isinstance(base, str) or base not in languages:
+            self.error("bad_language", f"base_language {base!r} must be one of the declared "
+                       "languages", ("base_language",))
+            base = next(iter(languages), "eng")
+        return languages, base
+
+    def settings(self, raw, languages) -> Settings:
+        raw = self.mapping(raw, ("settings",), "settings")
+        values = {}
+        for key in SETTING_INTS:
+            if key in raw:
+                value = raw[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.error("bad_setting", f"settings.{key} must be a positive whole number",
+                               ("settings", key))
+                else:
+                    values[key] = value
+        if "quick_exit" in raw:
+            values["quick_exit"] = str(raw["quick_exit"])
+        if "default_severity" in raw:
+            if raw["default_severity"] not in SEVERITIES:
+                self.error("bad_setting", f"settings.default_severity must be one of "
+                           f"{', '.join(SEVERITIES)}", ("settings", "default_severity"))
+            else:
+                values["default_severity"] = raw["default_severity"]
+        keywords = {}
+        kw_raw = self.mapping(raw.get("keywords"), ("settings", "keywords"), "settings.keywords")
+        for kind, words in kw_raw.items():
+            path = ("settings", "keywords", kind)
+            if kind not in KEYWORD_KINDS:
+                self.warn("unknown_key", f"unknown keyword kind {kind!r}", path)
+                continue
+            words = self.mapping(words, path, f"settings.keywords.{kind} (WORD: language)")
+            for word, lang in words.items():
+                if lang not in languages:
+                    self.error("bad_language", f"keyword {word} names undeclared language "
+                               f"{lang!r}", path + (word,))
+                keywords.setdefault(kind, {})[str(word).casefold()] = lang
+        if not keywords.get("stop"):
+            self.warn("no_stop_keyword", "no settings.keywords.stop: SMS reporters cannot "
+                      "cancel by sending STOP", ("settings",))
+        for key in raw:
+            if key not in {*SETTING_INTS, "quick_exit", "default_severity", "keywords"}:
+                self.warn("unknown_key", f"unknown setting {key!r}", ("settings", key))
+        return Settings(keywords=keywords, **values)
+
+    def steps(self, raw, base) -> dict:
+        if not isinstance(raw, list) or not raw:
+            self.error("shape", "steps must be a non-empty list", ("steps",))
+            return {}
+        steps: dict = {}
+        for index, spec in enumerate(raw):
+            path = ("steps", index)
+            if not isinstance(spec, dict):
+                self.error("shape", "each step must be a mapping with id and kind", path)
+                continue
+            step_id = spec.get("id")
+            if not isinstance(step_id, str) or not IDENT.match(step_id):
+                self.error("shape", "a step needs an id: a lower-case identifier", path)
+                continue
+            if step_id in steps:
+                self.error("duplicate_step", f"step id {step_id!r} is used twice", path,
+                           step=step_id)
+                continue
+            self.step_lines[step_id] = self.p.line(path)
+            step = self.step(step_id, spec, path, base)
+            if step is not None:
+                steps[step_id] = step
+        return steps
+
+    def step(self, sid, spec, path, base) -> Step | None:
+        kind = spec.get("kind")
+        if kind not in STEP_KINDS:
+            self.error("shape", f"step {sid}: kind must be one of {', '.join(STEP_KINDS)}",
+                       path + ("kind",), step=sid)
+            return None
+        for key in spec:
+            if key not in STEP_KEYS:
+                self.warn("unknown_key", f"step {sid}: unknown key {key!r}", path + (key,),
+                          step=sid)
+        for key in STEP_TEXT_KEYS:
+            self.put_text(base, f"steps.{sid}.{key}", spec.get(key), path + (key,), step=sid)
+        errors = self.mapping(spec.get("errors"), path + ("errors",), f"step {sid}: errors")
+        for key, value in errors.items():
+            if key not in ERROR_KEYS:
+                self.warn("unknown_key", f"step {sid}: unknown error {key!r}",
+                          path + ("errors", key), step=sid)
+            self.put_text(base, f"steps.{sid}.errors.{key}", value, path + ("errors", key),
+                          step=sid)
+        options = self.options(sid, kind, spec.get("options"), path + ("options",), base)
+        lengths = {}
+        for key in ("min", "max"):
+            value = spec.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):
+                self.error("shape", f"step {sid}: {key} must be a positive whole number",
+                           path + (key,), step=sid)
+            elif value is not None:
+                lengths[f"{key}_length"] = value
+        refs = {}
+        for key in ("field", "options_from", "filter_by", "next", "change_to"):
+            value = spec.get(key)
+            if value is not None and not isinstance(value, str):
+                self.error("shape", f"step {sid}: {key} must be a name", path + (key,), step=sid)
+            elif value is not None:
+                refs[key] = value
+        return Step(id=sid, kind=kind, options=options, **refs, **lengths)
+
+    def options(self, sid, kind, raw, path, base) -> tuple[Option, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.error("shape", f"step {sid}: options must be a list", path, step=sid)
+            return ()
+        options, seen = [], set()
+        for i, spec in enumerate(raw):
+            opath = path + (i,)
+            if not isinstance(spec, dict) or spec.get("value") in (None, ""):
+                self.error("option_no_value", f"step {sid}: option {i + 1} has no value", opath,
+                           step=sid)
+                continue
+            value = str(spec["value"])
+            for key in spec:
+                if key not in OPTION_KEYS:  # often a comma in an unquoted {label: a, b}
+                    self.warn("unknown_key", f"step {sid}: option {value}: unknown key {key!r} "
+                              "(quote labels that contain a comma)", opath + (key,), step=sid)
+            if value in seen:
+                self.error("duplicate_value", f"step {sid}: option value {value!r} is used "
+                           "twice", opath, step=sid)
+                continue
+            seen.add(value)
+            self.option_lines[(sid, value)] = self.p.line(opath)
+            severity = spec.get("severity")
+            if severity is not None and severity not in SEVERITIES:
+                self.error("shape", f"step {sid}: severity must be one of "
+                           f"{', '.join(SEVERITIES)}", opath + ("severity",), step=sid)
+                severity = None
+            if kind == "confirm" and value not in CONFIRM_VALUES:
+                self.error("shape", f"step {sid}: confirm options are "
+                           f"{', '.join(CONFIRM_VALUES)}, not {value!r}", opath, step=sid)
+            nxt = spec.get("next")
+            self.put_text(base, f"steps.{sid}.options.{value}", spec.get("label"),
+                          opath + ("label",), step=sid)
+            options.append(Option(value, str(nxt) if nxt is not None else None, severity))
+        return tuple(options)
+
+    def translations(self, raw, languages, base, steps) -> None:
+        raw = self.mapping(raw, ("translations",), "translations")
+        for lang, block in raw.items():
+            path = ("translations", lang)
+            if lang not in languages:
+                self.error("bad_language", f"translations for undeclared language {lang!r}",
+                           path, language=lang)
+                continue
+            block = self.mapping(block, path, f"translations.{lang}")
+            for key, value in self.mapping(block.get("messages"), path + ("messages",),
+                                           "messages").items():
+                self.put_text(lang, f"messages.{key}", value, path + ("messages", key))
+            for sid, texts in self.mapping(block.get("steps"), path + ("steps",),
+                                           "steps").items():
+                spath = path + ("steps", sid)
+                if sid not in steps:
+                    self.warn("unknown_translation", f"translation for unknown step {sid!r}",
+                              spath, step=sid, language=lang)
+                    continue
+                texts = self.mapping(texts, spath, f"translations.{lang}.steps.{sid}")
+                for key, value in texts.items():
+                    if key in STEP_TEXT_KEYS:
+                        self.put_text(lang, f"steps.{sid}.{key}", value, spath + (key,), step=sid)
+                    elif key in ("options", "errors"):
+                        for sub, text in self.mapping(value, spath + (key,), key).items():
+                            self.put_text(lang, f"steps.{sid}.{key}.{sub}", text,
+                                          spath + (key, sub), step=sid)
+                    else:
+                        self.warn("unknown_translation", f"unknown key {key!r} in translation "
+                                  f"of step {sid}", spath + (key,), step=sid, language=lang)
+            for key in block:
+                if key not in ("messages", "steps"):
+                    self.warn("unknown_translation", f"unknown key {key!r} in translations."
+                              f"{lang}", path + (key,), language=lang)
+
+    # -- the gazetteer --------------------------------------------------------
+    def gazetteer(self, base) -> dict:
+        if self.g is None:
+            return {}
+        kw = {"source": "gazetteer"}
+        for path, _line in self.g.duplicates:
+            self.error("duplicate_key", f"key {path[-1]!r} is given twice", path, **kw)
+        data = self.mapping(self.g.data, (), "the gazetteer", **kw)
+        lists = {}
+        for name, spec in self.mapping(data.get("lists"), ("lists",), "lists", **kw).items():
+            path = ("lists", name)
+            spec = self.mapping(spec, path, f"list {name}", **kw)
+            names = {str(k): str(v) for k, v in
+                     self.mapping(spec.get("names"), path + ("names",), "names", **kw).items()}
+            labels = self.mapping(spec.get("labels"), path + ("labels",), "labels", **kw)
+            for value, label in labels.items():
+                if value in names:
+                    self.error("duplicate_value", f"list {name}: {value!r} is both a name and "
+                               "a label", path + ("labels", value), **kw)
+                self.put_text(base, f"gazetteer.{name}.{value}", label,
+                              path + ("labels", value), source="gazetteer")
+            known = set(names) | set(labels)
+            groups = None
+            if spec.get("groups") is not None:
+                groups = {}
+                for key, values in self.mapping(spec["groups"], path + ("groups",), "groups",
+                                                **kw).items():
+                    if not isinstance(values, list):
+                        self.error("shape", f"list {name}: group {key} must be a list",
+                                   path + ("groups", key), **kw)
+                        continue
+                    groups[str(key)] = [str(v) for v in values]
+                    for i, value in enumerate(groups[key]):
+                        if value not in known:
+                            self.error("unknown_value", f"list {name}: group {key} names "
+                                       f"{value!r}, which has no name or label",
+                                       path + ("groups", key, i), **kw)
+            always = spec.get("always") or []
+            if not isinstance(always, list):
+                self.error("shape", f"list {name}: always must be a list", path + ("always",), **kw)
+                always = []
+            for value in always:
+                if str(value) not in known:
+                    self.error("unknown_value", f"list {name}: always names {value!r}, which "
+                               "has no name or label", path + ("always",), **kw)
+            lists[name] = GazList(name, names, {str(k): v for k, v in labels.items()}, groups,
+                                  tuple(str(v) for v in always))
+        for lang, block in self.mapping(data.get("translations"), ("translations",),
+                                        "translations", **kw).items():
+            for name, labels in self.mapping(block, ("translations", lang), lang, **kw).items():
+                if name not in lists:
+                    self.warn("unknown_translation", f"translation for unknown list {name!r}",
+                              ("translations", lang, name), language=lang, **kw)
+                    continue
+                for value, label in self.mapping(labels, ("translations", lang, name), name,
+                                                 **kw).items():
+                    self.put_text(lang, f"gazetteer.{name}.{value}", label,
+                                  ("translations", lang, name, value), source="gazetteer")
+        return lists
+
+
+def build(parsed: Parsed, gazetteer: Parsed | None, report: LintReport) -> Built:
+    return _Builder(parsed, gazetteer, report).build()

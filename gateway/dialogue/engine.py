@@ -1,0 +1,322 @@
+"""Advance a session by one input.  Pure: the clock and the reference come in
+as arguments, and what happened goes out as a Turn (reply, events, report) for
+the host to persist and send.
+
+Reserved inputs at every step: ``0`` back (one page, else one step), ``00``
+back to the start keeping answers, ``98`` next menu page (USSD), and the
+script's quick exit (``99``).  SMS and WhatsApp also honour the stop keywords.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import render
+from .gsm import normalise_punctuation
+from .script import CHANNELS, SEVERITIES, Script, Step
+from .session import ASK, KEEP, NEW, RESUME, Session, Turn
+
+PROPOSED_MAX = 500  # bounds what an unsolicited first SMS adds to the session
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+_NUMBER = re.compile(r"(\d+)[.)]?\Z")
+
+
+def new_session(script: Script, channel: str, now: float, reference: str,
+                draft: Session | None = None) -> Session:
+    """A session before its first screen.  ``draft`` is the phone's unfinished
+    earlier session, offered for resuming if this script can still run it."""
+    if channel not in CHANNELS:
+        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    return Session(
+        script_id=script.id, script_version=script.version, channel=channel,
+        reference=reference, started_at=now, updated_at=now,
+        draft=_resumable(script, draft),
+    )
+
+
+def _resumable(script: Script, draft: Session | None) -> dict | None:
+    if draft is None:
+        return None
+    if draft.mode == RESUME and draft.draft:  # dropped while being offered a resume
+        draft = Session.from_dict(draft.draft)
+    step = script.steps.get(draft.step) if draft.step else None
+    if draft.script_id != script.id or step is None or step.kind == "end" or not draft.answers:
+        return None
+    if any(sid not in script.steps for sid in draft.history):
+        return None  # the script changed under it: offering it would mislead
+    data = draft.to_dict()
+    data.pop("draft", None)
+    return data
+
+
+def advance(script: Script, session: Session, text: str | None, now: float) -> Turn:
+    """Apply one input (USSD: the newest input only; SMS: the message body)."""
+    session = session.copy()
+    session.updated_at = now
+    return _Run(script, session, now).input(text or "")
+
+
+def keyword(text: str) -> str:
+    """A message reduced to a keyword candidate: '  report! ' -> 'report'."""
+    return _EDGES.sub("", text).casefold()
+
+
+class _Run:
+    def __init__(self, script: Script, session: Session, now: float):
+        self.script, self.s, self.now = script, session, now
+        self.events: list[dict] = []
+        self.moves = 0
+
+    # -- outcomes ---------------------------------------------------------------
+    @property
+    def lang(self):
+        return self.s.language or self.script.base_language
+
+    def turn(self, reply, ended=False, report=None, keep_draft=None, session=None) -> Turn:
+        s = session or self.s
+        if keep_draft is None:
+            keep_draft = bool(s.answers or s.draft)
+        return Turn(s, reply, ended, report, self.events, keep_draft)
+
+    def end(self, reply: str, keep_draft: bool, report=None) -> Turn:
+        return self.turn(reply, ended=True, report=report, keep_draft=keep_draft)
+
+    def event(self, kind: str, **data) -> None:
+        self.events.append({"type": kind, **data})
+
+    # -- entry -------------------------------------------------------------------
+    def input(self, raw_text: str) -> Turn:
+        s, settings = self.s, self.script.settings
+        text = normalise_punctuation(raw_text).strip()
+        if text == settings.quick_exit:
+            self.event("quick_exit")
+            s.draft = None
+            return self.end(self.script.message("quick_exit", self.lang), keep_draft=False)
+        if s.channel != "ussd" and self.keyword_language("stop", text) is not None:
+            lang = self.keyword_language("stop", text)
+            self.event("cancelled", via="stop")
+            s.draft = None
+            return self.end(self.script.message("stopped", lang), keep_draft=False)
+        if s.mode == NEW:
+            return self.begin(text)
+        if s.mode == RESUME:
+            return self.on_resume(text)
+        if text == render.RESTART:
+            self.event("restart")
+            s.history = []
+            return self.goto(self.script.start)
+        if text == render.BACK:
+            return self.back()
+        step = self.script.steps[s.step]
+        if step.kind == "text":
+            return self.on_text(step, text)
+        return self.on_menu(step, text)
+
+    def keyword_language(self, kind: str, text: str) -> str | None:
+        words = self.script.settings.keywords.get(kind, {})
+        return words.get(keyword(text)) if text else None
+
+    def begin(self, text: str) -> Turn:
+        s = self.s
+        if s.channel != "ussd":
+            help_lang = self.keyword_language("help", text)
+            if help_lang is not None:
+                # No new session; an earlier draft stays as it was.
+                draft = Session.from_dict(s.draft) if s.draft else s
+                return self.turn(self.script.message("help", help_lang), ended=True,
+                                 keep_draft=bool(s.draft), session=draft)
+            start_lang = self.keyword_language("start", text)
+            if start_lang is not None:
+                s.language = start_lang
+            elif text:
+                s.proposed = text[:PROPOSED_MAX]
+            text = ""
+        if s.draft:
+            s.mode = RESUME
+            return self.turn(render.resume_screen(self.script, self.draft_language()))
+        return self.start_fresh(then=text)
+
+    def start_fresh(self, then: str = "") -> Turn:
+        s, start = self.s, self.script.steps[self.script.start]
+        if start.kind == "language" and s.language:  # a start keyword already chose it
+            s.answers[start.id] = s.language
+            s.history = [start.id]
+            turn = self.goto(self.script.next_after(start, s.language))
+        else:
+            turn = self.goto(start.id)
+        if then and not turn.ended:  # USSD dial string with a pre-filled choice
+            return self.input(then)
+        return turn
+
+    # -- resume ----------------------------------------------------------------
+    def draft_language(self):
+        return (self.s.draft or {}).get("language") or self.lang
+
+    def on_resume(self, text: str) -> Turn:
+        s = self.s
+        if text == "1":
+            old = Session.from_dict(s.draft)
+            s.answers, s.history, s.language = old.answers, old.history, old.language
+            s.reference, s.started_at = old.reference, old.started_at
+            s.proposed = s.proposed or old.proposed
+            s.draft = None
+            self.event("resumed")
+            return self.goto(old.step)
+        if text == "2":
+            s.draft = None
+            return self.start_fresh()
+        lang = self.draft_language()
+        return self.invalid(self.script.message("invalid", lang),
+                            render.resume_screen(self.script, lang))
+
+    # -- moving between steps ------------------------------------------------------
+    def goto(self, step_id: str | None) -> Turn:
+        s = self.s
+        self.moves += 1
+        step = self.script.steps.get(step_id)
+        if step is None or self.moves > self.script.settings.max_steps_per_turn:
+            # Lint rules this out for published scripts; never loop or crash on it.
+            self.event("error", reason="no_step" if step is None else "step_limit")
+            return self.end(self.script.message("unavailable", self.lang), keep_draft=True)
+        s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
+        self.event("step", step=step.id)
+        if step.kind == "end":
+            return self.complete(step)
+        if step.kind == "text" and self.kept_text(step):
+            s.mode = KEEP
+        return self.turn(self.screen(step))
+
+    def back(self) -> Turn:
+        s = self.s
+        if s.page > 0:
+            s.page -= 1
+            return self.turn(self.screen(self.script.steps[s.step]))
+        if not s.history:  # nothing before this step: show it again
+            return self.turn(self.screen(self.script.steps[s.step]))
+        self.event("back")
+        return self.goto(s.history.pop())
+
+    def forward(self, step: Step, value: str) -> Turn:
+        s = self.s
+        s.answers[step.id] = value
+        if step.kind == "language":
+            s.language = value
+        s.history.append(step.id)
+        return self.goto(self.script.next_after(step, value))
+
+    def invalid(self, error: str, screen: str) -> Turn:
+        s = self.s
+        s.strikes += 1
+        self.event("invalid", step=s.step)
+        if s.strikes >= self.script.settings.max_invalid:
+            self.event("strikes_out", step=s.step)
+            lang = self.draft_language() if s.mode == RESUME else self.lang
+            return self.end(self.script.message("strikes_out", lang), keep_draft=True)
+        return self.turn(render.with_error(error, screen))
+
+    # -- screens and answers ------------------------------------------------------
+    def kept_text(self, step: Step) -> str | None:
+        s = self.s
+        for text in (s.proposed, s.answers.get(step.id)):
+            if text and step.min_length <= len(text) <= step.max_length:
+                return text
+        return None
+
+    def screen(self, step: Step) -> str:
+        s, script = self.s, self.script
+        if step.kind == "text":
+            if s.mode == KEEP:
+                return render.keep_screen(script, step, self.lang, self.kept_text(step))
+            return script.step_text(step, "prompt", self.lang)
+        if step.kind == "confirm":
+            return render.confirm_screen(script, step, self.lang, s.answers, s.history)
+        text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page)
+        return text
+
+    def on_menu(self, step: Step, text: str) -> Turn:
+        s, script = self.s, self.script
+        if step.kind != "confirm" and s.channel == "ussd" and text == render.MORE:
+            _text, pages = render.choice_screen(script, step, self.lang, s.channel, s.answers,
+                                                s.page)
+            if s.page < pages - 1:
+                s.page += 1
+                return self.turn(self.screen(step))
+        value = self.pick(script.options(step, s.answers, self.lang), text)
+        if value is None:
+            return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
+        if step.kind == "confirm":
+            return self.confirm(step, value)
+        return self.forward(step, value)
+
+    def pick(self, options: list[tuple[str, str]], text: str) -> str | None:
+        match = _NUMBER.match(text)
+        if match:
+            index = int(match.group(1)) - 1
+            return options[index][0] if 0 <= index < len(options) else None
+        wanted = keyword(text)  # SMS reporters sometimes type the label itself
+        for value, label in options:
+            if wanted and wanted in (keyword(label), value.casefold()):
+                return value
+        return None
+
+    def on_text(self, step: Step, text: str) -> Turn:
+        s = self.s
+        if s.mode == KEEP:
+            kept = self.kept_text(step)
+            if text == render.KEEP:
+                s.proposed = None
+                return self.forward(step, kept)
+            if text == render.REWRITE:
+                s.proposed, s.mode = None, ASK
+                return self.turn(self.screen(step))
+        if len(text) < step.min_length:
+            return self.invalid(self.script.error_text(step, "too_short", self.lang),
+                                self.screen(step))
+        if len(text) > step.max_length:
+            return self.invalid(self.script.error_text(step, "too_long", self.lang),
+                                self.screen(step))
+        s.proposed = None
+        return self.forward(step, text)
+
+    # -- the end ---------------------------------------------------------------------
+    def confirm(self, step: Step, value: str) -> Turn:
+        s = self.s
+        if value == "cancel":
+            self.event("cancelled", via="confirm")
+            return self.end(self.script.message("cancelled", self.lang), keep_draft=False)
+        if value == "change":
+            target = step.change_to or self.first_data_step()
+            if target in s.history:
+                s.history = s.history[: s.history.index(target)]
+            self.event("back", to=target)
+            return self.goto(target)
+        s.history.append(step.id)
+        return self.goto(self.script.next_after(step, value))
+
+    def first_data_step(self) -> str:
+        for sid in self.s.history:
+            if self.script.steps[sid].kind != "language":
+                return sid
+        return self.script.start
+
+    def complete(self, end: Step) -> Turn:
+        s, script = self.s, self.script
+        path = [script.steps[sid] for sid in s.history if sid in script.steps]
+        answers = {step.id: s.answers[step.id] for step in path if step.id in s.answers}
+        fields = {step.field: None for step in script.steps.values() if step.field}
+        severity = script.settings.default_severity
+        for step in path:
+            if step.field:
+                fields[step.field] = answers.get(step.id)
+            chosen = script.severity(step, answers.get(step.id))
+            if chosen and SEVERITIES.index(chosen) > SEVERITIES.index(severity):
+                severity = chosen
+        report = {
+            "fields": fields, "severity": severity, "language": self.lang,
+            "reference": s.reference, "script_id": script.id,
+            "script_version": script.version, "channel": s.channel,
+            "started_at": s.started_at, "finished_at": self.now, "answers": answers,
+        }
+        self.event("completed", severity=severity)
+        return self.end(render.end_screen(script, end, self.lang, s.reference), keep_draft=False,
+                        report=report)

@@ -1,0 +1,348 @@
+"""Check a script before it is saved or published, and load it.
+
+``lint_script`` never raises for bad input: it returns a LintReport.  Errors
+make a script unusable (``load_script`` refuses it); warnings cost money or
+clarity (untranslated text, messages over one SMS, characters outside GSM-7).
+
+Screens are rendered with the engine's own renderer, in every language, on
+USSD and SMS, each menu page, and with the error line of a re-prompt, so a
+length check is a check of what a reporter will actually see.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from . import render, yamltext
+from .build import Built, build
+from .errors import ScriptError
+from .gsm import non_gsm7, screen_cost, sms_segments
+from .issues import ERROR, WARNING, LintIssue, LintReport
+from .script import MESSAGE_KEYS, Script, Step
+
+REFERENCE_SAMPLE = "R-XXXXXXXX"  # as long as the references the host issues
+PROMPTED = ("language", "choice", "text", "confirm")
+RESERVED_INPUTS = (render.BACK, render.RESTART, render.MORE)
+SYSTEM_SCREENS = {  # message -> channels where it is shown on its own
+    "strikes_out": ("ussd", "sms"), "quick_exit": ("ussd", "sms"), "cancelled": ("ussd", "sms"),
+    "unavailable": ("ussd", "sms"), "stopped": ("sms",), "help": ("sms",),
+}
+
+
+def lint_script(yaml_text: str, gazetteer_text: str | None = None) -> LintReport:
+    return _lint(yaml_text, gazetteer_text)[0]
+
+
+def load_script(yaml_text: str, gazetteer_text: str | None = None) -> Script:
+    """Parse and validate; raise ScriptError(message, line=...) on any lint error."""
+    report, script = _lint(yaml_text, gazetteer_text)
+    if report.errors:
+        first = report.errors[0]
+        more = f" (and {len(report.errors) - 1} more errors)" if len(report.errors) > 1 else ""
+        where = "gazetteer: " if first.source == "gazetteer" else ""
+        raise ScriptError(where + first.message + more, line=first.line, issues=report.errors)
+    return script
+
+
+def _lint(yaml_text, gazetteer_text) -> tuple[LintReport, Script | None]:
+    report = LintReport()
+    parsed = gazetteer = None
+    try:
+        parsed = yamltext.parse(yaml_text, "script")
+        if gazetteer_text is not None:
+            gazetteer = yamltext.parse(gazetteer_text, "gazetteer")
+    except ScriptError as exc:
+        source = "script" if parsed is None else "gazetteer"
+        report.add(LintIssue(ERROR, "yaml", exc.message, exc.line, source=source))
+        return report, None
+    built = build(parsed, gazetteer, report)
+    if built.script is not None and built.script.steps:
+        _Checks(built, report).run()
+    return report, built.script
+
+
+class _Checks:
+    def __init__(self, built: Built, report: LintReport):
+        self.b, self.s, self.report = built, built.script, report
+        self.reported: set = set()
+
+    def issue(self, level, code, message, step=None, language=None, key=None, line=None):
+        source = "script"
+        if key is not None and (language, key) in self.b.where:
+            source, line = self.b.where[(language, key)]
+        elif line is None and step is not None:
+            line = self.b.step_lines.get(step)
+        self.report.add(LintIssue(level, code, message, line, step, language, source))
+
+    def run(self) -> None:
+        self.references()
+        self.graph()
+        self.base_texts()
+        self.coverage()
+        self.characters()
+        self.screens()
+
+    # -- structure ------------------------------------------------------------------
+    def references(self) -> None:
+        s = self.s
+        if s.settings.quick_exit in RESERVED_INPUTS:
+            self.issue(ERROR, "bad_setting", f"settings.quick_exit {s.settings.quick_exit!r} "
+                       "clashes with navigation (0 back, 00 start, 98 more)")
+        fields: dict = {}
+        for step in s.steps.values():
+            sid = step.id
+            for name, target in (("next", step.next), ("change_to", step.change_to)):
+                if target is not None and target not in s.steps:
+                    self.issue(ERROR, "unknown_next", f"step {sid}: {name} {target!r} is not a "
+                               "step", step=sid)
+            for option in step.options:
+                if option.next is not None and option.next not in s.steps:
+                    self.issue(ERROR, "unknown_next", f"step {sid}: option {option.value} leads "
+                               f"to {option.next!r}, which is not a step", step=sid,
+                               line=self.b.option_lines.get((sid, option.value)))
+            if None in self.targets(step):
+                self.issue(ERROR, "unknown_next", f"step {sid} is the last step but not an end "
+                           "step: give it next:", step=sid)
+            if step.kind == "choice" and bool(step.options) == bool(step.options_from):
+                self.issue(ERROR, "shape", f"step {sid}: a choice needs either options or "
+                           "options_from", step=sid)
+            if step.kind != "choice" and (step.options_from or step.filter_by):
+                self.issue(ERROR, "shape", f"step {sid}: only choice steps take options_from",
+                           step=sid)
+            if step.kind in ("language", "text", "end") and step.options:
+                self.issue(ERROR, "shape", f"step {sid}: a {step.kind} step has no options "
+                           "(language steps list the script's languages)", step=sid)
+            if step.kind == "confirm" and "send" not in [o.value for o in step.options]:
+                self.issue(ERROR, "shape", f"step {sid}: a confirm step needs a send option",
+                           step=sid)
+            if step.options_from and step.options_from not in s.lists:
+                hint = "" if s.lists else " (no gazetteer was given)"
+                self.issue(ERROR, "unknown_list", f"step {sid}: gazetteer list "
+                           f"{step.options_from!r} does not exist{hint}", step=sid)
+            if step.filter_by and step.filter_by not in s.steps:
+                self.issue(ERROR, "unknown_step", f"step {sid}: filter_by {step.filter_by!r} "
+                           "is not a step", step=sid)
+            if step.kind == "text" and step.min_length > step.max_length:
+                self.issue(ERROR, "shape", f"step {sid}: min is larger than max", step=sid)
+            if step.field:
+                if step.field in fields:
+                    self.issue(WARNING, "duplicate_field", f"step {sid}: field {step.field} is "
+                               f"also set by step {fields[step.field]}", step=sid)
+                fields[step.field] = sid
+
+    def targets(self, step: Step) -> list[str | None]:
+        """Where a step can lead forward (None: nowhere).  Confirm's change goes
+        back and its cancel ends the dialogue, so neither is an edge."""
+        if step.kind == "end":
+            return []
+        values = [o.value for o in step.options
+                  if step.kind != "confirm" or o.value not in ("change", "cancel")]
+        if not values:
+            return [self.s.next_after(step)]
+        return [self.s.next_after(step, v) for v in values]
+
+    def successors(self, step: Step) -> list[str]:
+        return [t for t in self.targets(step) if t in self.s.steps]
+
+    def graph(self) -> None:
+        s = self.s
+        seen, queue = {s.start}, deque([s.start])
+        while queue:
+            for nxt in self.successors(s.steps[queue.popleft()]):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        for sid in s.steps:
+            if sid not in seen:
+                self.issue(ERROR, "unreachable", f"step {sid} can never be reached from "
+                           f"{s.start}", step=sid)
+        # Walk backwards from the end steps: whatever is not met has no way out.
+        parents: dict = {sid: set() for sid in s.steps}
+        for step in s.steps.values():
+            for nxt in self.successors(step):
+                parents[nxt].add(step.id)
+        ends = [sid for sid, st in s.steps.items() if st.kind == "end"]
+        if not ends:
+            self.issue(ERROR, "no_way_out", "the script has no end step")
+        out, queue = set(ends), deque(ends)
+        while queue:
+            for parent in parents[queue.popleft()]:
+                if parent not in out:
+                    out.add(parent)
+                    queue.append(parent)
+        for sid in s.steps:
+            if sid in seen and sid not in out and ends:
+                self.issue(ERROR, "no_way_out", f"step {sid} never leads to an end step (a "
+                           "loop with no way out?)", step=sid)
+
+    # -- texts -------------------------------------------------------------------------
+    def base_texts(self) -> None:
+        s, base = self.s, self.s.base_language
+        texts = s.texts.get(base, {})
+        for key in MESSAGE_KEYS:
+            if f"messages.{key}" not in texts:
+                self.issue(ERROR, "missing_base_text", f"message {key} has no {base} text")
+        for step in s.steps.values():
+            needed = ["text"] if step.kind == "end" else ["prompt"] if step.kind in PROMPTED else []
+            needed += [f"options.{o.value}" for o in step.options]
+            for key in needed:
+                if f"steps.{step.id}.{key}" not in texts:
+                    line = None
+                    if key.startswith("options."):
+                        line = self.b.option_lines.get((step.id, key[8:]))
+                    self.issue(ERROR, "missing_base_text", f"step {step.id}: {key} has no "
+                               f"{base} text", step=step.id, line=line)
+
+    def coverage(self) -> None:
+        s, base = self.s, self.s.base_language
+        keys = [k for k in s.texts.get(base, {}) if k not in self.multilingual()]
+        for code, lang in s.languages.items():
+            own = s.texts.get(code, {})
+            if code == base:
+                s_cov = {"translated": len(keys), "total": len(keys), "missing": []}
+            else:
+                missing = [k for k in keys if k not in own]
+                s_cov = {"translated": len(keys) - len(missing), "total": len(keys),
+                         "missing": missing}
+                if missing:
+                    chain = " > ".join(s.chain(code)[1:])
+                    shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+                    self.issue(WARNING, "missing_translation", f"{code}: {len(missing)} of "
+                               f"{len(keys)} texts untranslated (falls back to {chain}): {shown}",
+                               language=code, line=self.language_line(code))
+                for key in own:
+                    if key not in s.texts.get(base, {}):
+                        self.issue(WARNING, "unknown_translation", f"{code}: {key} has no "
+                                   f"{base} original", language=code, key=key)
+            if lang.review:
+                self.issue(WARNING, "needs_review", f"{code} ({lang.name}) is marked review: "
+                           "a native speaker should check it", language=code,
+                           line=self.language_line(code))
+            self.report.coverage[code] = s_cov
+
+    def language_line(self, code) -> int | None:
+        return self.b.parsed.line(("languages", code))
+
+    def multilingual(self) -> set:
+        """Texts shown before a language is known, so written in several at once."""
+        keys = {"messages.unavailable_multilingual"}
+        keys.update(f"steps.{st.id}.prompt" for st in self.s.steps.values()
+                    if st.kind == "language")
+        return keys
+
+    def characters(self) -> None:
+        for code, texts in self.s.texts.items():
+            for key, text in texts.items():
+                for index, char in non_gsm7(text):
+                    step = key.split(".")[1] if key.startswith("steps.") else None
+                    self.issue(WARNING, "non_gsm", f"{code} {key}: character {char!r} at "
+                               f"{index} is not GSM-7; the SMS becomes UCS-2 and costs 2-3x",
+                               step=step, language=code, key=key)
+        for code, lang in self.s.languages.items():
+            for index, char in non_gsm7(lang.name):
+                self.issue(WARNING, "non_gsm", f"language name {lang.name!r}: character "
+                           f"{char!r} at {index} is not GSM-7", language=code,
+                           line=self.language_line(code))
+
+    # -- screens -------------------------------------------------------------------
+    def screens(self) -> None:
+        s = self.s
+        for code in s.languages:
+            for step in s.steps.values():
+                for variant, answers in self.variants(step, code):
+                    for channel in ("ussd", "sms"):
+                        for page, text, error in self.step_screens(step, code, channel, answers):
+                            self.screen(step.id, code, channel, text, error, page, variant)
+            resume = render.resume_screen(s, code)
+            for channel in ("ussd", "sms"):
+                self.screen("messages.resume", code, channel, resume, s.message("invalid", code))
+            for key, channels in SYSTEM_SCREENS.items():
+                for channel in channels:
+                    self.screen(f"messages.{key}", code, channel, s.message(key, code), "")
+        self.screen("messages.unavailable_multilingual", s.base_language, "ussd",
+                    s.message("unavailable_multilingual"), "")
+
+    def variants(self, step: Step, code) -> list[tuple[str | None, dict]]:
+        """Answers that change how a step renders: each group of a filtered list."""
+        s = self.s
+        if not step.filter_by or step.options_from not in s.lists:
+            return [(None, {})]
+        groups = list(s.lists[step.options_from].groups or {})
+        source = s.steps.get(step.filter_by)
+        if source is not None:
+            groups += [v for v, _label in s.options(source, {}, code) if v not in groups]
+        return [(g, {step.filter_by: g}) for g in groups] or [(None, {})]
+
+    def step_screens(self, step: Step, code, channel, answers):
+        """(page, text, error line shown when re-prompting) for each screen of a step."""
+        s = self.s
+        if step.kind in ("language", "choice"):
+            _text, pages = render.choice_screen(s, step, code, channel, answers)
+            error = render.invalid_text(s, step, code)
+            for page in range(pages):
+                yield page if pages > 1 else None, render.choice_screen(s, step, code, channel, answers, page)[0], error
+        elif step.kind == "text":
+            errors = [s.error_text(step, k, code) for k in ("too_short", "too_long")]
+            error = max(errors, key=screen_cost)
+            yield None, s.step_text(step, "prompt", code), error
+            yield "kept", render.keep_screen(s, step, code, "x" * s.settings.quote_chars), error
+        elif step.kind == "confirm":
+            answers, path = self.longest_answers(step, code)
+            yield None, render.confirm_screen(s, step, code, answers, path), \
+                render.invalid_text(s, step, code)
+        else:
+            yield None, render.end_screen(s, step, code, REFERENCE_SAMPLE), ""
+
+    def longest_answers(self, confirm: Step, code) -> tuple[dict, list]:
+        s, answers, path = self.s, {}, []
+        for step in s.steps.values():
+            if step.id == confirm.id:
+                break
+            if not s.step_text(step, "summary", code):
+                continue
+            path.append(step.id)
+            if step.kind == "text":
+                answers[step.id] = "x" * s.settings.quote_chars
+                continue
+            best = ""
+            for _variant, extra in self.variants(step, code):
+                for value, label in s.options(step, extra, code):
+                    if screen_cost(label) > screen_cost(best):
+                        best, answers[step.id] = label, value
+                        answers.update(extra)
+        return answers, path
+
+    def screen(self, where, code, channel, text, error, page=None, variant=None) -> None:
+        s = self.s
+        shown = render.with_error(error, text) if error else text
+        budget = s.settings.ussd_screen_chars
+        entry = {
+            "step": where, "language": code, "channel": channel, "text": text,
+            "length": len(text), "length_with_error": len(shown),
+            "fits_ussd": screen_cost(shown) <= budget, "sms_segments": sms_segments(text),
+            "non_gsm": non_gsm7(text),
+        }
+        if isinstance(page, str):  # e.g. "kept": a second screen of the same step
+            variant, page = f"{variant}, {page}" if variant else page, None
+        if page is not None:
+            entry["page"] = page + 1
+        if variant is not None:
+            entry["variant"] = variant
+        self.report.screens.append(entry)
+        step = where if where in s.steps else None
+        key = where
+        if step:
+            key = f"steps.{where}.{'text' if s.steps[step].kind == 'end' else 'prompt'}"
+        label = f"{where} ({code}{', ' + str(variant) if variant else ''}" \
+                f"{', page ' + str(page + 1) if page is not None else ''})"
+        if channel == "ussd" and not entry["fits_ussd"] and (shown, "ussd") not in self.reported:
+            self.reported.add((shown, "ussd"))
+            self.issue(ERROR, "screen_too_long", f"{label}: USSD screen is "
+                       f"{screen_cost(shown)} of {budget} characters"
+                       f"{' with its error line' if error else ''}; shorten the text",
+                       step=step, language=code, key=key)
+        if channel == "sms" and entry["sms_segments"] > 1 and (text, "sms") not in self.reported:
+            self.reported.add((text, "sms"))
+            self.issue(WARNING, "sms_segments", f"{label}: SMS of {len(text)} characters "
+                       f"costs {entry['sms_segments']} segments", step=step, language=code,
+                       key=key)

@@ -1,0 +1,125 @@
+"""Turn a step into screen text for a channel.
+
+Menus render ``N. Label`` one per line.  On USSD a screen holds
+``settings.ussd_screen_chars`` (160) GSM-7 characters; a menu that does not fit
+is cut into pages with ``98. More`` and ``0. Back``.  Every page keeps room for
+the error line shown when an answer is invalid, so pages stay the same whether
+or not an error is shown, and option numbers never change between pages.
+SMS and WhatsApp show whole menus.  The linter renders through these same
+functions, so what it measures is what reporters see.
+"""
+
+from __future__ import annotations
+
+from .gsm import screen_cost
+from .script import Script, Step
+
+MORE, BACK, RESTART = "98", "0", "00"  # navigation inputs, the same in every language
+KEEP, REWRITE = "1", "2"  # on "You wrote: ..." screens
+
+
+def join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def with_error(error: str, screen: str) -> str:
+    return join(error, screen)
+
+
+def quote(script: Script, text: str) -> str:
+    limit = script.settings.quote_chars
+    return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
+
+
+def paginate(script: Script, language, prompt: str, items: list[str], reserve: int):
+    """Split menu lines into pages that fit the USSD budget: [(start, end), ...]."""
+    budget = script.settings.ussd_screen_chars - reserve
+    more = f"{MORE}. {script.message('more', language)}"
+    back = f"{BACK}. {script.message('back', language)}"
+    if screen_cost(join(prompt, *items)) <= budget:
+        return [(0, len(items))]
+    pages, start = [], 0
+    while start < len(items):
+        nav_back = [back] if pages else []
+        if screen_cost(join(prompt, *items[start:], *nav_back)) <= budget:
+            pages.append((start, len(items)))
+            break
+        end = start + 1  # at least one option per page, even if it overflows (lint says so)
+        while end < len(items) and screen_cost(
+            join(prompt, *items[start : end + 1], more, *nav_back)
+        ) <= budget:
+            end += 1
+        pages.append((start, end))
+        start = end
+    return pages
+
+
+def menu(script: Script, language, channel: str, prompt: str, labels: list[str], page: int,
+         reserve: int) -> tuple[str, int]:
+    """The screen for ``page`` of a menu, and how many pages there are."""
+    items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
+    if channel != "ussd":
+        return join(prompt, *items), 1
+    pages = paginate(script, language, prompt, items, reserve)
+    page = min(page, len(pages) - 1)
+    start, end = pages[page]
+    nav = []
+    if page < len(pages) - 1:
+        nav.append(f"{MORE}. {script.message('more', language)}")
+    if page > 0:
+        nav.append(f"{BACK}. {script.message('back', language)}")
+    return join(prompt, *items[start:end], *nav), len(pages)
+
+
+def invalid_text(script: Script, step: Step, language) -> str:
+    return script.error_text(step, "invalid", language)
+
+
+def reserve_for(script: Script, step: Step, language) -> int:
+    return screen_cost(invalid_text(script, step, language) + "\n")
+
+
+def choice_screen(script: Script, step: Step, language, channel: str, answers: dict,
+                  page: int = 0) -> tuple[str, int]:
+    labels = [label for _value, label in script.options(step, answers, language)]
+    prompt = script.step_text(step, "prompt", language)
+    return menu(script, language, channel, prompt, labels, page,
+                reserve_for(script, step, language))
+
+
+def keep_screen(script: Script, step: Step, language, text: str) -> str:
+    """A text step offering to keep what the reporter already wrote."""
+    wrote = script.message("you_wrote", language).replace("{text}", quote(script, text))
+    return join(
+        script.step_text(step, "prompt", language),
+        wrote,
+        f"{KEEP}. {script.message('use_this', language)}",
+        f"{REWRITE}. {script.message('write_new', language)}",
+    )
+
+
+def confirm_screen(script: Script, step: Step, language, answers: dict, path: list[str]) -> str:
+    summary = []
+    for sid in path:
+        shown = script.steps.get(sid)
+        title = script.step_text(shown, "summary", language) if shown else ""
+        if title and sid in answers:
+            label = script.answer_label(shown, answers, language)
+            if shown.kind == "text":  # a reporter's own words can be long
+                label = quote(script, label)
+            summary.append(f"{title}: {label}")
+    labels = [label for _value, label in script.options(step, answers, language)]
+    items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
+    return join(script.step_text(step, "prompt", language), *summary, *items)
+
+
+def end_screen(script: Script, step: Step, language, reference: str) -> str:
+    return script.step_text(step, "text", language).replace("{reference}", reference)
+
+
+def resume_screen(script: Script, language) -> str:
+    return join(
+        script.message("resume", language),
+        f"1. {script.message('continue', language)}",
+        f"2. {script.message('start_over', language)}",
+    )

@@ -1,0 +1,173 @@
+"""The script model: steps, languages, settings, texts and gazetteer lists.
+
+A Script is immutable and holds only structure plus the texts exactly as the
+YAML gave them.  Every text is addressed by a flat key, the same in every
+language, so lookups, fallbacks and translation coverage share one scheme:
+
+    messages.<name>                     system messages (invalid input, help...)
+    steps.<step>.prompt|text|summary    a step's own texts
+    steps.<step>.options.<value>        an option label
+    steps.<step>.errors.<name>          a step's own error messages
+    gazetteer.<list>.<value>            a translatable gazetteer label
+
+build.py turns parsed YAML into a Script; docs/dialogue-scripts.md shows the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STEP_KINDS = ("language", "choice", "text", "confirm", "end")
+CONFIRM_VALUES = ("send", "change", "cancel")
+SEVERITIES = ("low", "medium", "high")
+CHANNELS = ("ussd", "sms", "whatsapp")
+KEYWORD_KINDS = ("start", "help", "stop")
+# System messages every script must define in its base language.
+MESSAGE_KEYS = (
+    "invalid", "too_short", "too_long", "strikes_out", "quick_exit", "resume", "continue",
+    "start_over", "help", "stopped", "cancelled", "you_wrote", "use_this", "write_new",
+    "more", "back", "unavailable", "unavailable_multilingual",
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    next: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: str
+    field: str | None = None
+    options: tuple[Option, ...] = ()
+    options_from: str | None = None  # a gazetteer list name
+    filter_by: str | None = None  # the step whose answer picks the list's group
+    next: str | None = None
+    min_length: int = 1
+    max_length: int = 300
+    change_to: str | None = None  # confirm: where "Change" goes
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    fallback: tuple[str, ...] = ()
+    review: bool = False  # needs a native speaker's review
+
+
+@dataclass(frozen=True)
+class GazList:
+    name: str
+    names: dict  # value -> proper noun, the same in every language
+    labels: dict  # value -> translatable label (base language)
+    groups: dict | None = None  # group key -> [values]; None: one flat list
+    always: tuple[str, ...] = ()  # values appended to every group
+
+    def values(self, group: str | None = None) -> list[str]:
+        if self.groups is None:
+            base = list(self.names) + list(self.labels)
+        else:
+            base = list(self.groups.get(group, ()))
+        return base + [v for v in self.always if v not in base]
+
+    def all_values(self) -> list[str]:
+        return list(self.names) + list(self.labels)
+
+
+@dataclass(frozen=True)
+class Settings:
+    ussd_screen_chars: int = 160
+    quick_exit: str = "99"
+    max_invalid: int = 3  # invalid answers in a row before the session ends
+    max_steps_per_turn: int = 20  # guard against auto-advance loops
+    default_severity: str = "low"
+    quote_chars: int = 40  # how much of a kept text "You wrote: ..." repeats
+    keywords: dict = field(default_factory=dict)  # kind -> {WORD: language}
+
+
+@dataclass(frozen=True)
+class Script:
+    id: str
+    version: str
+    base_language: str
+    languages: dict  # code -> Language, in menu order
+    settings: Settings
+    steps: dict  # id -> Step, in script order
+    texts: dict  # language -> {flat key -> text}
+    lists: dict = field(default_factory=dict)  # gazetteer list name -> GazList
+
+    @property
+    def start(self) -> str:
+        return next(iter(self.steps))
+
+    def chain(self, language: str | None) -> list[str]:
+        """The language, its declared fallbacks, then the base language."""
+        lang = self.languages.get(language or self.base_language)
+        codes = [lang.code, *lang.fallback] if lang else []
+        codes.append(self.base_language)
+        return list(dict.fromkeys(codes))
+
+    def text(self, key: str, language: str | None = None) -> str | None:
+        for code in self.chain(language):
+            value = self.texts.get(code, {}).get(key)
+            if value is not None:
+                return value
+        return None
+
+    def message(self, key: str, language: str | None = None) -> str:
+        return self.text(f"messages.{key}", language) or ""
+
+    def step_text(self, step: Step, key: str, language: str | None) -> str:
+        return self.text(f"steps.{step.id}.{key}", language) or ""
+
+    def error_text(self, step: Step, key: str, language: str | None) -> str:
+        """A step's own error message, else the script-wide one; {min}/{max} filled in."""
+        text = self.text(f"steps.{step.id}.errors.{key}", language) or self.message(key, language)
+        return text.replace("{min}", str(step.min_length)).replace("{max}", str(step.max_length))
+
+    def options(self, step: Step, answers: dict, language: str | None) -> list[tuple[str, str]]:
+        """(value, label) pairs of a menu step, as shown to this session."""
+        if step.kind == "language":
+            return [(code, lang.name) for code, lang in self.languages.items()]
+        if step.options_from:
+            gaz = self.lists.get(step.options_from)
+            if gaz is None:
+                return []
+            group = answers.get(step.filter_by) if step.filter_by else None
+            return [(v, self.list_label(gaz, v, language)) for v in gaz.values(group)]
+        key = f"steps.{step.id}.options."
+        return [(o.value, self.text(key + o.value, language) or o.value) for o in step.options]
+
+    def list_label(self, gaz: GazList, value: str, language: str | None) -> str:
+        if value in gaz.names:
+            return gaz.names[value]
+        return self.text(f"gazetteer.{gaz.name}.{value}", language) or value
+
+    def answer_label(self, step: Step, answers: dict, language: str | None) -> str:
+        value = answers.get(step.id)
+        if value is None:
+            return ""
+        if step.kind == "text":
+            return value
+        return dict(self.options(step, answers, language)).get(value, value)
+
+    def next_after(self, step: Step, value: str | None = None) -> str | None:
+        """Where a step leads: the chosen option's next, the step's next, or the following step."""
+        for option in step.options:
+            if option.value == value and option.next:
+                return option.next
+        if step.next:
+            return step.next
+        ids = list(self.steps)
+        index = ids.index(step.id) + 1
+        return ids[index] if index < len(ids) else None
+
+    def severity(self, step: Step, value: str | None) -> str | None:
+        for option in step.options:
+            if option.value == value:
+                return option.severity
+        return None

@@ -1,0 +1,92 @@
+"""Session state (one reporter's dialogue so far) and the result of one turn.
+
+A session is plain data that round-trips through compact JSON, exactly as the
+host keeps it in Redis between messages; the engine never holds it in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+from .errors import SessionError
+
+# mode: what the current screen is, beyond the step itself.
+NEW, ASK, KEEP, RESUME = "", "ask", "keep", "resume"
+_MODES = (NEW, ASK, KEEP, RESUME)
+
+
+@dataclass
+class Session:
+    script_id: str
+    script_version: str
+    channel: str
+    reference: str
+    started_at: float
+    updated_at: float = 0.0
+    language: str | None = None
+    step: str | None = None  # None until the first screen is shown
+    mode: str = NEW
+    answers: dict = field(default_factory=dict)  # step id -> raw value
+    history: list = field(default_factory=list)  # answered step ids, for Back
+    page: int = 0  # menu page on USSD
+    strikes: int = 0  # invalid answers in a row
+    proposed: str | None = None  # text sent before it was asked for (SMS)
+    draft: dict | None = None  # an earlier unfinished session offered for resuming
+
+    def to_dict(self) -> dict:
+        # Leave out defaults: sessions live in Redis for every open dialogue.
+        data = asdict(self)
+        for f in fields(self):
+            if f.name in ("script_id", "script_version", "channel", "reference", "started_at"):
+                continue
+            default = f.default_factory() if callable(f.default_factory) else f.default
+            if data[f.name] == default:
+                del data[f.name]
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data) -> Session:
+        if not isinstance(data, dict):
+            raise SessionError("a session must be a JSON object")
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise SessionError(f"unknown session fields: {', '.join(sorted(unknown))}")
+        try:
+            session = cls(**data)
+        except TypeError as exc:
+            raise SessionError(f"incomplete session: {exc}") from None
+        if (not isinstance(session.answers, dict) or not isinstance(session.history, list)
+                or session.mode not in _MODES):
+            raise SessionError("malformed session")
+        return session
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Session:
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise SessionError(f"a session must be JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def copy(self) -> Session:
+        return Session.from_dict(json.loads(self.to_json()))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one input did.  The host persists ``session`` (or, when ``ended``,
+    deletes it), stores ``turn.session`` as the phone's resumable draft when
+    ``keep_draft`` is true and deletes any draft when it is false, stores
+    ``report`` when given, then sends ``reply``."""
+
+    session: Session
+    reply: str
+    ended: bool = False
+    report: dict | None = None
+    events: list = field(default_factory=list)
+    keep_draft: bool = True

@@ -1,0 +1,24 @@
+"""Named exceptions of the gateway host (the dialogue engine and the provider
+adapters have their own: ``gateway.dialogue.errors``, ``handlers.errors``).
+
+    GatewayError
+    ├── ScriptNotFound      no such script version / no live version (run the seed)
+    ├── StorageUnavailable  Redis or the database did not answer
+    └── ConfigError         a setting is missing or unsafe; the message names it
+"""
+
+
+class GatewayError(Exception):
+    """Base class for the gateway's own errors."""
+
+
+class ScriptNotFound(GatewayError):
+    pass
+
+
+class StorageUnavailable(GatewayError):
+    pass
+
+
+class ConfigError(GatewayError):
+    pass

@@ -1,0 +1,45 @@
+"""Every Redis key name Mpaka uses, in one place (as RQ does with ``key_for``).
+
+Phone numbers never appear in a key: callers pass the keyed hash from
+``gateway.phones.phone_key``.
+"""
+
+PREFIX = "mpaka:"
+
+
+def session(channel: str, conversation: str) -> str:
+    """A live dialogue session: the USSD ``sessionId`` or the phone's keyed hash."""
+    return f"{PREFIX}session:{channel}:{conversation}"
+
+
+def session_lock(channel: str, conversation: str) -> str:
+    return f"{PREFIX}lock:session:{channel}:{conversation}"
+
+
+def draft(phone_hash: str) -> str:
+    """An unfinished dialogue that may be resumed on any channel."""
+    return f"{PREFIX}draft:{phone_hash}"
+
+
+def dedupe(provider: str, message_id: str) -> str:
+    """Marks a provider message id as seen; holds the reply given to it."""
+    return f"{PREFIX}dedupe:{provider}:{message_id}"
+
+
+def live_script(script_id: str) -> str:
+    """The id of the live version of a dialogue script."""
+    return f"{PREFIX}script:live:{script_id}"
+
+
+#: Reports completed while the database was unreachable, by reference.
+PENDING_REPORTS = f"{PREFIX}reports:pending"
+
+
+def incident_lock(group: str) -> str:
+    """Serialises incident grouping for one category × sub-county."""
+    return f"{PREFIX}lock:incident:{group}"
+
+
+def status_checks(phone_hash: str) -> str:
+    """Counts STATUS look-ups per sender, against guessing references."""
+    return f"{PREFIX}status-checks:{phone_hash}"

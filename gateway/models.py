@@ -1,0 +1,310 @@
+"""SQLAlchemy models.  The schema is created by Alembic migrations
+(``mpaka db upgrade``); tests may call ``Base.metadata.create_all``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    county: Mapped[str] = mapped_column(String(32), index=True)
+    sub_county: Mapped[str | None] = mapped_column(String(48))
+    when: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Only when the reporter agreed to be contacted; anonymous reports keep no number.
+    reporter_phone: Mapped[str | None] = mapped_column(String(255))
+    #: Keyed hash of the number (never reversible without the key), for lookups.
+    reporter_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(8), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    script_id: Mapped[str] = mapped_column(String(64))
+    script_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ReportEvent(Base):
+    """The report's timeline: received, routed, delivered, acknowledged, ..."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+
+
+class Message(Base):
+    """The message ledger: every inbound and outbound message with its status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_provider_id", "provider", "provider_message_id"),
+        Index("ix_messages_created", "created_at"),
+        Index("ix_messages_status", "direction", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(4))  # in | out
+    channel: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    sender: Mapped[str | None] = mapped_column(String(255))
+    recipient: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class ScriptVersion(Base):
+    """One version of a dialogue script's YAML.  Exactly one version per script is live."""
+
+    __tablename__ = "script_versions"
+    __table_args__ = (UniqueConstraint("script_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    script_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    is_live: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))  # admin | county_officer
+    counties: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    tier: Mapped[str] = mapped_column(String(16))  # county | regional | national
+    counties: Mapped[list] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="eng")
+    #: May this team see the number of a reporter who agreed to be contacted?
+    sees_contacts: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", order_by="TeamMember.id", cascade="all, delete-orphan"
+    )
+    endpoints: Mapped[list[AgencyEndpoint]] = relationship(
+        order_by="AgencyEndpoint.id", cascade="all, delete-orphan"
+    )
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="sms")  # sms | whatsapp
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- Routing ------------------------------------------------------------------
+
+
+class AgencyEndpoint(Base):
+    """An agency's own system: reports are POSTed to it as signed JSON."""
+
+    __tablename__ = "agency_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    url: Mapped[str] = mapped_column(String(512))
+    secret: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoutingRule(Base):
+    """County (or any) × categories (or any) × minimum severity → team."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str | None] = mapped_column(String(32))  # None: any county
+    categories: Mapped[list] = mapped_column(JSON, default=list)  # empty: any category
+    min_severity: Mapped[str] = mapped_column(String(8), default="low")
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class IncidentPolicy(Base):
+    """Per category: how close in time reports must be, and how many make an incident."""
+
+    __tablename__ = "incident_policies"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_hours: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+
+
+class EscalationPolicy(Base):
+    """Per severity: how long an alert may wait for acknowledgement."""
+
+    __tablename__ = "escalation_policies"
+
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    deadline_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class Alert(Base):
+    """One team told about one report (or incident), at one escalation level."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("report_id", "team_id", name="uq_alert_report_team"),
+        UniqueConstraint("incident_id", "team_id", "level", name="uq_alert_incident_team_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report")  # report | incident
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    #: Report alerts: 0 for first routing, n for the n-th escalation.
+    #: Incident alerts: the report count that raised it (3, 6, 12, ...).
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | acknowledged
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+
+    team: Mapped[Team] = relationship()
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="alert", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """One alert to one member (through a ledger message) or one agency endpoint."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "member_id", name="uq_delivery_member"),
+        UniqueConstraint("alert_id", "endpoint_id", name="uq_delivery_endpoint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
+    endpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency_endpoints.id", ondelete="SET NULL")
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    alert: Mapped[Alert] = relationship(back_populates="deliveries")
+    message: Mapped[Message | None] = relationship()
+
+
+class Incident(Base):
+    """Reports of one category in one sub-county within a window: early warning."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    county: Mapped[str] = mapped_column(String(32), index=True)
+    sub_county: Mapped[str | None] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    alerted_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IncidentReport(Base):
+    __tablename__ = "incident_reports"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )

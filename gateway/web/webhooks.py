@@ -1,0 +1,139 @@
+"""Provider webhooks: authenticate, parse into an ``InboundMessage``, run the
+conversation, render the reply in the provider's format.
+
+Status codes: 400 for a malformed request (the message says what is wrong),
+403 for a bad secret or signature, 413 for an oversized body; never a 5xx.
+A USSD request that is well-formed always gets 200 with ``CON``/``END``,
+because the network shows anything else to the reporter as an error.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from gateway import outbox, services
+from gateway.conversation import Conversations
+from handlers import africastalking, twilio
+from handlers.base import Reply
+from handlers.errors import BadRequest, Forbidden
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc):
+    return Response(f"Bad request: {exc}\n", status=400, mimetype="text/plain")
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(exc):
+    return Response(f"Forbidden: {exc}\n", status=403, mimetype="text/plain")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return Response(f"Request body larger than {limit} bytes\n", status=413, mimetype="text/plain")
+
+
+def form() -> dict[str, str]:
+    """The posted form, after checking the content type; never raises a 500."""
+    if request.mimetype not in FORM_TYPES:
+        raise BadRequest(
+            f"expected a form post (application/x-www-form-urlencoded), got {request.mimetype or 'nothing'}"
+        )
+    return request.form.to_dict(flat=True)
+
+
+def check_at_secret() -> None:
+    """With ``AT_WEBHOOK_SECRET`` set, AT callbacks carry it as ``?secret=``."""
+    expected = current_app.config.get("AT_WEBHOOK_SECRET")
+    if not expected:
+        return
+    given = request.args.get("secret", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Forbidden("missing or wrong secret")
+
+
+def check_twilio_signature(params: dict[str, str]) -> None:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        return
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        url = base.rstrip("/") + request.path
+        if request.query_string:
+            url += "?" + request.query_string.decode()
+    else:
+        url = request.url  # ProxyFix has applied X-Forwarded-Proto/Host
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not twilio.validate_signature(token, url, params, signature):
+        raise Forbidden("missing or invalid X-Twilio-Signature")
+
+
+def conversations() -> Conversations:
+    return Conversations(services())
+
+
+@bp.post("/africastalking/ussd")
+def at_ussd():
+    check_at_secret()
+    msg = africastalking.parse_ussd(form())
+    try:
+        outcome = conversations().handle(msg)
+        reply = outcome.reply or Reply("", ended=True)
+    except Exception:  # the network shows a 5xx as an error: always answer END
+        log.exception("ussd dialogue failed")
+        reply = Reply(conversations()._unavailable_text(), ended=True)
+    return Response(africastalking.render_ussd(reply), status=200, mimetype="text/plain")
+
+
+@bp.post("/africastalking/sms")
+def at_sms():
+    """AT ignores the response body: replies go out through the SMS API from a job."""
+    check_at_secret()
+    msg = africastalking.parse_sms(form())
+    conv = conversations()
+    outcome = conv.handle(msg)
+    if outcome.reply is not None and outcome.reply.text:
+        conv.queue_reply(msg, outcome)
+    return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/africastalking/ussd/events")
+def at_ussd_events():
+    check_at_secret()
+    event = africastalking.parse_session_event(form())
+    log.info("ussd session ended", extra={"status": event.get("status")})
+    return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/twilio/messages")
+def twilio_messages():
+    params = form()
+    check_twilio_signature(params)
+    msg = twilio.parse_message(params)
+    outcome = conversations().handle(msg)
+    return Response(twilio.render_twiml(outcome.reply), status=200, mimetype="text/xml")
+
+
+@bp.post("/africastalking/delivery")
+def at_delivery():
+    check_at_secret()
+    outbox.apply_delivery_report(services(), africastalking.parse_delivery(form()))
+    return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/twilio/status")
+def twilio_status():
+    params = form()
+    check_twilio_signature(params)
+    outbox.apply_delivery_report(services(), twilio.parse_status(params))
+    return Response("", status=200, mimetype="text/plain")

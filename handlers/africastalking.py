@@ -1,0 +1,355 @@
+"""Africa's Talking: USSD sessions, inbound SMS, delivery reports, sending SMS.
+
+Webhooks are form-encoded POSTs; field names follow AT exactly (camelCase).
+Sending uses the official SDK's ``SMSService``; see ``_SMSService`` for the
+one thing we change in it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import requests
+from africastalking.Service import validate_phone
+from africastalking.SMS import SMSService
+
+from ._form import get_field
+from .base import (
+    Channel,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundMessage,
+    OutboundMessage,
+    Reply,
+    SendResult,
+)
+from .errors import BadRequest
+from .phones import normalise_phone
+
+PROVIDER = "africastalking"
+MAX_USSD_TEXT = 2000  # cumulative inputs of one session
+MAX_SMS_TEXT = 4096
+MAX_ID = 128
+MAX_SHORT = 32  # phone numbers, service codes, shortcodes, network codes
+
+log = logging.getLogger(__name__)
+
+
+# --- USSD ----------------------------------------------------------------------
+
+
+def parse_ussd(form: Mapping[str, str]) -> InboundMessage:
+    """Parse one USSD session request.
+
+    ``text`` is AT's cumulative ``*``-joined input, kept whole in both ``text``
+    and ``raw_text``: a ``*`` typed in a free-text answer looks exactly like the
+    separator, so the host derives the new input by comparing with the previous
+    request's text instead of splitting.
+    """
+    session_id = get_field(form, "sessionId", max_len=MAX_ID, required=True)
+    phone = get_field(form, "phoneNumber", max_len=MAX_SHORT, required=True)
+    service_code = get_field(form, "serviceCode", max_len=MAX_SHORT, required=True)
+    network_code = get_field(form, "networkCode", max_len=MAX_SHORT)
+    text = get_field(form, "text", max_len=MAX_USSD_TEXT) or ""
+    return InboundMessage(
+        channel=Channel.USSD,
+        provider=PROVIDER,
+        phone=normalise_phone(phone),
+        text=text,
+        session_id=session_id,
+        to=service_code,
+        raw_text=text,
+        network_code=network_code or None,
+    )
+
+
+def render_ussd(reply: Reply) -> str:
+    """The ``text/plain`` body AT expects: ``CON …`` keeps the session open, ``END …`` closes it."""
+    return ("END " if reply.ended else "CON ") + reply.text
+
+
+_SESSION_EVENT_FIELDS = {
+    # AT field → our key.  ``input`` and ``lastAppResponse`` are left out on
+    # purpose: they repeat the reporter's answers, which must not end up in logs.
+    "sessionId": "session_id",
+    "serviceCode": "service_code",
+    "networkCode": "network_code",
+    "status": "status",
+    "cost": "cost",
+    "date": "date",
+    "errorMessage": "error_message",
+}
+_SESSION_EVENT_INTS = {
+    "durationInMillis": "duration_ms",
+    "hopsCount": "hops_count",
+    "retryCount": "retry_count",
+}
+
+
+def parse_session_event(form: Mapping[str, str]) -> dict:
+    """Leniently parse the USSD session-end "events" callback; never raises.
+
+    AT publishes no field list for it, so every key is optional: missing or
+    unreadable values come back as ``None``.  Reply 200 whatever it holds.
+    """
+    event: dict = {}
+    for name, key in _SESSION_EVENT_FIELDS.items():
+        value = form.get(name)
+        event[key] = str(value)[:256] if value not in (None, "") else None
+    for name, key in _SESSION_EVENT_INTS.items():
+        try:
+            event[key] = int(form.get(name))
+        except (TypeError, ValueError):
+            event[key] = None
+    try:
+        event["phone"] = normalise_phone(form.get("phoneNumber"))
+    except BadRequest:
+        event["phone"] = None
+    return event
+
+
+# --- Inbound SMS and delivery reports --------------------------------------------
+
+
+def parse_sms(form: Mapping[str, str]) -> InboundMessage:
+    """Parse an inbound SMS.  AT retries until it gets a 200: deduplicate on ``message_id``.
+
+    ``extra["date"]`` is the parsed ``date`` (timezone-aware, UTC), or ``None``
+    when absent or unreadable; ``extra["link_id"]`` is AT's ``linkId`` for
+    premium replies.
+    """
+    sender = get_field(form, "from", max_len=MAX_SHORT, required=True)
+    message_id = get_field(form, "id", max_len=MAX_ID, required=True)
+    to = get_field(form, "to", max_len=MAX_SHORT)
+    text = get_field(form, "text", max_len=MAX_SMS_TEXT) or ""
+    link_id = get_field(form, "linkId", max_len=MAX_ID)
+    network_code = get_field(form, "networkCode", max_len=MAX_SHORT)
+    return InboundMessage(
+        channel=Channel.SMS,
+        provider=PROVIDER,
+        phone=normalise_phone(sender),
+        text=text,
+        message_id=message_id,
+        to=to or None,
+        network_code=network_code or None,
+        extra={"date": parse_date(form.get("date")), "link_id": link_id or None},
+    )
+
+
+def parse_date(raw: str | None) -> datetime | None:
+    """AT sends ``2018-03-19T08:34:18.445Z`` or ``2018-03-19 08:34:18``; both are UTC.
+
+    An unreadable date is not worth refusing a report over: ``None``.
+    """
+    if not raw or len(raw) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+DELIVERY_STATUSES: dict[str, DeliveryStatus] = {
+    "Sent": DeliveryStatus.SENT,  # left AT for the network
+    "Submitted": DeliveryStatus.SENT,  # accepted by the mobile operator
+    "Buffered": DeliveryStatus.SENT,  # queued by the operator (handset off)
+    "Success": DeliveryStatus.DELIVERED,  # final
+    "Rejected": DeliveryStatus.FAILED,  # final
+    "Failed": DeliveryStatus.FAILED,  # final
+}
+
+
+def parse_delivery(form: Mapping[str, str]) -> DeliveryReport:
+    """Parse a delivery report; an unknown ``status`` gives ``status=None``."""
+    message_id = get_field(form, "id", max_len=MAX_ID, required=True)
+    raw_status = get_field(form, "status", max_len=MAX_SHORT, required=True)
+    reason = get_field(form, "failureReason", max_len=MAX_ID)
+    try:
+        phone = normalise_phone(form.get("phoneNumber"))
+    except BadRequest:
+        phone = None
+    return DeliveryReport(
+        provider=PROVIDER,
+        provider_message_id=message_id,
+        status=DELIVERY_STATUSES.get(raw_status),
+        raw_status=raw_status,
+        failure_reason=reason or None,
+        phone=phone,
+    )
+
+
+# --- Sending -----------------------------------------------------------------------
+
+ACCEPTED: dict[int, DeliveryStatus] = {
+    100: DeliveryStatus.QUEUED,  # Processed
+    101: DeliveryStatus.SENT,  # Sent
+    102: DeliveryStatus.QUEUED,  # Queued
+}
+# statusCode → transient?  Names (RiskHold, …) come from the response's ``status``.
+REJECTED: dict[int, bool] = {
+    401: False,  # RiskHold
+    402: False,  # InvalidSenderId
+    403: False,  # InvalidPhoneNumber
+    404: False,  # UnsupportedNumberType
+    405: False,  # InsufficientBalance
+    406: False,  # UserInBlacklist
+    407: False,  # CouldNotRoute
+    409: False,  # documented inconsistently; retrying has not been seen to help
+    500: True,  # InternalServerError
+    501: True,  # GatewayError
+    502: True,  # RejectedByGateway
+}
+MAX_BATCH = 1000  # recipients per API call, to bound the request size
+
+
+class _SMSService(SMSService):
+    """The SDK's SMS service, run on our ``requests.Session``.
+
+    The SDK still validates numbers and builds the URL, form and ``apiKey``
+    header (``SMSService.send``).  We replace only ``_make_request`` because
+    the SDK's version turns every non-2xx answer into
+    ``AfricasTalkingException(res.text)`` and drops the status code, which is
+    what tells a bad API key (401, permanent) from an outage (5xx, retry).  A
+    session also reuses the TLS connection between batches.
+    """
+
+    def __init__(self, username: str, api_key: str, *, sandbox: bool, http: requests.Session):
+        self._sandbox = sandbox  # read by _init_service, called from super().__init__
+        self._http = http
+        super().__init__(username, api_key)
+
+    def _is_sandbox(self) -> bool:
+        return self._sandbox
+
+    def _make_request(self, url, method, headers, data, params, callback=None, timeout=None):
+        return self._http.request(
+            method, url, headers=headers, data=data, params=params, timeout=timeout
+        )
+
+
+class AfricasTalkingSender:
+    """Send SMS through Africa's Talking; one API call per distinct text."""
+
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        sender_id: str | None = None,
+        sandbox: bool | None = None,
+        timeout: tuple[float, float] = (3.05, 9.05),
+        session: requests.Session | None = None,
+    ):
+        self.sender_id = sender_id or None
+        self.timeout = timeout
+        self._service = _SMSService(
+            username,
+            api_key,
+            sandbox=(username == "sandbox") if sandbox is None else sandbox,
+            http=session or requests.Session(),
+        )
+
+    def send(self, messages: list[OutboundMessage]) -> list[SendResult]:
+        """One ``SendResult`` per message, in order; never raises for provider failures.
+
+        Messages with the same text and sender (one alert to a whole team) go
+        in one call, AT's ``to`` being a comma-joined list of recipients.
+        """
+        results: dict[int, SendResult] = {}
+        batches: dict[tuple[str, str | None], list[list[tuple[int, OutboundMessage]]]] = {}
+        for index, message in enumerate(messages):
+            if message.channel != Channel.SMS:
+                results[index] = _failed(message, f"AT sends SMS, not {message.channel}")
+            elif not validate_phone(message.to):
+                results[index] = _failed(message, "recipient is not an E.164 number")
+            else:
+                groups = batches.setdefault((message.text, message.sender or self.sender_id), [])
+                # A number appears once per call, so AT's answer maps back unambiguously.
+                for group in groups:
+                    if len(group) < MAX_BATCH and all(m.to != message.to for _, m in group):
+                        group.append((index, message))
+                        break
+                else:
+                    groups.append([(index, message)])
+        for (text, sender_id), groups in batches.items():
+            for group in groups:
+                results.update(self._send_batch(text, sender_id, group))
+        return [results[index] for index in range(len(messages))]
+
+    def _send_batch(
+        self, text: str, sender_id: str | None, group: list[tuple[int, OutboundMessage]]
+    ) -> dict[int, SendResult]:
+        def all_failed(error: str, transient: bool) -> dict[int, SendResult]:
+            log.warning("AT send to %d recipient(s) failed: %s", len(group), error)
+            return {i: _failed(m, error, transient) for i, m in group}
+
+        try:
+            response = self._service.send(
+                text, [m.to for _, m in group], sender_id=sender_id, timeout=self.timeout
+            )
+        except requests.Timeout:
+            return all_failed("Africa's Talking did not answer in time", transient=True)
+        except requests.RequestException as exc:
+            return all_failed(f"could not reach Africa's Talking: {type(exc).__name__}", True)
+
+        status = response.status_code
+        if status == 401:
+            return all_failed(
+                "Africa's Talking rejected the credentials (HTTP 401): "
+                "check AT_USERNAME and AT_API_KEY",
+                transient=False,
+            )
+        if status >= 500 or status in (408, 429):
+            return all_failed(f"Africa's Talking answered HTTP {status}", transient=True)
+        if not 200 <= status < 300:
+            body = response.text[:200]
+            return all_failed(f"Africa's Talking answered HTTP {status}: {body}", False)
+        try:
+            data = json.loads(response.text)["SMSMessageData"]
+            summary = str(data.get("Message", ""))
+            entries = list(data.get("Recipients") or [])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # It may have been sent: a duplicate alert beats a lost one.
+            return all_failed("unreadable answer from Africa's Talking", transient=True)
+
+        by_number: dict[str, dict] = {str(e.get("number")): e for e in entries}
+        results = {}
+        for index, message in group:
+            entry = by_number.get(message.to)
+            if entry is not None:
+                results[index] = _result(message, entry)
+            elif "InvalidSenderId" in summary:
+                results[index] = _failed(message, f"InvalidSenderId: {sender_id!r}")
+            else:
+                results[index] = _failed(
+                    message, f"recipient missing from AT answer: {summary[:100]}", True
+                )
+        return results
+
+
+def _result(message: OutboundMessage, entry: Mapping) -> SendResult:
+    """Map one entry of ``SMSMessageData.Recipients`` by its ``statusCode``."""
+    try:
+        code = int(entry.get("statusCode"))
+    except (TypeError, ValueError):
+        code = 0
+    name = entry.get("status") or "Unknown"
+    cost = entry.get("cost") or None
+    if code in ACCEPTED:
+        message_id = entry.get("messageId")
+        return SendResult(
+            id=message.id,
+            status=ACCEPTED[code],
+            provider_message_id=message_id if message_id not in (None, "", "None") else None,
+            cost=cost,
+        )
+    transient = REJECTED.get(code, code >= 500)
+    note = " (409 is documented inconsistently; treated as permanent)" if code == 409 else ""
+    return _failed(message, f"{name} (AT statusCode {code}){note}", transient)
+
+
+def _failed(message: OutboundMessage, error: str, transient: bool = False) -> SendResult:
+    return SendResult(id=message.id, status=DeliveryStatus.FAILED, error=error, transient=transient)

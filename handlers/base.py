@@ -1,0 +1,112 @@
+"""Small shared types that every provider adapter speaks.
+
+Adapters parse a provider's webhook into an ``InboundMessage``, render a
+``Reply`` in the provider's format, and send ``OutboundMessage``s, returning
+one ``SendResult`` per recipient.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Channel(StrEnum):
+    USSD = "ussd"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+
+
+class DeliveryStatus(StrEnum):
+    """Our own delivery states; every provider status maps onto one of these."""
+
+    QUEUED = "queued"  # accepted by the provider, not yet on the handset
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a reporter or team member, normalised.
+
+    ``session_id`` is the provider's session (AT USSD ``sessionId``) or ``None``
+    for message channels, where the conversation is keyed by channel + phone.
+    ``text`` is the *new* input only; for AT USSD the raw cumulative ``text``
+    is kept in ``raw_text`` and the host derives the new input.
+    """
+
+    channel: Channel
+    provider: str
+    phone: str  # E.164
+    text: str
+    message_id: str | None = None  # provider's id, used to deduplicate retries
+    session_id: str | None = None
+    to: str | None = None  # our shortcode / number
+    raw_text: str | None = None
+    network_code: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the conversation answers to one inbound message."""
+
+    text: str
+    ended: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A message to send.  ``id`` is our ledger/delivery id, echoed in results."""
+
+    id: str
+    channel: Channel
+    to: str  # E.164
+    text: str
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The provider's answer for one recipient.
+
+    ``transient`` says whether trying again later may succeed (timeouts, 5xx,
+    AT 500/501/502); permanent failures (invalid number, blacklisted) are not
+    retried.
+    """
+
+    id: str
+    status: DeliveryStatus
+    provider_message_id: str | None = None
+    error: str | None = None
+    transient: bool = False
+    cost: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """A provider's delivery callback for a message we sent, normalised.
+
+    ``status`` is ``None`` when the provider reports a state we do not know
+    yet: ``raw_status`` says what it was, and the caller records it without
+    changing the delivery.
+    """
+
+    provider: str
+    provider_message_id: str
+    status: DeliveryStatus | None
+    raw_status: str
+    failure_reason: str | None = None  # AT failureReason, Twilio ErrorCode
+    phone: str | None = None  # E.164, when the provider names the recipient
+
+
+class Sender(Protocol):
+    """What every outbound adapter offers: one ``SendResult`` per message, in order.
+
+    ``send`` never raises for a provider failure; it reports it in the result,
+    with ``transient`` saying whether a retry may help.
+    """
+
+    def send(self, messages: list[OutboundMessage]) -> list[SendResult]: ...

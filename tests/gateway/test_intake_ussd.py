@@ -1,0 +1,137 @@
+"""A USSD dialogue through the Flask test client against real Redis ends with a
+stored report and a queued routing job."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from gateway import keys
+from gateway.models import Message, Report
+from gateway.privacy import Protector
+
+PHONE = "+254739495441"
+# Kiswahili, terrorism, Turkana, Turkana North, happening now, description, contact yes, send
+INPUTS = ["2", "1", "1", "1", "1", "Watu * wenye silaha karibu na kisima", "1", "1"]
+
+
+def post_ussd(client, text, session_id="ATUid_7c898d72eb11f723ed8ea05ef232f279", phone=PHONE):
+    return client.post(
+        "/webhooks/africastalking/ussd",
+        data={
+            "sessionId": session_id,
+            "phoneNumber": phone,
+            "networkCode": "99999",
+            "serviceCode": "*384*44135#",
+            "text": text,
+        },
+    )
+
+
+def walk(client, inputs, session_id="ATUid_7c898d72eb11f723ed8ea05ef232f279", phone=PHONE):
+    """Post the inputs as Africa's Talking does: cumulative text joined with '*'."""
+    screens = [post_ussd(client, "", session_id, phone)]
+    text = ""
+    for value in inputs:
+        text = value if not text else f"{text}*{value}"
+        screens.append(post_ussd(client, text, session_id, phone))
+    return screens
+
+
+def test_ussd_dialogue_stores_report_and_queues_routing(client, svc):
+    """Walking the default script in Kiswahili stores one report and queues its routing."""
+    screens = walk(client, INPUTS)
+    assert all(r.status_code == 200 for r in screens)
+    assert all(r.mimetype == "text/plain" for r in screens)
+    assert all(r.text.startswith("CON ") for r in screens[:-1])
+    last = screens[-1].text
+    assert last.startswith("END ")
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+    assert report.reference in last
+    assert "999" in last and "112" in last
+    assert (report.category, report.county, report.sub_county) == ("terrorism", "turkana", "turkana_north")
+    assert report.language == "swa"
+    assert report.severity == "high"
+    assert report.description == "Watu * wenye silaha karibu na kisima"
+    assert report.contact_allowed is True
+    job_ids = svc.queue("alerts").job_ids
+    assert f"route-{report.id}" in job_ids
+
+
+def test_free_text_with_star_survives(client, svc):
+    """A '*' typed in the description is kept, not taken as a separator."""
+    walk(client, INPUTS[:5] + ["a*b**c"] + INPUTS[6:])
+    with svc.db() as db:
+        assert db.scalar(select(Report.description)) == "a*b**c"
+
+
+def test_reporter_number_is_encrypted_and_redis_holds_no_number(client, svc, redis_conn):
+    """The number is stored encrypted on the report; no Redis key or value holds it."""
+    screens = walk(client, INPUTS[:4])
+    assert screens[-1].text.startswith("CON ")
+    for key in redis_conn.keys("*"):
+        assert PHONE.encode() not in key
+        if redis_conn.type(key) == b"string":
+            assert PHONE.encode() not in redis_conn.get(key)
+    other = "+254711000111"
+    walk(client, INPUTS, session_id="ATUid_second", phone=other)
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        assert report.reporter_phone != other
+        assert Protector.from_config(svc.config).decrypt(report.reporter_phone) == other
+
+
+def test_anonymous_report_keeps_no_number(client, svc):
+    """A reporter who chose to stay anonymous has no number or hash on the report."""
+    walk(client, INPUTS[:6] + ["2", "1"])
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+    assert report.contact_allowed is False
+    assert report.reporter_phone is None and report.reporter_hash is None
+
+
+def test_repeated_request_gets_the_same_screen(client):
+    """The same cumulative text twice (a network retry) answers the same screen, not an error."""
+    post_ussd(client, "")
+    first = post_ussd(client, "2")
+    again = post_ussd(client, "2")
+    assert first.text == again.text
+
+
+def test_extended_dial_string_prefills_inputs(client):
+    """A first request with text '2*1' (dialled *384*44135*2*1#) lands on the county question."""
+    response = post_ussd(client, "2*1")
+    assert response.text.startswith("CON ")
+    assert "Kaunti gani?" in response.text
+
+
+def test_dropped_session_offers_resume(client, svc):
+    """A new USSD session from the same number within the window offers to continue."""
+    walk(client, INPUTS[:4], session_id="ATUid_first")
+    response = post_ussd(client, "", session_id="ATUid_second")
+    assert response.text.startswith("CON ")
+    with svc.db() as db:
+        assert db.scalar(select(Report)) is None
+    # Continue: the next question is the one the reporter had reached.
+    resumed = post_ussd(client, "1", session_id="ATUid_second")
+    assert "Lini?" in resumed.text
+
+
+def test_every_request_is_in_the_ledger(client, svc):
+    """Each USSD request and each screen are ledger rows, with the number encrypted."""
+    walk(client, INPUTS[:2])
+    with svc.db() as db:
+        rows = db.scalars(select(Message).order_by(Message.id)).all()
+    assert [r.direction for r in rows] == ["in", "out"] * 3
+    assert all(PHONE not in (r.sender or "") + (r.recipient or "") for r in rows)
+
+
+def test_session_state_round_trips_through_json(client, redis_conn):
+    """The stored session is plain JSON well under 1 KB."""
+    walk(client, INPUTS[:5])
+    raw = redis_conn.get(keys.session("ussd", "ATUid_7c898d72eb11f723ed8ea05ef232f279"))
+    state = json.loads(raw)
+    assert len(raw) < 1024
+    assert "session" in state

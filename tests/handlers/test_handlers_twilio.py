@@ -1,0 +1,413 @@
+"""Twilio: inbound SMS/WhatsApp, signatures, TwiML, status callbacks, the sender.
+
+Payloads follow PROVIDERS.md; the sender runs the real SDK against
+``responses``, and every mocked call must be used.
+"""
+
+from urllib.parse import parse_qs, parse_qsl
+
+import pytest
+import requests
+import responses
+
+from handlers.base import Channel, DeliveryStatus, OutboundMessage, Reply
+from handlers.errors import BadRequest, Forbidden
+from handlers.twilio import (
+    TwilioSender,
+    check_signature,
+    parse_message,
+    parse_status,
+    render_twiml,
+    validate_signature,
+)
+
+SMS_EXAMPLE = (
+    "SmsMessageSid=SM01&NumMedia=0&SmsSid=SM01&SmsStatus=received&Body=Habari&FromCountry=KE"
+    "&To=%2B15005550006&NumSegments=1&MessageSid=SM01&AccountSid=AC01&From=%2B254711000000"
+    "&ApiVersion=2010-04-01"
+)
+WHATSAPP_EXAMPLE = (
+    "SmsMessageSid=SM02&NumMedia=0&ProfileName=Amina+Hassan&MessageType=text&SmsSid=SM02"
+    "&WaId=254711000000&SmsStatus=received&Body=Habari&To=whatsapp%3A%2B14155238886"
+    "&NumSegments=1&MessageSid=SM02&AccountSid=AC01&From=whatsapp%3A%2B254711000000"
+    "&ApiVersion=2010-04-01"
+)
+LOCATION_EXAMPLE = (
+    "Latitude=3.1190&Longitude=35.5973&NumMedia=0&ProfileName=Amina&MessageType=location"
+    "&WaId=254711000000&SmsStatus=received&Body=&To=whatsapp%3A%2B14155238886"
+    "&MessageSid=SM03&AccountSid=AC01&From=whatsapp%3A%2B254711000000&ApiVersion=2010-04-01"
+)
+
+# The SDK's own test vector (tests/unit/test_request_validator.py).
+VECTOR_TOKEN = "12345"
+VECTOR_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+VECTOR_PARAMS = {
+    "CallSid": "CA1234567890ABCDE",
+    "Digits": "1234",
+    "From": "+14158675309",
+    "To": "+18005551212",
+    "Caller": "+14158675309",
+}
+VECTOR_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+ACCOUNT = "AC" + "0" * 32
+MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+
+
+def form(query: str, **changes) -> dict:
+    """A webhook form from a URL-encoded example, with fields changed or removed (None)."""
+    fields = dict(parse_qsl(query, keep_blank_values=True))
+    fields.update(changes)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+# --- Inbound --------------------------------------------------------------------------
+
+
+def test_parse_sms_example():
+    """The documented Twilio SMS parses completely."""
+    message = parse_message(form(SMS_EXAMPLE))
+    assert message.channel == Channel.SMS
+    assert message.provider == "twilio"
+    assert message.phone == "+254711000000"
+    assert message.to == "+15005550006"
+    assert message.text == "Habari"
+    assert message.message_id == "SM01"
+    assert message.extra == {}
+
+
+def test_parse_whatsapp_strips_prefix_and_drops_profile():
+    """WhatsApp: channel from the prefix, bare E.164 phone, no ProfileName or WaId kept."""
+    message = parse_message(form(WHATSAPP_EXAMPLE))
+    assert message.channel == Channel.WHATSAPP
+    assert message.phone == "+254711000000"
+    assert message.to == "+14155238886"
+    assert "Amina" not in repr(message)
+    assert "254711000000" not in repr(message.extra)
+
+
+def test_parse_whatsapp_location_share():
+    """A shared location lands in extra as floats."""
+    message = parse_message(form(LOCATION_EXAMPLE))
+    assert message.text == ""
+    assert message.extra["location"] == {"latitude": 3.119, "longitude": 35.5973}
+
+
+def test_parse_media():
+    """NumMedia and MediaUrlN/MediaContentTypeN go to extra."""
+    message = parse_message(
+        form(
+            WHATSAPP_EXAMPLE,
+            NumMedia="2",
+            MediaUrl0="https://api.twilio.com/m0",
+            MediaContentType0="image/jpeg",
+            MediaUrl1="https://api.twilio.com/m1",
+            MediaContentType1="audio/ogg",
+        )
+    )
+    assert message.extra["num_media"] == 2
+    assert message.extra["media"] == [
+        {"url": "https://api.twilio.com/m0", "content_type": "image/jpeg"},
+        {"url": "https://api.twilio.com/m1", "content_type": "audio/ogg"},
+    ]
+
+
+def test_parse_ignores_unknown_params():
+    """Parameters Twilio adds later are ignored."""
+    message = parse_message(form(SMS_EXAMPLE, ShinyNewField="x", FromCity="LODWAR"))
+    assert message.extra == {}
+
+
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        pytest.param({"MessageSid": None}, "MessageSid", id="missing MessageSid"),
+        pytest.param({"From": None}, "From", id="missing From"),
+        pytest.param({"From": "whatsapp:"}, "phone", id="From without number"),
+        pytest.param({"Body": "x" * 4097}, "Body", id="oversized Body"),
+        pytest.param({"NumMedia": "lots"}, "NumMedia", id="NumMedia not a number"),
+        pytest.param({"Latitude": "north", "Longitude": "1"}, "Latitude", id="bad latitude"),
+        pytest.param({"Latitude": "1", "Longitude": "200"}, "Longitude", id="longitude range"),
+    ],
+)
+def test_parse_message_rejects(changes, complaint):
+    """Malformed messages raise BadRequest naming the field."""
+    with pytest.raises(BadRequest, match=complaint):
+        parse_message(form(SMS_EXAMPLE, **changes))
+
+
+# --- Signature -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, signature, valid",
+    [
+        pytest.param(VECTOR_PARAMS, VECTOR_SIGNATURE, True, id="SDK test vector"),
+        pytest.param({**VECTOR_PARAMS, "Digits": "1235"}, VECTOR_SIGNATURE, False, id="tampered"),
+        pytest.param({**VECTOR_PARAMS, "Extra": "x"}, VECTOR_SIGNATURE, False, id="added param"),
+        pytest.param(VECTOR_PARAMS, None, False, id="missing signature"),
+        pytest.param(VECTOR_PARAMS, "", False, id="empty signature"),
+    ],
+)
+def test_validate_signature(params, signature, valid):
+    """Signatures are checked over the URL and all params with the SDK's validator."""
+    assert validate_signature(VECTOR_TOKEN, VECTOR_URL, params, signature) is valid
+
+
+def test_validate_signature_wrong_scheme():
+    """The http:// URL seen behind a TLS proxy does not validate."""
+    url = VECTOR_URL.replace("https://", "http://")
+    assert not validate_signature(VECTOR_TOKEN, url, VECTOR_PARAMS, VECTOR_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    "signature, complaint",
+    [
+        pytest.param(None, "missing", id="missing signature"),
+        pytest.param("AAAA", "does not match", id="bad signature"),
+    ],
+)
+def test_check_signature_raises_forbidden(signature, complaint):
+    """check_signature raises Forbidden saying what is wrong."""
+    with pytest.raises(Forbidden, match=complaint):
+        check_signature(VECTOR_TOKEN, VECTOR_URL, VECTOR_PARAMS, signature)
+
+
+def test_check_signature_accepts_vector():
+    """check_signature returns quietly for a good signature."""
+    check_signature(VECTOR_TOKEN, VECTOR_URL, VECTOR_PARAMS, VECTOR_SIGNATURE)
+
+
+# --- TwiML -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        pytest.param(None, "<Response />", id="no reply"),
+        pytest.param(Reply(""), "<Response />", id="empty text"),
+        pytest.param(
+            Reply("Asante <3 & karibu"),
+            "<Response><Message>Asante &lt;3 &amp; karibu</Message></Response>",
+            id="escaped text",
+        ),
+    ],
+)
+def test_render_twiml(reply, expected):
+    """TwiML wraps the reply in <Message>, escaped; nothing to say is <Response />."""
+    assert render_twiml(reply) == '<?xml version="1.0" encoding="UTF-8"?>' + expected
+
+
+# --- Status callbacks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        pytest.param("queued", DeliveryStatus.QUEUED, id="queued"),
+        pytest.param("sending", DeliveryStatus.SENT, id="sending"),
+        pytest.param("sent", DeliveryStatus.SENT, id="sent"),
+        pytest.param("delivered", DeliveryStatus.DELIVERED, id="delivered"),
+        pytest.param("read", DeliveryStatus.DELIVERED, id="read"),
+        pytest.param("undelivered", DeliveryStatus.FAILED, id="undelivered"),
+        pytest.param("failed", DeliveryStatus.FAILED, id="failed"),
+        pytest.param("teleported", None, id="unknown"),
+    ],
+)
+def test_parse_status_table(status, expected):
+    """Every MessageStatus maps onto ours; an unknown one gives None."""
+    report = parse_status(
+        {"MessageSid": "SM9", "MessageStatus": status, "To": "whatsapp:+254711000000"}
+    )
+    assert (report.status, report.raw_status) == (expected, status)
+    assert report.provider_message_id == "SM9"
+    assert report.phone == "+254711000000"
+
+
+def test_parse_status_error_code():
+    """A failed status carries Twilio's ErrorCode."""
+    report = parse_status(
+        {"MessageSid": "SM9", "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    )
+    assert report.failure_reason == "30003"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"MessageStatus": "sent"}, id="missing MessageSid"),
+        pytest.param({"MessageSid": "SM9"}, id="missing MessageStatus"),
+    ],
+)
+def test_parse_status_rejects(fields):
+    """A status callback without sid or status raises BadRequest."""
+    with pytest.raises(BadRequest):
+        parse_status(fields)
+
+
+# --- Sending ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_twilio_env(monkeypatch):
+    """The SDK reads edge and region from the environment: keep tests on api.twilio.com."""
+    for name in ("TWILIO_EDGE", "TWILIO_REGION", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def mock():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def sender():
+    return TwilioSender(
+        ACCOUNT,
+        "token",
+        from_number="+15005550006",
+        whatsapp_from="+14155238886",
+        status_callback="https://mpaka.example/webhooks/twilio/status",
+    )
+
+
+def created(sid="SM123", status="queued", to="+254711000001"):
+    return {
+        "sid": sid,
+        "account_sid": ACCOUNT,
+        "status": status,
+        "to": to,
+        "from": "+15005550006",
+        "body": "x",
+        "price": None,
+        "price_unit": "USD",
+        "error_code": None,
+        "error_message": None,
+    }
+
+
+def message(n=1, channel=Channel.SMS, to="+254711000001", text="ALERT: raid near Kakuma"):
+    return OutboundMessage(id=f"d{n}", channel=channel, to=to, text=text)
+
+
+def sent_form(call) -> dict:
+    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+
+
+def test_send_sms(mock, sender):
+    """An SMS is one create call with To, From, Body and StatusCallback."""
+    mock.post(MESSAGES_URL, status=201, json=created())
+    (result,) = sender.send([message()])
+    assert (result.id, result.status, result.provider_message_id) == (
+        "d1",
+        DeliveryStatus.QUEUED,
+        "SM123",
+    )
+    assert sent_form(mock.calls[0]) == {
+        "To": "+254711000001",
+        "From": "+15005550006",
+        "Body": "ALERT: raid near Kakuma",
+        "StatusCallback": "https://mpaka.example/webhooks/twilio/status",
+    }
+
+
+def test_send_whatsapp_prefixes_both_ends(mock, sender):
+    """WhatsApp goes to whatsapp:+… from the WhatsApp sender."""
+    mock.post(MESSAGES_URL, status=201, json=created(to="whatsapp:+254711000001"))
+    (result,) = sender.send([message(channel=Channel.WHATSAPP)])
+    assert result.status == DeliveryStatus.QUEUED
+    body = sent_form(mock.calls[0])
+    assert (body["To"], body["From"]) == ("whatsapp:+254711000001", "whatsapp:+14155238886")
+
+
+def test_send_one_call_per_recipient(mock, sender):
+    """Two recipients are two calls, results in order."""
+    mock.post(MESSAGES_URL, status=201, json=created("SM1"))
+    mock.post(MESSAGES_URL, status=201, json=created("SM2"))
+    results = sender.send([message(1), message(2, to="+254711000002")])
+    assert [r.provider_message_id for r in results] == ["SM1", "SM2"]
+    assert [sent_form(c)["To"] for c in mock.calls] == ["+254711000001", "+254711000002"]
+
+
+def test_send_caps_body_at_1600(mock, sender):
+    """Bodies longer than Twilio's 1,600-character limit are cut to it."""
+    mock.post(MESSAGES_URL, status=201, json=created())
+    sender.send([message(text="x" * 2000)])
+    assert len(sent_form(mock.calls[0])["Body"]) == 1600
+
+
+@pytest.mark.parametrize(
+    "mocked, transient, complaint",
+    [
+        pytest.param(
+            {
+                "status": 400,
+                "json": {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400},
+            },
+            False,
+            "21211",
+            id="21211 invalid number permanent",
+        ),
+        pytest.param(
+            {
+                "status": 400,
+                "json": {"code": 21610, "message": "Attempt to send to unsubscribed recipient"},
+            },
+            False,
+            "21610",
+            id="21610 unsubscribed permanent",
+        ),
+        pytest.param(
+            {"status": 401, "json": {"code": 20003, "message": "Authenticate"}},
+            False,
+            "20003",
+            id="401 bad credentials permanent",
+        ),
+        pytest.param(
+            {"status": 429, "json": {"code": 20429, "message": "Too Many Requests"}},
+            True,
+            "20429",
+            id="429 rate limited transient",
+        ),
+        pytest.param(
+            {"status": 500, "body": "Internal Server Error"}, True, "500", id="500 transient"
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()}, True, "in time", id="timeout transient"
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectionError()}, True, "reach", id="connection error"
+        ),
+    ],
+)
+def test_send_failures(mock, sender, mocked, transient, complaint):
+    """Twilio errors map to permanent (4xx) or transient (5xx, 429, network) failures."""
+    mock.post(MESSAGES_URL, **mocked)
+    (result,) = sender.send([message()])
+    assert result.status == DeliveryStatus.FAILED
+    assert result.transient is transient
+    assert complaint in result.error
+
+
+def test_send_failure_does_not_stop_the_rest(mock, sender):
+    """One recipient's error leaves the next one unaffected."""
+    mock.post(MESSAGES_URL, status=400, json={"code": 21211, "message": "Invalid"})
+    mock.post(MESSAGES_URL, status=201, json=created("SM2"))
+    bad, good = sender.send([message(1), message(2, to="+254711000002")])
+    assert (bad.status, good.status) == (DeliveryStatus.FAILED, DeliveryStatus.QUEUED)
+
+
+def test_send_whatsapp_without_sender_configured(mock):
+    """Without TWILIO_WHATSAPP_FROM a WhatsApp message fails permanently, no call made."""
+    sender = TwilioSender(ACCOUNT, "token", from_number="+15005550006")
+    (result,) = sender.send([message(channel=Channel.WHATSAPP)])
+    assert result.status == DeliveryStatus.FAILED and not result.transient
+    assert "TWILIO_WHATSAPP_FROM" in result.error
+
+
+def test_send_without_status_callback_omits_it(mock):
+    """No PUBLIC_BASE_URL, no StatusCallback parameter."""
+    mock.post(MESSAGES_URL, status=201, json=created())
+    TwilioSender(ACCOUNT, "token", from_number="+15005550006").send([message()])
+    assert "StatusCallback" not in sent_form(mock.calls[0])

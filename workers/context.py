@@ -1,0 +1,24 @@
+"""The ``Services`` a worker process uses, built once from the environment.
+
+Tests that run a ``SimpleWorker`` in their own process hand it theirs with
+``use(services)``.
+"""
+
+from __future__ import annotations
+
+from gateway import config
+from gateway.services import Services
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services(config.finalise(config.from_environment()))
+    return _services
+
+
+def use(svc: Services | None) -> None:
+    global _services
+    _services = svc
