@@ -58,8 +58,10 @@ def _seed_teams(db) -> int:
     for name, tier, counties, members in specs:
         if db.scalar(select(Team.id).where(Team.name == name)) is not None:
             continue
+        # Only the county team that acts may call a consenting reporter back.
         team = Team(
-            name=name, tier=tier, counties=counties, language="eng", sees_contacts=True
+            name=name, tier=tier, counties=counties, language="eng",
+            sees_contacts=tier == "county",
         )
         team.members = [TeamMember(name=n, phone=p, channel="sms") for n, p in members]
         db.add(team)

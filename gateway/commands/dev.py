@@ -106,7 +106,9 @@ def seed_command():
 @with_appcontext
 def serve(host, port):
     """Run the web app on the development server (use gunicorn in production)."""
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.command()

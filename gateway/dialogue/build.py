@@ -12,8 +12,17 @@ import re
 
 from .issues import ERROR, WARNING, LintIssue, LintReport
 from .script import (
-    CONFIRM_VALUES, KEYWORD_KINDS, MESSAGE_KEYS, SEVERITIES, STEP_KINDS, GazList, Language,
-    Option, Script, Settings, Step,
+    CONFIRM_VALUES,
+    KEYWORD_KINDS,
+    MESSAGE_KEYS,
+    SEVERITIES,
+    STEP_KINDS,
+    GazList,
+    Language,
+    Option,
+    Script,
+    Settings,
+    Step,
 )
 from .yamltext import Parsed
 
@@ -83,7 +92,8 @@ class _Builder:
     # -- the script ---------------------------------------------------------
     def build(self) -> Built:
         for path, line in self.p.duplicates:
-            self.error("duplicate_key", f"key {path[-1]!r} is given twice", path)
+            self.report.add(LintIssue(ERROR, "duplicate_key", f"key {path[-1]!r} is given twice "
+                                      "(the second would silently win)", line))
         data = self.p.data
         if not isinstance(data, dict):
             self.error("shape", "a script must be a YAML mapping with id, languages and steps")
@@ -335,8 +345,9 @@ class _Builder:
         if self.g is None:
             return {}
         kw = {"source": "gazetteer"}
-        for path, _line in self.g.duplicates:
-            self.error("duplicate_key", f"key {path[-1]!r} is given twice", path, **kw)
+        for path, line in self.g.duplicates:
+            self.report.add(LintIssue(ERROR, "duplicate_key", f"key {path[-1]!r} is given twice",
+                                      line, source="gazetteer"))
         data = self.mapping(self.g.data, (), "the gazetteer", **kw)
         lists = {}
         for name, spec in self.mapping(data.get("lists"), ("lists",), "lists", **kw).items():

@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the caller (``gateway.migrate``)."""
 
 from alembic import context
+
 from gateway.db import make_engine
 from gateway.models import Base
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 11:31:03.512420
+Create Date: 2026-11-29 11:32:59.503728
 """
 
 from alembic import op

@@ -1,0 +1,393 @@
+"""The dialogue engine, one behaviour per test, on the shipped script."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gateway.dialogue import Session, SessionError, advance, gsm, load_script, new_session
+from gateway.scripts import default_script_text, gazetteer_text
+
+from .conftest import NOW
+
+# English USSD answers up to the confirm screen: English, weapons smuggling,
+# Turkana, Loima, earlier today, a description, stay anonymous.
+ENG_TO_CONFIRM = ["", "1", "4", "1", "4", "2", "Men with guns at the borehole", "2"]
+
+
+def events(turns, kind):
+    return [e for t in turns for e in t.events if e["type"] == kind]
+
+
+def test_first_ussd_screen_is_the_language_menu(play):
+    """An empty first USSD input shows the language menu, every language by its own name."""
+    turn = play("ussd", [""])[0]
+    assert turn.reply == (
+        "Mpaka\nChoose language / Chagua lugha / Dooro luqadda:\n"
+        "1. English\n2. Kiswahili\n3. Soomaali\n4. Ng'aturkana\n5. Afaan Borana"
+    )
+    assert not turn.ended
+    assert turn.events == [{"type": "step", "step": "language"}]
+
+
+def test_choosing_a_language_sets_it(play):
+    """Picking 2 on the language menu continues in Kiswahili."""
+    turn = play("ussd", ["", "2"])[-1]
+    assert turn.session.language == "swa"
+    assert turn.reply.startswith("Nini kinatokea?")
+
+
+def test_back_returns_to_the_previous_step(play):
+    """0 goes back one step; the earlier answer is still recorded."""
+    turns = play("ussd", ["", "1", "4", "0"])
+    assert turns[-1].session.step == "category"
+    assert turns[-1].session.answers["category"] == "weapons_smuggling"
+    assert events(turns, "back")
+
+
+def test_back_on_a_later_menu_page_goes_back_one_page(play):
+    """On page 2 of a paginated menu, 0 shows page 1 again, not the previous step."""
+    turns = play("ussd", ["", "1", "98", "0"])
+    assert turns[-2].reply.startswith("What is happening?\n6.")
+    assert turns[-1].session.step == "category"
+    assert "1. Terrorism or extremism" in turns[-1].reply
+    assert not events(turns, "back")
+
+
+def test_more_shows_the_next_page_with_continued_numbers(play):
+    """98 pages through a long USSD menu; numbers continue and any number is accepted."""
+    turns = play("ussd", ["", "1", "98"])
+    page2 = turns[-1].reply
+    assert "98. More" in turns[-2].reply and "0. Back" in page2
+    assert "6. Goods or drug smuggling" in page2
+    turn = play("ussd", ["", "1", "98", "2"])[-1]  # an option from page 1 still works
+    assert turn.session.answers["category"] == "trafficking"
+
+
+def test_every_ussd_screen_of_a_walk_fits_the_budget(play):
+    """Menus paginate so that no screen, error line included, exceeds 160 characters."""
+    for turn in play("ussd", ["", "1", "x", "98", "x", "5", "1", "x", "98"]):
+        assert gsm.screen_cost(turn.reply) <= 160, turn.reply
+
+
+def test_more_on_a_short_menu_is_invalid(play):
+    """98 on a menu that has one page is an invalid answer."""
+    turn = play("ussd", ["", "1", "4", "98"])[-1]
+    assert turn.reply.startswith("Not a valid choice.\nWhich county?")
+
+
+def test_sms_menus_are_not_paginated(play):
+    """On SMS the whole menu is one message, without More/Back."""
+    turn = play("sms", ["REPORT"])[-1]
+    assert "8. Something else" in turn.reply and "98." not in turn.reply
+
+
+def test_restart_goes_to_the_start_keeping_answers(play):
+    """00 shows the first step again; answers given so far are kept."""
+    turns = play("ussd", ["", "1", "4", "1", "00"])
+    last = turns[-1]
+    assert last.session.step == "language"
+    assert last.session.history == []
+    assert last.session.answers["category"] == "weapons_smuggling"
+    assert events(turns, "restart")
+
+
+def test_text_given_before_restart_is_offered_again(play):
+    """After 00, the description step offers the earlier text; 1 keeps it."""
+    inputs = ENG_TO_CONFIRM[:-1] + ["00", "1", "4", "1", "4", "2"]
+    turn = play("ussd", inputs)[-1]
+    assert 'You wrote: "Men with guns at the b..."' in turn.reply
+    assert turn.reply.endswith("1. Use this\n2. Write new")
+    turn = play("ussd", inputs + ["1"])[-1]
+    assert turn.session.step == "contact"
+    assert turn.session.answers["description"] == "Men with guns at the borehole"
+
+
+def test_invalid_answer_reprompts_in_the_users_language(play):
+    """An invalid answer shows a short error in the user's language, then the same question."""
+    turn = play("ussd", ["", "2", "1", "1", "1", "9"])[-1]
+    assert turn.reply.startswith("Chaguo si sahihi.\nLini?\n1. Linatokea sasa")
+    assert gsm.screen_cost(turn.reply) <= 160
+    assert turn.events == [{"type": "invalid", "step": "when"}]
+
+
+def test_too_short_text_is_refused(play):
+    """A description under the minimum length is refused with its own message."""
+    turn = play("ussd", ENG_TO_CONFIRM[:6] + ["ok"])[-1]
+    assert turn.reply.startswith("Too short. Write a few words.\nBriefly")
+
+
+def test_too_long_text_is_refused(play):
+    """A description over the maximum length names the limit."""
+    turn = play("sms", ["REPORT", "4", "1", "4", "2", "x" * 301])[-1]
+    assert turn.reply.startswith("Too long, max 300 letters.")
+
+
+def test_three_invalid_answers_end_the_session_keeping_a_draft(play):
+    """After three invalid answers in a row the session ends politely; the draft is kept."""
+    turns = play("ussd", ["", "1", "4", "x", "y", "z"])
+    last = turns[-1]
+    assert last.ended and last.keep_draft
+    assert last.reply.startswith("Sorry, we could not understand.")
+    assert last.session.answers["category"] == "weapons_smuggling"
+    assert events(turns, "strikes_out") == [{"type": "strikes_out", "step": "county"}]
+
+
+def test_a_valid_answer_resets_the_strikes(play):
+    """Invalid answers must be in a row: a valid one in between resets the count."""
+    turns = play("ussd", ["", "1", "x", "y", "4", "x", "y"])
+    assert not turns[-1].ended
+
+
+@pytest.mark.parametrize("steps_before", [0, 1, 2, 5, 6, 7, 8], ids=lambda n: f"after {n}")
+def test_quick_exit_ends_at_any_step(play, steps_before):
+    """99 ends at once with a neutral message, deletes any draft, and says nothing of reports."""
+    turns = play("ussd", ENG_TO_CONFIRM[:steps_before] + ["99"])
+    last = turns[-1]
+    assert last.ended and not last.keep_draft and last.report is None
+    assert "report" not in last.reply.lower()
+    assert last.events == [{"type": "quick_exit"}]
+
+
+def test_quick_exit_in_swahili_is_neutral(play):
+    """The quick-exit message is translated too."""
+    turn = play("ussd", ["", "2", "99"])[-1]
+    assert turn.reply == "Asante. Kwaheri."
+
+
+@pytest.mark.parametrize(
+    "message, language",
+    [
+        pytest.param("REPORT", "eng", id="upper"),
+        pytest.param("  report! ", "eng", id="spaces and punctuation"),
+        pytest.param("Ripoti.", "swa", id="kiswahili"),
+        pytest.param("warbixin", "som", id="somali lower"),
+    ],
+)
+def test_sms_start_keyword_chooses_the_language(play, message, language):
+    """A start keyword skips the language step and starts in its language."""
+    turn = play("sms", [message])[0]
+    assert turn.session.language == language
+    assert turn.session.step == "category"
+    assert turn.session.answers == {"language": language}
+
+
+def test_sms_help_replies_and_keeps_no_session(play):
+    """HELP answers with the help text and ends; nothing new is kept."""
+    turn = play("sms", ["help"])[0]
+    assert turn.ended and not turn.keep_draft
+    assert "REPORT" in turn.reply and "999" in turn.reply
+    assert not turn.session.answers
+
+
+def test_sms_help_leaves_an_existing_draft_alone(play, script):
+    """HELP while a draft exists keeps that draft unchanged."""
+    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    turn = play("sms", ["Help?"], draft=draft)[0]
+    assert turn.ended and turn.keep_draft
+    assert turn.session.answers == draft.answers
+
+
+@pytest.mark.parametrize("word", ["STOP", "cancel", "Acha!"])
+def test_sms_stop_discards_the_draft(play, word):
+    """STOP/CANCEL confirm and tell the host to delete any draft."""
+    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    turn = play("sms", [word], draft=draft)[0]
+    assert turn.ended and not turn.keep_draft
+    assert turn.events == [{"type": "cancelled", "via": "stop"}]
+
+
+def test_sms_stop_works_mid_dialogue(play):
+    """STOP in the middle of an SMS dialogue ends it and drops the draft."""
+    turn = play("sms", ["REPORT", "4", "stop"])[-1]
+    assert turn.ended and not turn.keep_draft
+    assert turn.reply == "Done. Your unsent answers were deleted."
+
+
+def test_free_text_first_message_is_offered_as_the_description(play):
+    """An SMS that is not a keyword starts a report and is offered back at the description."""
+    inputs = ["Gunmen crossed near Todenyang", "1", "5", "1", "3", "1"]
+    turns = play("sms", inputs)
+    assert turns[0].session.step == "language"
+    assert turns[-1].reply == (
+        "Briefly, what did you see? Or name a place near it.\n"
+        'You wrote: "Gunmen crossed near To..."\n1. Use this\n2. Write new'
+    )
+    turn = play("sms", inputs + ["1"])[-1]
+    assert turn.session.answers["description"] == "Gunmen crossed near Todenyang"
+
+
+def test_free_text_can_be_replaced(play):
+    """Choosing 'Write new' asks the question plainly; the new text is used."""
+    inputs = ["Gunmen crossed near Todenyang", "1", "5", "1", "3", "1", "2"]
+    assert play("sms", inputs)[-1].reply == "Briefly, what did you see? Or name a place near it."
+    turn = play("sms", inputs + ["Cattle taken at night"])[-1]
+    assert turn.session.answers["description"] == "Cattle taken at night"
+
+
+def test_new_text_may_be_typed_on_the_keep_screen(play):
+    """On the 'You wrote' screen, typing a new description uses it directly."""
+    inputs = ["Gunmen crossed near Todenyang", "1", "5", "1", "3", "1", "Cattle taken at night"]
+    turn = play("sms", inputs)[-1]
+    assert turn.session.answers["description"] == "Cattle taken at night"
+
+
+def test_sms_reporter_may_type_a_label(play):
+    """On SMS, typing an option's label works like its number."""
+    turn = play("sms", ["REPORT", "weapons smuggling", "Turkana"])[-1]
+    assert turn.session.answers["category"] == "weapons_smuggling"
+    assert turn.session.answers["county"] == "turkana"
+
+
+def test_completion_builds_the_report(play):
+    """Yes on the confirm screen ends with the reference, 999/112 and the report dict."""
+    turns = play("ussd", ENG_TO_CONFIRM + ["1"])
+    last = turns[-1]
+    assert last.ended and not last.keep_draft
+    assert last.reply == "Sent. Reference R-7KQ4XH. Thank you. In danger? Call 999 or 112."
+    report = last.report
+    assert report["fields"] == {
+        "category": "weapons_smuggling", "county": "turkana", "sub_county": "loima",
+        "when": "today", "description": "Men with guns at the borehole", "contact": "no",
+    }
+    assert report["severity"] == "high"
+    assert report["language"] == "eng" and report["reference"] == "R-7KQ4XH"
+    assert (report["script_id"], report["script_version"]) == ("report", "1")
+    assert report["channel"] == "ussd" and report["started_at"] == NOW
+    assert report["answers"]["language"] == "eng"
+    assert events(turns, "completed")
+    json.dumps(report)  # the host queues it as JSON
+
+
+@pytest.mark.parametrize(
+    "category, when, severity",
+    [
+        pytest.param("8", "4", "low", id="other earlier: default"),
+        pytest.param("7", "3", "medium", id="suspicious"),
+        pytest.param("3", "2", "medium", id="migrant smuggling"),
+        pytest.param("8", "1", "high", id="happening now"),
+        pytest.param("1", "4", "high", id="terrorism"),
+        pytest.param("2", "4", "high", id="trafficking"),
+        pytest.param("4", "4", "high", id="weapons"),
+        pytest.param("5", "4", "high", id="armed attack"),
+    ],
+)
+def test_severity(play, category, when, severity):
+    """Severity is the gravest of the chosen options' severities, default low."""
+    turns = play("sms", ["REPORT", category, "2", "1", when, "Seen near the market", "1", "1"])
+    assert turns[-1].report["severity"] == severity
+
+
+def test_confirm_shows_a_summary_in_the_users_language(play):
+    """The confirm screen summarises answers with labels, not values."""
+    turn = play("ussd", ["", "2", "4", "1", "4", "2", "Watu wenye bunduki kisimani", "2"])[-1]
+    assert turn.reply == (
+        "Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Mapema leo\n"
+        "1. Tuma\n2. Badilisha\n3. Sitisha"
+    )
+
+
+def test_confirm_change_goes_back_to_the_first_question(play):
+    """Change returns to the first data step; answers stay and can be kept."""
+    turn = play("ussd", ENG_TO_CONFIRM + ["2"])[-1]
+    assert turn.session.step == "category"
+    assert turn.session.answers["description"] == "Men with guns at the borehole"
+    assert turn.session.history == ["language"]
+
+
+def test_confirm_cancel_discards(play):
+    """Cancel ends without a report and deletes the draft."""
+    turns = play("ussd", ENG_TO_CONFIRM + ["3"])
+    last = turns[-1]
+    assert last.ended and not last.keep_draft and last.report is None
+    assert last.reply == "Cancelled. Nothing was sent. Stay safe."
+    assert events(turns, "cancelled") == [{"type": "cancelled", "via": "confirm"}]
+
+
+def test_ussd_draft_is_resumed_on_sms(play):
+    """A dropped USSD session is offered on SMS in its language and finished there."""
+    draft = play("ussd", ["", "2", "4", "1", "4"])[-1].session  # Kiswahili, at "when"
+    turns = play("sms", ["RIPOTI", "1", "2", "Watu wenye bunduki", "2", "1"], draft=draft)
+    assert turns[0].reply == "Hukumaliza mara iliyopita.\n1. Endelea\n2. Anza upya"
+    assert turns[1].session.step == "when" and turns[1].reply.startswith("Lini?")
+    assert {"type": "resumed"} in turns[1].events
+    report = turns[-1].report
+    assert report["channel"] == "sms"
+    assert report["fields"]["sub_county"] == "loima" and report["language"] == "swa"
+
+
+def test_resume_offer_on_ussd(play):
+    """On USSD the first screen offers the draft when there is one."""
+    draft = play("sms", ["REPORT", "4"])[-1].session
+    turn = play("ussd", [""], draft=draft)[0]
+    assert turn.reply == "You did not finish last time.\n1. Continue\n2. Start again"
+
+
+def test_resume_start_over_begins_afresh(play):
+    """Start again drops the draft and shows the first step."""
+    draft = play("ussd", ENG_TO_CONFIRM[:5])[-1].session
+    turn = play("ussd", ["", "2"], draft=draft)[-1]
+    assert turn.session.step == "language" and not turn.session.answers
+    assert turn.session.draft is None
+
+
+def test_draft_of_another_script_is_not_offered(play, script):
+    """A draft from a different script id is ignored."""
+    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    draft.script_id = "other"
+    turn = play("ussd", [""], draft=draft)[0]
+    assert turn.session.step == "language"
+
+
+def test_first_sms_free_text_with_a_draft_keeps_the_text(play):
+    """Free text sent while a draft exists is offered at the description after resuming."""
+    draft = play("ussd", ["", "1", "4", "1", "4", "2"])[-1].session  # at description
+    turn = play("sms", ["Three men with rifles", "1"], draft=draft)[-1]
+    assert 'You wrote: "Three men with rifles"' in turn.reply
+
+
+def test_step_limit_guard_ends_instead_of_looping():
+    """max_steps_per_turn stops a turn that moves through too many steps."""
+    text = default_script_text().replace("max_invalid: 3", "max_invalid: 3\n  max_steps_per_turn: 1")
+    assert "max_steps_per_turn: 1" in text
+    script = load_script(text, gazetteer_text())
+    session = new_session(script, channel="ussd", now=NOW, reference="R-1")
+    turn = advance(script, session, "1", NOW)  # first screen, then its pre-filled answer
+    assert turn.ended and turn.keep_draft
+    assert {"type": "error", "reason": "step_limit"} in turn.events
+
+
+def test_new_session_rejects_an_unknown_channel(script):
+    """Only ussd, sms and whatsapp are channels."""
+    with pytest.raises(ValueError):
+        new_session(script, channel="fax", now=NOW, reference="R-1")
+
+
+def test_whatsapp_behaves_like_sms(play):
+    """WhatsApp takes keywords and shows whole menus like SMS."""
+    turn = play("whatsapp", ["ripoti"])[0]
+    assert turn.session.language == "swa" and "98." not in turn.reply
+
+
+def test_advance_does_not_change_the_given_session(script):
+    """advance returns a new session; the caller's copy is untouched."""
+    session = new_session(script, channel="ussd", now=NOW, reference="R-1")
+    before = session.to_json()
+    advance(script, session, "", NOW)
+    assert session.to_json() == before
+
+
+def test_session_json_is_compact_and_round_trips(play):
+    """A session near the end of a dialogue serialises well under 1 KB and reads back equal."""
+    session = play("ussd", ENG_TO_CONFIRM)[-1].session
+    text = session.to_json()
+    assert len(text.encode()) < 700
+    assert Session.from_json(text) == session
+
+
+@pytest.mark.parametrize("bad", ["not json", "[]", '{"script_id": "x"}', '{"nope": 1}'])
+def test_session_from_bad_json_raises(bad):
+    """Unreadable session JSON raises SessionError."""
+    with pytest.raises(SessionError):
+        Session.from_json(bad)
