@@ -405,3 +405,22 @@ def test_shipped_gazetteer_matches_the_counties():
     assert subs.values("other") == ["unknown"]
     assert script.lists["counties"].values() == ["turkana", "marsabit", "mandera", "wajir",
                                                  "busia", "other"]
+
+
+def test_moderate_nesting_beyond_the_cap_is_refused():
+    """Nesting just past the script cap (24 levels) is refused with a line number."""
+    with pytest.raises(ScriptError, match="nested deeper") as exc:
+        load_script("a: " + "[" * 30 + "]" * 30)
+    assert exc.value.line == 1
+
+
+def test_default_script_loads_through_the_package():
+    """gateway.scripts reads the shipped YAML as package data."""
+    from gateway.scripts import load_default_script
+
+    script = load_default_script()
+    assert (script.id, script.version, script.base_language) == ("report", "1", "eng")
+    assert list(script.languages) == ["eng", "swa", "som", "tuv", "gax"]
+    assert script.settings.keywords["start"] == {"report": "eng", "ripoti": "swa",
+                                                 "warbixin": "som"}
+    assert script.message("unavailable_multilingual")
