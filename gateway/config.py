@@ -60,6 +60,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "INCIDENT_WINDOW_HOURS": (6, _INT),
     "INCIDENT_THRESHOLD": (3, _INT),
     "DELIVERY_MAX_ATTEMPTS": (6, _INT),
+    "DELIVERY_BACKOFF_BASE": (5, _INT),
+    "DELIVERY_BACKOFF_CAP": (600, _INT),
     "SWEEP_INTERVAL_SECONDS": (60, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
     "DEBUG_LOG_COLOURS": (False, _bool),

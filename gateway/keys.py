@@ -43,3 +43,13 @@ def incident_lock(group: str) -> str:
 def status_checks(phone_hash: str) -> str:
     """Counts STATUS look-ups per sender, against guessing references."""
     return f"{PREFIX}status-checks:{phone_hash}"
+
+
+def login_failures(username: str) -> str:
+    """Failed console logins for a username (any address), with a TTL."""
+    return f"{PREFIX}login:failures:{username.casefold()}"
+
+
+def login_wait(username: str) -> str:
+    """Set while a username must wait before its next login attempt."""
+    return f"{PREFIX}login:wait:{username.casefold()}"

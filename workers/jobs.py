@@ -33,7 +33,10 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
         if attempt >= svc.config["DELIVERY_MAX_ATTEMPTS"]:
             outbox.give_up(svc, retry)
         else:
-            delay = outbox.backoff_seconds(attempt)
+            delay = outbox.backoff_seconds(
+                attempt, base=svc.config["DELIVERY_BACKOFF_BASE"],
+                cap=svc.config["DELIVERY_BACKOFF_CAP"],
+            )
             svc.queue("alerts").enqueue_in(
                 timedelta(seconds=delay), send_messages, retry, attempt + 1
             )

@@ -1,0 +1,50 @@
+"""``python -m bench.worker``: exactly ``mpaka worker`` (an RQ ``Worker`` with
+its scheduler, configuration from the environment), except that when
+``MPAKA_FAKE_AT_URL`` is set the Africa's Talking SDK is pointed at that local
+fake instead of ``https://api.africastalking.com``.
+
+The patch lives in this process only: the SDK still validates numbers and
+builds the request; only the host changes.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def point_sdk_at(base: str) -> None:
+    from handlers import africastalking
+
+    original = africastalking._SMSService._init_service
+
+    def _init_service(self):
+        original(self)
+        # "https://api.africastalking.com/version1" -> "<fake>/version1"
+        self._baseUrl = base.rstrip("/") + "/version1"
+
+    africastalking._SMSService._init_service = _init_service
+
+
+def main() -> None:
+    fake = os.environ.get("MPAKA_FAKE_AT_URL")
+    if fake:
+        point_sdk_at(fake)
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from gateway import config
+    from gateway.services import QUEUE_NAMES, Services
+    from workers import context, jobs
+
+    svc = Services(config.finalise(config.from_environment()))
+    context.use(svc)
+    jobs.schedule_sweep(svc)
+    worker = Worker(
+        [svc.queue(name) for name in QUEUE_NAMES], connection=svc.redis, serializer=JSONSerializer
+    )
+    worker.work(burst=os.environ.get("MPAKA_WORKER_BURST") == "1", with_scheduler=True,
+                logging_level=os.environ.get("MPAKA_WORKER_LOG_LEVEL", "WARNING"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Reading and checking posted admin forms.  Each checker returns the clean
+values and a dict of plain sentences keyed by field, shown beside the field."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from gateway.queries import CATEGORIES, COUNTIES, SEVERITIES
+from handlers.errors import BadRequest
+from handlers.phones import normalise_phone
+
+TIERS = ("county", "regional", "national")
+CHANNELS = ("sms", "whatsapp")
+
+
+def flag(form, name) -> bool:
+    return form.get(name) in ("1", "on", "yes", "true")
+
+
+def team(form) -> tuple[dict, dict]:
+    errors = {}
+    values = {
+        "name": form.get("name", "").strip(),
+        "tier": form.get("tier", "county"),
+        "counties": sorted(set(form.getlist("counties"))),
+        "language": form.get("language", "eng").strip() or "eng",
+        "sees_contacts": flag(form, "sees_contacts"),
+        "active": flag(form, "active"),
+    }
+    if not values["name"] or len(values["name"]) > 128:
+        errors["name"] = "Give the team a name (up to 128 characters)."
+    if values["tier"] not in TIERS:
+        errors["tier"] = f"Choose a tier: {', '.join(TIERS)}."
+    if any(c not in COUNTIES for c in values["counties"]):
+        errors["counties"] = "Choose counties from the list."
+    if values["tier"] != "national" and not values["counties"]:
+        errors["counties"] = "A county or regional team covers at least one county."
+    if not values["language"].isalpha() or len(values["language"]) > 8:
+        errors["language"] = "A language code is a few letters, such as eng or swa."
+    return values, errors
+
+
+def member(form, prefix: str = "") -> tuple[dict, dict]:
+    errors = {}
+    values = {
+        "name": form.get(prefix + "name", "").strip(),
+        "channel": form.get(prefix + "channel", "sms"),
+        "active": flag(form, prefix + "active") if prefix + "active" in form or not prefix
+        else True,
+    }
+    if not values["name"] or len(values["name"]) > 128:
+        errors[prefix + "name"] = "Give the member's name (up to 128 characters)."
+    try:
+        values["phone"] = normalise_phone(form.get(prefix + "phone", ""), strict=True)
+    except BadRequest as exc:
+        errors[prefix + "phone"] = (f"{str(exc).capitalize()}. Write it in international form, "
+                                    "such as +254712345678.")
+    if values["channel"] not in CHANNELS:
+        errors[prefix + "channel"] = "Choose SMS or WhatsApp."
+    return values, errors
+
+
+def endpoint(form) -> tuple[dict, dict]:
+    errors = {}
+    values = {
+        "name": form.get("name", "").strip(),
+        "url": form.get("url", "").strip(),
+        "secret": form.get("secret", "").strip(),
+        "active": flag(form, "active"),
+    }
+    if not values["name"] or len(values["name"]) > 128:
+        errors["name"] = "Give the endpoint a name (up to 128 characters)."
+    parts = urlsplit(values["url"])
+    if parts.scheme not in ("https", "http") or not parts.netloc or len(values["url"]) > 512:
+        errors["url"] = "The address must be a full URL starting with https://."
+    if values["secret"] and len(values["secret"]) < 16:
+        errors["secret"] = "A secret has at least 16 characters (leave it empty to keep it)."
+    return values, errors
+
+
+def rule(form, team_ids: set[int]) -> tuple[dict, dict]:
+    errors = {}
+    values = {
+        "county": form.get("county", "") or None,
+        "categories": sorted(set(form.getlist("categories"))),
+        "min_severity": form.get("min_severity", "low"),
+        "active": flag(form, "active"),
+    }
+    if values["county"] is not None and values["county"] not in COUNTIES:
+        errors["county"] = "Choose a county from the list, or any county."
+    if any(c not in CATEGORIES for c in values["categories"]):
+        errors["categories"] = "Choose categories from the list."
+    if values["min_severity"] not in SEVERITIES:
+        errors["min_severity"] = "Choose a severity: high, medium or low."
+    try:
+        values["team_id"] = int(form.get("team_id", ""))
+    except ValueError:
+        values["team_id"] = None
+    if values["team_id"] not in team_ids:
+        errors["team_id"] = "Choose an existing, active team."
+    return values, errors

@@ -1,0 +1,89 @@
+"""Log in, log out, change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from gateway import auth, services
+from gateway.models import User
+
+from .common import audit, console_blueprint, db
+
+bp = console_blueprint("auth")
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("reports.overview"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("auth.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.index"))
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()[:64]
+        password = request.form.get("password", "")
+        if not username or not password:
+            error = "Enter your username and password."
+        else:
+            result = auth.authenticate(services(), db(), username, password)
+            if result.user is None:
+                error = result.error
+                audit("login.failed", username, actor=username, reason=result.reason)
+            else:
+                login_user(result.user)
+                audit("login", username)
+            db().commit()
+        if error is None:
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("console/login.html", error=error, username=username), \
+        (200 if error is None else 400)
+
+
+@bp.post("/logout")
+def logout():
+    audit("logout", current_user.username)
+    db().commit()
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    errors = {}
+    if request.method == "POST":
+        row = db().scalar(select(User).where(User.id == current_user.id))
+        current = request.form.get("current", "")
+        new = request.form.get("new", "")
+        if not auth.check_password_hash(row.password_hash, current):
+            errors["current"] = "Your current password is not right."
+        problem = auth.password_problem(new, row.username)
+        if problem:
+            errors["new"] = problem
+        elif new != request.form.get("repeat", ""):
+            errors["repeat"] = "The two new passwords are not the same."
+        if not errors:
+            row.password_hash = auth.hash_password(new)
+            audit("password.changed", row.username)
+            db().commit()
+            login_user(auth.ConsoleUser.from_row(row))  # other sessions end
+            flash("Your password is changed.")
+            return redirect(url_for("auth.index"))
+    return render_template("console/password.html", errors=errors), (400 if errors else 200)

@@ -1,0 +1,156 @@
+"""What every console page shares: the request's database session, the
+blueprint factory with its server-side checks, security headers, the audit
+log and small display helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from gateway import auth, services
+from gateway.models import AuditEntry
+
+csrf = None  # set by init_app
+CONSOLE_BLUEPRINTS = set()
+PUBLIC_ENDPOINTS = {"auth.login"}
+PAGE_SIZE = 50
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+#: Stored values shown to people.
+LABELS = {
+    "migrant_smuggling": "Migrant smuggling", "weapons_smuggling": "Weapons smuggling",
+    "armed_attack": "Armed attack", "goods_smuggling": "Goods smuggling",
+    "false_alarm": "False alarm", "county_officer": "County officer",
+    "turkana_north": "Turkana North", "this_week": "This week",
+    "eng": "English", "swa": "Kiswahili", "som": "Somali", "tuv": "Turkana", "gax": "Borana",
+    "ussd": "USSD", "sms": "SMS", "whatsapp": "WhatsApp",
+}
+
+
+def label(value) -> str:
+    if value is None or value == "":
+        return "–"
+    text = str(value)
+    return LABELS.get(text) or text.replace("_", " ").capitalize()
+
+
+def db():
+    """The request's database session, closed when the request ends."""
+    if "console_db" not in g:
+        g.console_db = services().db()
+    return g.console_db
+
+
+def close_db(_exc=None) -> None:
+    session = g.pop("console_db", None)
+    if session is not None:
+        session.close()
+
+
+def load_user(user_id: str):
+    return auth.load_user(db(), user_id)
+
+
+def console_blueprint(name: str, url_prefix: str = "/console", *, admin_only: bool = False):
+    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+    CONSOLE_BLUEPRINTS.add(name)
+
+    @bp.before_request
+    def _checks():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if admin_only and not current_user.is_admin:
+            abort(403, "This page is for admins.")
+        return None
+
+    bp.register_error_handler(403, _error_page)
+    bp.register_error_handler(404, _error_page)
+    bp.register_error_handler(400, _error_page)
+    return bp
+
+
+def _error_page(exc):
+    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found"}
+    message = exc.description if isinstance(exc.description, str) else ""
+    return render_template("console/error.html", title=titles.get(exc.code, "Error"),
+                           message=message), exc.code
+
+
+def csrf_error(exc):
+    message = ("The form could not be checked (it expired or did not come from this site). "
+               "Go back, reload the page and try again.")
+    return render_template("console/error.html", title="Form not accepted",
+                           message=message), 400
+
+
+def security_headers(response):
+    if request.blueprint in CONSOLE_BLUEPRINTS or request.endpoint in ("static", "console_home"):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.blueprint in CONSOLE_BLUEPRINTS:
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def static_url(filename: str) -> str:
+    """The file's URL with its modification time, so browsers may cache it."""
+    path = Path(current_app.static_folder) / filename
+    version = int(path.stat().st_mtime) if path.exists() else 0
+    return url_for("static", filename=filename, v=version)
+
+
+def audit(action: str, target: str | None = None, **detail) -> None:
+    """Add an audit entry for the current user and address (the caller commits)."""
+    actor = current_user.username if current_user.is_authenticated else detail.pop("actor", None)
+    db().add(AuditEntry(actor=actor, action=action, target=target, detail=detail,
+                        address=(request.remote_addr or "")[:64]))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ago(value: datetime | None, reference: datetime | None = None) -> str:
+    """'5 min', '3 h', '2 days' between ``value`` and now."""
+    if value is None:
+        return "–"
+    seconds = max(0, int(((reference or now()) - value).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def format_time(value: datetime | None) -> str:
+    """UTC, as officers compare times with SMS alerts (East Africa is UTC+3)."""
+    if value is None:
+        return "–"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def args_without(name: str) -> dict:
+    """The query arguments without ``name`` (for pagination links)."""
+    return {k: v for k, v in request.args.items() if k != name and v}

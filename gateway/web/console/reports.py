@@ -1,0 +1,182 @@
+"""Reports for county teams: the list (and its CSV), one report with its
+timeline and actions, and the overview.  Every query goes through the user's
+``Scope``; a report outside it is refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from gateway import acks, queries, services
+from gateway.models import Alert, Delivery, Report, ReportEvent
+from gateway.privacy import Protector
+from gateway.reports import normalise_reference
+from handlers.phones import mask_phone
+
+from . import overview as overview_module
+from .common import PAGE_SIZE, args_without, audit, console_blueprint, db, now, page_number
+
+bp = console_blueprint("reports")
+ACTION_STATUSES = ("investigating", "resolved", "false_alarm")
+CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
+               "status", "channel", "language", "when", "description", "acknowledged_at")
+
+
+def overdue_ids(report_ids) -> set[int]:
+    """Reports with an alert still pending past its deadline."""
+    if not report_ids:
+        return set()
+    return set(db().scalars(select(Alert.report_id).where(
+        Alert.report_id.in_(report_ids), Alert.status == "pending", Alert.deadline_at < now())))
+
+
+@bp.get("/reports")
+def index():
+    scope = current_user.scope
+    filters = queries.ReportFilters.from_args(request.args)
+    query = queries.reports(scope, filters)
+    total = db().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = page_number()
+    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "console/reports.html", reports=rows, total=total, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)), overdue=overdue_ids([r.id for r in rows]),
+        filters=filters, args=request.args, paging=args_without("page"), now=now(),
+        counties=queries.COUNTIES if scope.is_admin else sorted(scope.counties),
+        categories=queries.CATEGORIES, severities=queries.SEVERITIES, statuses=queries.STATUSES,
+    )
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/reports.csv")
+def export():
+    filters = queries.ReportFilters.from_args(request.args)
+    rows = db().scalars(queries.reports(current_user.scope, filters)).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for report in rows:
+        writer.writerow([_cell(getattr(report, c)) for c in CSV_COLUMNS])
+    audit("reports.export", None, rows=len(rows), filters=args_without("page"))
+    db().commit()
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=mpaka-reports-{now():%Y%m%d-%H%M}.csv"})
+
+
+def visible_report(reference: str) -> Report:
+    report = db().scalar(select(Report).where(Report.reference == normalise_reference(reference)))
+    if report is None:
+        abort(404, "There is no report with this reference.")
+    if not current_user.scope.may_see_county(report.county):
+        abort(403, "This report belongs to another county.")
+    return report
+
+
+def timeline(report: Report) -> list[dict]:
+    """Events and deliveries of a report, oldest first."""
+    items = [{"at": e.created_at, "kind": e.kind, "actor": e.actor, "detail": e.detail or {}}
+             for e in report.events]
+    deliveries = db().scalars(
+        select(Delivery).join(Alert).where(Alert.report_id == report.id).order_by(Delivery.id))
+    for d in deliveries:
+        message = d.message
+        items.append({
+            "at": d.created_at, "kind": "delivery", "actor": None,
+            "detail": {"team": d.alert.team.name, "channel": d.channel,
+                       "status": message.status if message else "sent to endpoint",
+                       "error": message.error if message else None},
+        })
+    return sorted(items, key=lambda item: item["at"])
+
+
+@bp.get("/reports/<reference>")
+def show(reference):
+    report = visible_report(reference)
+    alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
+    return render_template(
+        "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
+        overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
+        number=None, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+    )
+
+
+@bp.post("/reports/<reference>/acknowledge")
+def acknowledge(reference):
+    report = visible_report(reference)
+    svc = services()
+    result = acks.acknowledge(svc, db(), report, actor=f"user:{current_user.username}",
+                              actor_name=current_user.username)
+    audit("report.acknowledged", report.reference, first=result.first)
+    db().commit()
+    acks.queue_messages(svc, result.message_ids)
+    flash("Acknowledged." if result.first else "Acknowledged again (it already was).")
+    return redirect(url_for("reports.show", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/status")
+def set_status(reference):
+    report = visible_report(reference)
+    status = request.form.get("status", "")
+    if status not in ACTION_STATUSES:
+        flash("Choose a status: investigating, resolved or false alarm.", "error")
+        return redirect(url_for("reports.show", reference=report.reference))
+    previous = report.status
+    report.status = status
+    db().add(ReportEvent(report_id=report.id, kind="status", actor=f"user:{current_user.username}",
+                         detail={"from": previous, "to": status}))
+    audit("report.status", report.reference, previous=previous, status=status)
+    db().commit()
+    flash(f"Status set to {status.replace('_', ' ')}.")
+    return redirect(url_for("reports.show", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/note")
+def add_note(reference):
+    report = visible_report(reference)
+    text = request.form.get("note", "").strip()
+    if not text or len(text) > 2000:
+        flash("Write a note of 1 to 2000 characters.", "error")
+    else:
+        db().add(ReportEvent(report_id=report.id, kind="note",
+                             actor=f"user:{current_user.username}", detail={"text": text}))
+        audit("report.note", report.reference)
+        db().commit()
+        flash("Note added.")
+    return redirect(url_for("reports.show", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/reveal")
+def reveal(reference):
+    """An admin sees a consenting reporter's number, after stating why."""
+    report = visible_report(reference)
+    if not current_user.scope.may_see_reporter_number(report):
+        abort(403, "Only admins may see the number, and only when the reporter agreed.")
+    reason = request.form.get("reason", "").strip()
+    if len(reason) < 5:
+        flash("Say why you need the number (a few words).", "error")
+        return redirect(url_for("reports.show", reference=report.reference))
+    number = Protector.from_config(services().config).decrypt(report.reporter_phone)
+    audit("report.number_revealed", report.reference, reason=reason[:500])
+    db().commit()
+    alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
+    return render_template(
+        "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
+        overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
+        number=number or "(cannot be decrypted)", masked=mask_phone(number), may_reveal=True,
+        now=now(),
+    )
+
+
+@bp.get("/overview")
+def overview():
+    return render_template("console/overview.html",
+                           **overview_module.build(db(), current_user.scope, now()))

@@ -1,0 +1,201 @@
+"""Dialogue scripts (admins): versions, the editor with the linter beside it,
+the simulator, publish and roll back, diff, and the funnel of the live script."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from gateway import funnel as funnel_module
+from gateway import scriptstore, services
+from gateway.dialogue import ScriptError
+from gateway.models import ScriptVersion
+
+from . import charts, lintview, simulator
+from .common import audit, console_blueprint, db, now
+
+bp = console_blueprint("scripts", admin_only=True)
+MAX_BODY = 200_000
+
+
+def versions(script_id: str) -> list[ScriptVersion]:
+    return list(db().scalars(select(ScriptVersion).where(ScriptVersion.script_id == script_id)
+                             .order_by(ScriptVersion.version.desc())))
+
+
+def version_row(script_id: str, number: int) -> ScriptVersion:
+    row = db().scalar(select(ScriptVersion).where(ScriptVersion.script_id == script_id,
+                                                  ScriptVersion.version == number))
+    if row is None:
+        abort(404, f"Script {script_id} has no version {number}.")
+    return row
+
+
+@bp.get("/scripts")
+def index():
+    rows = db().scalars(select(ScriptVersion).order_by(ScriptVersion.script_id,
+                                                       ScriptVersion.version.desc())).all()
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.script_id, []).append(row)
+    return render_template("console/scripts.html", scripts=grouped)
+
+
+@bp.get("/scripts/<script_id>")
+def latest(script_id):
+    rows = versions(script_id)
+    if not rows:
+        abort(404, f"There is no script {script_id}.")
+    return redirect(url_for("scripts.edit", script_id=script_id, number=rows[0].version))
+
+
+def editor(row: ScriptVersion, body: str | None = None, sim=None, status: int = 200):
+    body = row.body if body is None else body
+    rows = versions(row.script_id)
+    live = next((r for r in rows if r.is_live), None)
+    languages = []
+    view = lintview.lint(body)
+    if view.ok:
+        languages = view.languages
+    return render_template(
+        "console/script_edit.html", row=row, body=body, lint=view, versions=rows, live=live,
+        sim=sim, languages=languages, edited=body != row.body,
+    ), status
+
+
+@bp.get("/scripts/<script_id>/versions/<int:number>")
+def edit(script_id, number):
+    return editor(version_row(script_id, number))
+
+
+def posted_body() -> str:
+    body = request.form.get("body", "").replace("\r\n", "\n")
+    if len(body) > MAX_BODY:
+        abort(400, f"The script is longer than {MAX_BODY} characters.")
+    return body
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/check")
+def check(script_id, number):
+    """The linter's verdict on the text being edited; the page's script asks
+    for the panel alone, a browser without JavaScript gets the whole editor."""
+    body = posted_body()
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render_template("console/_lint.html", lint=lintview.lint(body))
+    return editor(version_row(script_id, number), body)
+
+
+@bp.post("/scripts/<script_id>/drafts")
+def save(script_id):
+    body = posted_body()
+    if not versions(script_id):
+        abort(404, f"There is no script {script_id}.")
+    view = lintview.lint(body)
+    row = scriptstore.save_draft(db(), script_id, body, current_user.username)
+    audit("script.draft_saved", f"{script_id} v{row.version}", errors=len(view.report.errors))
+    db().commit()
+    if view.ok:
+        flash(f"Saved as draft version {row.version}. Try it in the simulator, then publish.")
+    else:
+        flash(f"Saved as draft version {row.version}, with {len(view.report.errors)} error(s): "
+              "fix them before publishing.", "error")
+    return redirect(url_for("scripts.edit", script_id=script_id, number=row.version))
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/simulate")
+def simulate(script_id, number):
+    row = version_row(script_id, number)
+    try:
+        script = scriptstore.parse_version(row)
+    except ScriptError as exc:
+        sim = simulator.Simulation(error=f"This version has errors; fix them first ({exc}).")
+    else:
+        if request.form.get("action") == "send" and request.form.get("session"):
+            sim = simulator.send(script, request.form)
+        else:
+            sim = simulator.start(script, request.form.get("channel", "ussd"),
+                                  request.form.get("language", ""))
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render_template("console/_simulator.html", row=row, sim=sim,
+                               languages=lintview.lint(row.body).languages)
+    return editor(row, sim=sim)
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/publish")
+def publish(script_id, number):
+    row = version_row(script_id, number)
+    if row.is_live:
+        flash(f"Version {number} is already live.")
+        return redirect(url_for("scripts.edit", script_id=script_id, number=number))
+    view = lintview.lint(row.body)
+    if not view.ok:
+        flash(f"Version {number} has {len(view.report.errors)} error(s) and cannot be "
+              "published.", "error")
+        return editor(row, status=400)
+    previous = next((r.version for r in versions(script_id) if r.is_live), None)
+    rollback = row.status == "published"
+    scriptstore.publish(services(), db(), row, current_user.username)
+    audit("script.rollback" if rollback else "script.published", f"{script_id} v{number}",
+          previous=previous, version=number)
+    db().commit()
+    flash(f"Version {number} is live: new sessions use it now; sessions under way finish on "
+          "the version they started with.")
+    return redirect(url_for("scripts.edit", script_id=script_id, number=number))
+
+
+@bp.get("/scripts/<script_id>/diff")
+def diff(script_id):
+    rows = versions(script_id)
+    if not rows:
+        abort(404, f"There is no script {script_id}.")
+    live = next((r for r in rows if r.is_live), rows[-1])
+
+    def pick(name, default):
+        try:
+            return version_row(script_id, int(request.args.get(name, default)))
+        except ValueError:
+            abort(400, "Versions are numbers.")
+
+    a, b = pick("a", live.version), pick("b", rows[0].version)
+    lines = list(difflib.unified_diff(a.body.splitlines(), b.body.splitlines(),
+                                      f"version {a.version}", f"version {b.version}", lineterm="",
+                                      n=3))
+    return render_template("console/script_diff.html", script_id=script_id, a=a, b=b,
+                           lines=lines, versions=rows)
+
+
+def day_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+@bp.get("/scripts/<script_id>/funnel")
+def funnel(script_id):
+    rows = versions(script_id)
+    if not rows:
+        abort(404, f"There is no script {script_id}.")
+    live = next((r for r in rows if r.is_live), rows[0])
+    try:
+        chosen = version_row(script_id, int(request.args.get("version", live.version)))
+    except ValueError:
+        chosen = live
+    today = now().date()
+    until = day_arg("until", today)
+    since = min(day_arg("since", until - timedelta(days=6)), until)
+    try:
+        script = scriptstore.parse_version(chosen)
+    except ScriptError:
+        abort(400, f"Version {chosen.version} has errors; it was never live.")
+    steps = funnel_module.funnel(db(), script, since, until)
+    first = steps[0].reached if steps else 0
+    chart = charts.bars([(s.step, s.reached) for s in steps],
+                        title=f"Sessions reaching each step, {since} to {until}")
+    return render_template("console/script_funnel.html", script_id=script_id, row=chosen,
+                           versions=rows, steps=steps, first=first, since=since, until=until,
+                           chart=chart)

@@ -1,0 +1,65 @@
+"""Walk a script version as a phone would, with the pure engine only: the
+session lives in the page (a hidden field), no report is stored and nothing
+is sent.  Used by the editor for drafts and published versions alike."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from gateway.dialogue import Session, SessionError, advance, new_session
+
+SIM_REFERENCE = "R-TEST00"
+MAX_TRANSCRIPT = 60
+
+
+@dataclass
+class Simulation:
+    channel: str = "ussd"
+    language: str = ""
+    session: str = ""  # the session as JSON, for the next input
+    transcript: list = field(default_factory=list)  # [{"input": ..., "screen": ...}]
+    ended: bool = False
+    report: dict | None = None
+    error: str | None = None
+
+    @property
+    def screen(self) -> str:
+        return self.transcript[-1]["screen"] if self.transcript else ""
+
+    @property
+    def transcript_json(self) -> str:
+        return json.dumps(self.transcript[-MAX_TRANSCRIPT:], ensure_ascii=False)
+
+
+def start(script, channel: str, language: str) -> Simulation:
+    channel = channel if channel in ("ussd", "sms") else "ussd"
+    sim = Simulation(channel=channel, language=language if language in script.languages else "")
+    session = new_session(script, channel=channel, now=time.time(), reference=SIM_REFERENCE)
+    if sim.language:
+        session.language = sim.language  # as if chosen on the first screen / by keyword
+    return _step(script, sim, session, "")
+
+
+def send(script, form) -> Simulation:
+    sim = Simulation(channel=form.get("channel", "ussd"), language=form.get("language", ""))
+    try:
+        sim.transcript = list(json.loads(form.get("transcript") or "[]"))[-MAX_TRANSCRIPT:]
+        session = Session.from_json(form.get("session") or "")
+    except (ValueError, SessionError):
+        sim.error = "The simulator lost its place. Start again."
+        return sim
+    if session.step is not None and session.step not in script.steps:
+        sim.error = "The session does not fit this version. Start again."
+        return sim
+    return _step(script, sim, session, form.get("input", "")[:500])
+
+
+def _step(script, sim: Simulation, session: Session, text: str) -> Simulation:
+    turn = advance(script, session, text, time.time())
+    sim.transcript.append({"input": text, "screen": turn.reply, "ended": turn.ended})
+    sim.ended = turn.ended
+    sim.report = turn.report
+    sim.session = "" if turn.ended else turn.session.to_json()
+    return sim
