@@ -28,10 +28,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["mpaka"] = Services(app.config)
 
+    from gateway import logs, metrics
+    from gateway.web import api
+
+    logs.init_app(app)
+    metrics.init_app(app)
+    api.init_app(app)
+
     from gateway.web import health, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
+
+    from gateway.web import console
+
+    console.init_app(app)
     return app
 
 

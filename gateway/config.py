@@ -65,6 +65,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SWEEP_INTERVAL_SECONDS": (60, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
     "DEBUG_LOG_COLOURS": (False, _bool),
+    # Operations (issue 7): logs, metrics, readiness
+    "MPAKA_LOG_FORMAT": ("json", str),
+    "MPAKA_LOG_LEVEL": ("INFO", str),
+    "METRICS_TOKEN": (None, str),
+    "METRICS_ALLOW": ([], _list),
+    "READY_QUEUE_THRESHOLD": (1000, _INT),
 }
 
 

@@ -65,16 +65,21 @@ class Conversations:
         self.protector = Protector.from_config(svc.config)
 
     # -- entry point -------------------------------------------------------
-    def handle(self, msg: InboundMessage) -> Outcome:
+    def handle(self, msg: InboundMessage, *, inline_reply: bool = True) -> Outcome:
         """Run one inbound message through the dialogue.  Never raises for
-        storage failures: the reporter gets a short apology instead."""
+        storage failures: the reporter gets a short apology instead.
+
+        ``inline_reply`` says the reply travels in the webhook's response (USSD,
+        TwiML) and is recorded as sent; otherwise the caller queues it
+        (``queue_reply``) because the provider ignores the response body.
+        """
         try:
-            return self._handle(msg)
+            return self._handle(msg, inline_reply)
         except (RedisError, LockError) as exc:
             log.warning("redis unavailable during dialogue: %s", type(exc).__name__)
             return Outcome(reply=Reply(self._unavailable_text(), ended=True))
 
-    def _handle(self, msg: InboundMessage) -> Outcome:
+    def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
         r = self.svc.redis
         dedupe_key = None
         if msg.message_id and msg.channel != Channel.USSD:
@@ -100,7 +105,7 @@ class Conversations:
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
             raise
-        self._record(msg, outcome)
+        self._record(msg, outcome, inline_reply)
         return outcome
 
     # -- the dialogue ------------------------------------------------------
@@ -198,13 +203,13 @@ class Conversations:
         )
 
     # -- ledger ------------------------------------------------------------
-    def _record(self, msg: InboundMessage, outcome: Outcome) -> None:
+    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:
         """Ledger rows for the inbound message and an inline reply.  A database
         outage loses ledger rows, never the dialogue."""
         try:
             with self.svc.db() as db:
                 db.add(ledger.inbound(msg, protector=self.protector))
-                if outcome.reply is not None and msg.channel != Channel.SMS:
+                if outcome.reply is not None and inline_reply:
                     db.add(self.reply_record(msg, outcome, status="sent"))
                 db.commit()
         except SQLAlchemyError as exc:

@@ -53,3 +53,8 @@ def login_failures(username: str) -> str:
 def login_wait(username: str) -> str:
     """Set while a username must wait before its next login attempt."""
     return f"{PREFIX}login:wait:{username.casefold()}"
+
+
+def metric(name: str) -> str:
+    """A cluster-wide counter (hash: label values -> count), see ``gateway.metrics``."""
+    return f"{PREFIX}metrics:{name}"

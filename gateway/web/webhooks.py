@@ -101,7 +101,7 @@ def at_sms():
     check_at_secret()
     msg = africastalking.parse_sms(form())
     conv = conversations()
-    outcome = conv.handle(msg)
+    outcome = conv.handle(msg, inline_reply=False)
     if outcome.reply is not None and outcome.reply.text:
         conv.queue_reply(msg, outcome)
     return Response("", status=200, mimetype="text/plain")

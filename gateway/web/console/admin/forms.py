@@ -40,23 +40,22 @@ def team(form) -> tuple[dict, dict]:
     return values, errors
 
 
-def member(form, prefix: str = "") -> tuple[dict, dict]:
+def member(form) -> tuple[dict, dict]:
     errors = {}
     values = {
-        "name": form.get(prefix + "name", "").strip(),
-        "channel": form.get(prefix + "channel", "sms"),
-        "active": flag(form, prefix + "active") if prefix + "active" in form or not prefix
-        else True,
+        "name": form.get("name", "").strip(),
+        "channel": form.get("channel", "sms"),
+        "active": flag(form, "active"),
     }
     if not values["name"] or len(values["name"]) > 128:
-        errors[prefix + "name"] = "Give the member's name (up to 128 characters)."
+        errors["name"] = "Give the member's name (up to 128 characters)."
     try:
-        values["phone"] = normalise_phone(form.get(prefix + "phone", ""), strict=True)
+        values["phone"] = normalise_phone(form.get("phone", ""), strict=True)
     except BadRequest as exc:
-        errors[prefix + "phone"] = (f"{str(exc).capitalize()}. Write it in international form, "
-                                    "such as +254712345678.")
+        errors["phone"] = (f"{str(exc).capitalize()}. Write it in international form, "
+                           "such as +254712345678.")
     if values["channel"] not in CHANNELS:
-        errors[prefix + "channel"] = "Choose SMS or WhatsApp."
+        errors["channel"] = "Choose SMS or WhatsApp."
     return values, errors
 
 

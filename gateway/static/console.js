@@ -1,0 +1,51 @@
+// Mpaka console: small enhancements; every page works without this file.
+// - the script editor lints as the admin types (the server's linter, debounced);
+// - the simulator's forms update only the simulator panel.
+(function () {
+  "use strict";
+  var token = document.querySelector('meta[name="csrf-token"]');
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": token ? token.content : "" }
+    }).then(function (response) {
+      if (!response.ok && response.status !== 400) { throw new Error(response.status); }
+      return response.text();
+    });
+  }
+
+  function swap(selector, html) {
+    var current = document.querySelector(selector);
+    var next = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+    if (current && next) { current.replaceWith(document.importNode(next, true)); }
+    return document.querySelector(selector);
+  }
+
+  var editor = document.getElementById("body");
+  if (editor && editor.dataset.lint) {
+    var timer = null, sent = editor.value;
+    editor.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (editor.value === sent) { return; }
+        sent = editor.value;
+        var form = new FormData();
+        form.append("body", editor.value);
+        post(editor.dataset.lint, form).then(function (html) { swap("#lint", html); })
+          .catch(function () { /* the Check button still works */ });
+      }, 500);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset || !form.dataset.swap) { return; }
+    event.preventDefault();
+    post(form.action, new FormData(form)).then(function (html) {
+      var panel = swap(form.dataset.swap, html);
+      var input = panel && panel.querySelector("#sim-input");
+      if (input) { input.focus(); }
+    }).catch(function () { form.removeAttribute("data-swap"); form.submit(); });
+  });
+})();

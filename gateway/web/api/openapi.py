@@ -1,0 +1,254 @@
+"""The OpenAPI 3 document of ``/api/v1``, built from the same constants the
+views validate against, so the two cannot drift apart silently (and
+schemathesis checks the rest: tests/api/test_schemathesis.py)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from gateway import queries
+from gateway.web.api.common import DEFAULT_LIMIT, MAX_LIMIT
+
+VERSION = "1.0.0"
+
+
+def _nullable(schema: dict) -> dict:
+    return schema | {"nullable": True}
+
+
+STR = {"type": "string"}
+NSTR = _nullable(STR)
+NTIME = _nullable({"type": "string", "format": "date-time"})
+TIME = {"type": "string", "format": "date-time"}
+
+
+def _obj(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": required if required is not None else list(properties),
+            "additionalProperties": False}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _page(item: str) -> dict:
+    return _obj({"data": {"type": "array", "items": _ref(item)},
+                 "next_cursor": _nullable({"type": "string"})})
+
+
+SCHEMAS = {
+    "Error": _obj({"error": _obj({
+        "status": {"type": "integer"}, "code": STR, "message": STR})}),
+    "Report": _obj({
+        "id": {"type": "integer"},
+        "reference": {"type": "string", "example": "R-7KX2QM"},
+        "channel": {"type": "string", "enum": ["ussd", "sms", "whatsapp"]},
+        "language": STR,
+        "category": {"type": "string", "enum": list(queries.CATEGORIES)},
+        "county": {"type": "string", "enum": list(queries.COUNTIES)},
+        "sub_county": NSTR,
+        "when": NSTR,
+        "description": NSTR,
+        "contact_allowed": {"type": "boolean"},
+        "reporter": _nullable({"type": "string", "description":
+                               "Masked number of a consenting reporter; admins only"}),
+        "severity": {"type": "string", "enum": list(queries.SEVERITIES)},
+        "status": {"type": "string", "enum": list(queries.STATUSES)},
+        "priority": STR,
+        "created_at": TIME,
+        "routed_at": NTIME,
+        "acknowledged_at": NTIME,
+    }),
+    "TimelineEvent": _obj({
+        "at": TIME, "kind": {"type": "string", "example": "routed"}, "actor": NSTR,
+        "detail": {"type": "object"},
+    }),
+    "Delivery": _obj({"channel": STR, "status": NSTR, "error": NSTR, "created_at": TIME}),
+    "Alert": _obj({
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["report", "incident"]},
+        "team": STR, "team_id": {"type": "integer"},
+        "tier": {"type": "string", "enum": ["county", "regional", "national"]},
+        "level": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "acknowledged"]},
+        "created_at": TIME, "deadline_at": NTIME, "acknowledged_at": NTIME,
+        "acknowledged_by": NSTR, "deliveries": {"type": "array", "items": _ref("Delivery")},
+    }),
+    "Incident": _obj({
+        "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
+        "status": STR, "report_count": {"type": "integer"},
+        "references": {"type": "array", "items": STR},
+        "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
+    }),
+    "Member": _obj({
+        "id": {"type": "integer"}, "name": STR,
+        "phone": {"type": "string", "description": "Full number for admins, masked otherwise"},
+        "channel": {"type": "string", "enum": ["sms", "whatsapp"]}, "active": {"type": "boolean"},
+    }),
+    "Team": _obj({
+        "id": {"type": "integer"}, "name": STR,
+        "tier": {"type": "string", "enum": ["county", "regional", "national"]},
+        "counties": {"type": "array", "items": STR}, "language": STR,
+        "active": {"type": "boolean"}, "members": {"type": "array", "items": _ref("Member")},
+    }),
+    "Message": _obj({
+        "id": {"type": "integer"}, "direction": {"type": "string", "enum": ["in", "out"]},
+        "channel": STR, "provider": STR,
+        "from": _nullable({"type": "string", "description": "Numbers are always masked"}),
+        "to": NSTR, "text": NSTR, "status": STR, "error": NSTR,
+        "report_id": _nullable({"type": "integer"}), "created_at": NTIME,
+    }),
+    "User": _obj({"username": STR, "role": {"type": "string", "enum": ["admin", "county_officer"]},
+                  "counties": {"type": "array", "items": STR}}),
+    "StatusChange": {"type": "object", "required": ["status"], "properties": {
+        "status": {"type": "string", "enum": ["investigating", "resolved", "false_alarm"]}}},
+    "WebhookReport": {
+        "description": "The body POSTed to an agency endpoint (see docs/api.md)",
+        **_obj({
+            "event": {"type": "string", "enum": ["report.created"]},
+            "reference": STR, "category": STR, "county": STR, "sub_county": NSTR, "when": NSTR,
+            "severity": STR, "description": NSTR, "language": STR, "channel": STR,
+            "contact_allowed": {"type": "boolean"}, "created_at": NTIME,
+        }),
+    },
+}
+SCHEMAS["ReportDetail"] = _obj(SCHEMAS["Report"]["properties"] | {
+    "timeline": {"type": "array", "items": _ref("TimelineEvent")},
+    "alerts": {"type": "array", "items": _ref("Alert")},
+})
+SCHEMAS["ReportPage"] = _page("Report")
+SCHEMAS["IncidentPage"] = _page("Incident")
+SCHEMAS["TeamPage"] = _page("Team")
+SCHEMAS["MessagePage"] = _page("Message")
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(schema: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+RESPONSES = {
+    "BadRequest": _error("A parameter or the body is invalid; the message says which"),
+    "Unauthorized": _error("No token, or an unknown or revoked one"),
+    "NotFound": _error("No such resource within the token's counties"),
+}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+PAGING = [
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                     "default": DEFAULT_LIMIT}, "Page size"),
+    _query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"},
+           "next_cursor of the previous page"),
+]
+REFERENCE = {"name": "reference", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^R-?[A-Za-z0-9]{6}$"},
+             "description": "The report's reference, e.g. R-7KX2QM (case and dash are forgiven)"}
+
+
+def _id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+def _get(summary: str, ok: str, parameters=(), extra=None) -> dict:
+    responses = {"200": _ok(ok), "401": {"$ref": "#/components/responses/Unauthorized"}}
+    if any(p.get("in") == "query" for p in parameters):
+        responses["400"] = {"$ref": "#/components/responses/BadRequest"}
+    if any(p.get("in") == "path" for p in parameters):
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    return {"get": {"summary": summary, "parameters": list(parameters), "responses": responses,
+                    **(extra or {})}}
+
+
+REPORT_FILTERS = [
+    _query("county", {"type": "string", "enum": list(queries.COUNTIES)}, "County"),
+    _query("category", {"type": "string", "enum": list(queries.CATEGORIES)}, "Category"),
+    _query("severity", {"type": "string", "enum": list(queries.SEVERITIES)}, "Severity"),
+    _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
+    _query("since", {"type": "string", "format": "date"}, "Received on or after (UTC day)"),
+    _query("until", {"type": "string", "format": "date"}, "Received on or before (UTC day)"),
+    _query("q", {"type": "string", "maxLength": 100},
+           "Text in the reference, sub-county or description"),
+    _query("overdue", {"type": "string", "enum": ["true", "false"]},
+           "Only reports with an alert past its deadline"),
+]
+
+
+@cache
+def document() -> dict:
+    paths = {
+        "/reports": _get("Reports the token may see, newest first", "ReportPage",
+                         REPORT_FILTERS + PAGING),
+        "/reports/{reference}": _get("One report with its timeline and alerts", "ReportDetail",
+                                     [REFERENCE]),
+        "/reports/{reference}/acknowledge": {"post": {
+            "summary": "Acknowledge the report: stops escalation (idempotent)",
+            "parameters": [REFERENCE],
+            "responses": {
+                "200": {"description": "Acknowledged", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["first", "report"], "properties": {
+                        "first": {"type": "boolean",
+                                  "description": "false when it was acknowledged already"},
+                        "report": _ref("ReportDetail")}}}}},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            }}},
+        "/reports/{reference}/status": {"post": {
+            "summary": "Set the report's status (adds a timeline event)",
+            "parameters": [REFERENCE],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("StatusChange")}}},
+            "responses": {
+                "200": _ok("ReportDetail", "The report after the change"),
+                "400": {"$ref": "#/components/responses/BadRequest"},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            }}},
+        "/incidents": _get("Early-warning incidents, newest first", "IncidentPage", [
+            _query("county", {"type": "string", "enum": list(queries.COUNTIES)}, "County"),
+            _query("category", {"type": "string", "enum": list(queries.CATEGORIES)}, "Category"),
+            _query("status", {"type": "string", "maxLength": 16}, "Status, e.g. open"),
+            *PAGING]),
+        "/incidents/{incident_id}": _get("One incident", "Incident", [_id("incident_id")]),
+        "/teams": _get("Teams and members (officers: their counties' and national teams)",
+                       "TeamPage"),
+        "/teams/{team_id}": _get("One team", "Team", [_id("team_id")]),
+        "/messages": _get("The message ledger, newest first; numbers masked", "MessagePage", [
+            _query("direction", {"type": "string", "enum": ["in", "out"]}, "Direction"),
+            _query("channel", {"type": "string", "enum": ["ussd", "sms", "whatsapp", "webhook"]},
+                   "Channel"),
+            _query("report", {"type": "string", "maxLength": 16}, "A report's reference"),
+            *PAGING]),
+        "/me": _get("The token's user", "User"),
+    }
+    for path, item in paths.items():
+        for method, operation in item.items():
+            operation["operationId"] = (
+                method + "".join(p.strip("{}").title().replace("_", "") for p in path.split("/"))
+            )
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Mpaka API", "version": VERSION,
+            "description": "Reports, incidents, teams and the message ledger of an Mpaka "
+                           "gateway.  Every request needs 'Authorization: Bearer <token>' "
+                           "(`mpaka tokens create --user NAME`); a token sees what its user "
+                           "sees.  Lists are paginated with next_cursor.  See docs/api.md.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+            "responses": RESPONSES,
+        },
+    }

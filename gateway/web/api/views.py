@@ -1,0 +1,283 @@
+"""``/api/v1`` endpoints.  Every listing goes through the token user's
+``Scope`` (``gateway.queries``), exactly as in the console: a county
+officer's token sees only their counties, and a report outside them is
+answered 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from sqlalchemy import and_, or_, select
+
+from gateway import acks, ledger, queries, services
+from gateway.models import (
+    Alert,
+    AuditEntry,
+    Delivery,
+    Incident,
+    IncidentReport,
+    Message,
+    Report,
+    ReportEvent,
+    Team,
+)
+from gateway.privacy import Protector
+from gateway.reports import normalise_reference
+from gateway.web.api import openapi
+from gateway.web.api.common import (
+    ApiError,
+    bool_arg,
+    bp,
+    choice_arg,
+    date_arg,
+    db,
+    decode_cursor,
+    encode_cursor,
+    iso,
+    limit_arg,
+    page,
+    scope,
+    text_arg,
+)
+from handlers.phones import mask_phone
+
+ACTION_STATUSES = ("investigating", "resolved", "false_alarm")
+
+
+def protector() -> Protector:
+    return Protector.from_config(services().config)
+
+
+# -- representations ------------------------------------------------------------------
+
+
+def report_json(report: Report) -> dict:
+    from gateway.commands.records import report_dict
+
+    data = {"id": report.id} | report_dict(report, protector())
+    if not scope().is_admin:
+        data["reporter"] = None  # even masked, the number is for admins only
+    return data
+
+
+def timeline_json(report: Report) -> list[dict]:
+    items = [{"at": iso(e.created_at), "kind": e.kind, "actor": e.actor, "detail": e.detail or {}}
+             for e in report.events]
+    return items
+
+
+def alert_json(alert: Alert) -> dict:
+    return {
+        "id": alert.id, "kind": alert.kind, "team": alert.team.name, "team_id": alert.team_id,
+        "tier": alert.team.tier, "level": alert.level, "status": alert.status,
+        "created_at": iso(alert.created_at), "deadline_at": iso(alert.deadline_at),
+        "acknowledged_at": iso(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
+        "deliveries": [
+            {"channel": d.channel, "status": d.message.status if d.message else None,
+             "error": d.message.error if d.message else None, "created_at": iso(d.created_at)}
+            for d in db().scalars(select(Delivery).where(Delivery.alert_id == alert.id)
+                                  .order_by(Delivery.id))
+        ],
+    }
+
+
+def report_detail(report: Report) -> dict:
+    alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
+    return report_json(report) | {
+        "timeline": timeline_json(report), "alerts": [alert_json(a) for a in alerts],
+    }
+
+
+def incident_json(incident: Incident) -> dict:
+    refs = db().scalars(
+        select(Report.reference).join(IncidentReport, IncidentReport.report_id == Report.id)
+        .where(IncidentReport.incident_id == incident.id).order_by(Report.id)
+    ).all()
+    return {
+        "id": incident.id, "category": incident.category, "county": incident.county,
+        "sub_county": incident.sub_county, "status": incident.status,
+        "report_count": incident.report_count, "references": list(refs),
+        "first_report_at": iso(incident.first_report_at),
+        "last_report_at": iso(incident.last_report_at), "created_at": iso(incident.created_at),
+    }
+
+
+def team_json(team: Team) -> dict:
+    reveal = scope().is_admin
+    return {
+        "id": team.id, "name": team.name, "tier": team.tier, "counties": list(team.counties or []),
+        "language": team.language, "active": team.active,
+        "members": [
+            {"id": m.id, "name": m.name, "phone": m.phone if reveal else mask_phone(m.phone),
+             "channel": m.channel, "active": m.active}
+            for m in team.members
+        ],
+    }
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+def report_filters() -> queries.ReportFilters:
+    """Validate the console's filters strictly (400 on a bad value), then build
+    them with the console's own parser."""
+    choice_arg("county", queries.COUNTIES)
+    choice_arg("category", queries.CATEGORIES)
+    choice_arg("severity", queries.SEVERITIES)
+    choice_arg("status", queries.STATUSES)
+    date_arg("since")
+    date_arg("until")
+    text_arg("q", 100)
+    overdue = bool_arg("overdue")
+    args = request.args.to_dict() | {"overdue": "true" if overdue else ""}
+    return queries.ReportFilters.from_args(args)
+
+
+@bp.get("/reports")
+def list_reports():
+    filters = report_filters()
+    limit = limit_arg()
+    position = decode_cursor("at", "id")
+    query = queries.reports(scope(), filters)
+    if position:
+        query = query.where(or_(
+            Report.created_at < position["at"],
+            and_(Report.created_at == position["at"], Report.id < position["id"]),
+        ))
+    result = page(db().scalars(query.limit(limit + 1)).all(), limit,
+                  lambda r: encode_cursor(at=r.created_at.isoformat(), id=r.id))
+    return jsonify(data=[report_json(r) for r in result["rows"]], next_cursor=result["next_cursor"])
+
+
+def visible_report(reference: str) -> Report:
+    report = db().scalar(select(Report).where(Report.reference == normalise_reference(reference)))
+    if report is None or not scope().may_see_county(report.county):
+        raise ApiError(404, "not_found", f"no report {reference!r} that this token may see")
+    return report
+
+
+@bp.get("/reports/<reference>")
+def get_report(reference):
+    return jsonify(report_detail(visible_report(reference)))
+
+
+def audit(action: str, target: str, **detail) -> None:
+    db().add(AuditEntry(actor=g.api_user.username, action=action, target=target,
+                        detail={"via": "api"} | detail, address=(request.remote_addr or "")[:64]))
+
+
+@bp.post("/reports/<reference>/acknowledge")
+def acknowledge(reference):
+    report = visible_report(reference)
+    svc = services()
+    user = g.api_user.username
+    result = acks.acknowledge(svc, db(), report, actor=f"user:{user}", actor_name=user)
+    audit("report.acknowledged", report.reference, first=result.first)
+    db().commit()
+    acks.queue_messages(svc, result.message_ids)
+    return jsonify(first=result.first, report=report_detail(report))
+
+
+@bp.post("/reports/<reference>/status")
+def set_status(reference):
+    report = visible_report(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("status") not in ACTION_STATUSES:
+        raise ApiError(400, "invalid_body",
+                       'send JSON {"status": "investigating" | "resolved" | "false_alarm"}')
+    previous, status = report.status, body["status"]
+    report.status = status
+    db().add(ReportEvent(report_id=report.id, kind="status", actor=f"user:{g.api_user.username}",
+                         detail={"from": previous, "to": status}))
+    audit("report.status", report.reference, previous=previous, status=status)
+    db().commit()
+    return jsonify(report_detail(report))
+
+
+# -- incidents, teams, ledger ---------------------------------------------------------------
+
+
+@bp.get("/incidents")
+def list_incidents():
+    choice_arg("county", queries.COUNTIES)
+    choice_arg("category", queries.CATEGORIES)
+    limit = limit_arg()
+    position = decode_cursor("id")
+    query = scope().incidents(select(Incident)).order_by(Incident.id.desc())
+    for name in ("county", "category"):
+        if request.args.get(name):
+            query = query.where(getattr(Incident, name) == request.args[name])
+    if request.args.get("status"):
+        query = query.where(Incident.status == text_arg("status", 16))
+    if position:
+        query = query.where(Incident.id < position["id"])
+    result = page(db().scalars(query.limit(limit + 1)).all(), limit,
+                  lambda i: encode_cursor(id=i.id))
+    return jsonify(data=[incident_json(i) for i in result["rows"]],
+                   next_cursor=result["next_cursor"])
+
+
+@bp.get("/incidents/<int:incident_id>")
+def get_incident(incident_id):
+    incident = db().get(Incident, incident_id)
+    if incident is None or not scope().may_see_county(incident.county):
+        raise ApiError(404, "not_found", f"no incident {incident_id} that this token may see")
+    return jsonify(incident_json(incident))
+
+
+def visible_teams():
+    teams = db().scalars(select(Team).order_by(Team.id)).all()
+    if scope().is_admin:
+        return teams
+    # A county officer sees the teams of their counties and those covering all.
+    return [t for t in teams if not t.counties or set(t.counties) & scope().counties]
+
+
+@bp.get("/teams")
+def list_teams():
+    return jsonify(data=[team_json(t) for t in visible_teams()], next_cursor=None)
+
+
+@bp.get("/teams/<int:team_id>")
+def get_team(team_id):
+    team = next((t for t in visible_teams() if t.id == team_id), None)
+    if team is None:
+        raise ApiError(404, "not_found", f"no team {team_id} that this token may see")
+    return jsonify(team_json(team))
+
+
+@bp.get("/messages")
+def list_messages():
+    direction = choice_arg("direction", ("in", "out"))
+    channel = choice_arg("channel", ("ussd", "sms", "whatsapp", "webhook"))
+    reference = text_arg("report", 16)
+    limit = limit_arg()
+    position = decode_cursor("id")
+    query = select(Message).order_by(Message.id.desc())
+    if direction:
+        query = query.where(Message.direction == direction)
+    if channel:
+        query = query.where(Message.channel == channel)
+    if reference:
+        query = query.where(Message.report_id.in_(
+            select(Report.id).where(Report.reference == normalise_reference(reference))))
+    if not scope().is_admin:
+        # Officers see the messages about reports in their counties, nothing else.
+        query = query.where(Message.report_id.in_(scope().reports(select(Report.id))))
+    if position:
+        query = query.where(Message.id < position["id"])
+    result = page(db().scalars(query.limit(limit + 1)).all(), limit,
+                  lambda m: encode_cursor(id=m.id))
+    p = protector()
+    return jsonify(data=[ledger.as_dict(m, protector=p) for m in result["rows"]],
+                   next_cursor=result["next_cursor"])
+
+
+@bp.get("/me")
+def me():
+    user = g.api_user
+    return jsonify(username=user.username, role=user.role, counties=list(user.counties or []))
+
+
+@bp.get("/openapi.json", endpoint="openapi")
+def openapi_document():
+    return jsonify(openapi.document())
