@@ -8,27 +8,36 @@ from __future__ import annotations
 import os
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 
 def ledger_async_commit() -> None:
-    """Ledger rows of a USSD/SMS turn committed with ``synchronous_commit=off``
-    on PostgreSQL (no fsync wait; a server crash can lose the last ~0.6 s of
-    ledger rows, never a report: reports keep their own synchronous commit)."""
-    from gateway import conversation, ledger
-    from handlers.base import Channel
+    """The ledger rows of each webhook turn committed with
+    ``synchronous_commit=off`` on PostgreSQL: no wait for the WAL fsync.  A
+    server crash can lose the last ~0.6 s of *ledger* rows, never a report:
+    reports are written in their own transaction, synchronously."""
+    import contextvars
+    import functools
 
-    def _record(self, msg, outcome):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from gateway import conversation
+
+    in_ledger = contextvars.ContextVar("in_ledger", default=False)
+    original = conversation.Conversations._record
+
+    @functools.wraps(original)
+    def _record(self, *args, **kwargs):
+        token = in_ledger.set(True)
         try:
-            with self.svc.db() as db:
-                if db.get_bind().dialect.name == "postgresql":
-                    db.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                db.add(ledger.inbound(msg, protector=self.protector))
-                if outcome.reply is not None and msg.channel != Channel.SMS:
-                    db.add(self.reply_record(msg, outcome, status="sent"))
-                db.commit()
-        except SQLAlchemyError as exc:
-            conversation.log.warning("ledger write failed: %s", type(exc).__name__)
+            return original(self, *args, **kwargs)
+        finally:
+            in_ledger.reset(token)
+
+    @event.listens_for(Session, "after_begin")
+    def _async_commit(session, transaction, connection):
+        if in_ledger.get() and connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
     conversation.Conversations._record = _record
 

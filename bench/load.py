@@ -115,7 +115,7 @@ class Phone:
             async with self.http.post(self.url, data=form) as response:
                 body = await response.text()
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             self.result.requests += 1
             self.result.error(f"{type(exc).__name__}: {exc}")
             return None

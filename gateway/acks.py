@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from gateway import keys, ledger, outbox, routing, texts
+from gateway import keys, ledger, logs, metrics, outbox, routing, texts
 from gateway.models import Alert, Report, ReportEvent, TeamMember
 from gateway.privacy import Protector
 from gateway.reports import normalise_reference
@@ -93,6 +93,7 @@ def acknowledge(svc, db, report: Report, *, actor: str, actor_name: str, now=Non
     db.add(ReportEvent(report_id=report.id, kind="acknowledged", actor=actor,
                        detail={"by": actor_name, "first": first}, created_at=now))
     if first:
+        metrics.acknowledged(svc, report, actor, now)
         report.acknowledged_at = now
         if report.status in ("received", "routed"):
             report.status = "acknowledged"
@@ -104,7 +105,7 @@ def queue_messages(svc, message_ids) -> None:
     if message_ids:
         from workers import jobs
 
-        svc.queue("alerts").enqueue(jobs.send_messages, list(message_ids))
+        svc.queue("alerts").enqueue(jobs.send_messages, list(message_ids), meta=logs.job_meta())
 
 
 def notify_reporter(svc, db, report: Report) -> list[int]:

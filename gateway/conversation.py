@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import acks, keys, ledger, outbox, reports, scriptstore
+from gateway import acks, keys, ledger, logs, metrics, outbox, reports, scriptstore
 from gateway.dialogue import Session, advance, new_session
 from gateway.privacy import Protector
 from handlers.base import Channel, InboundMessage, Reply
@@ -77,6 +77,7 @@ class Conversations:
             return self._handle(msg, inline_reply)
         except (RedisError, LockError) as exc:
             log.warning("redis unavailable during dialogue: %s", type(exc).__name__)
+            metrics.inbound(self.svc, msg.channel, "unavailable")
             return Outcome(reply=Reply(self._unavailable_text(), ended=True))
 
     def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
@@ -85,6 +86,7 @@ class Conversations:
         if msg.message_id and msg.channel != Channel.USSD:
             dedupe_key = keys.dedupe(msg.provider, msg.message_id)
             if not r.set(dedupe_key, "1", nx=True, ex=self.config["DEDUPE_TTL"]):
+                metrics.inbound(self.svc, msg.channel, "duplicate")
                 return Outcome(reply=None, duplicate=True)
         try:
             phone_hash = self.protector.phone_hash(msg.phone)
@@ -106,6 +108,7 @@ class Conversations:
                 r.delete(dedupe_key)
             raise
         self._record(msg, outcome, inline_reply)
+        metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)
         return outcome
 
     # -- the dialogue ------------------------------------------------------
@@ -144,12 +147,14 @@ class Conversations:
             previous_raw = msg.text or ""
 
         turn = None
-        for text in inputs:
+        for index, text in enumerate(inputs):
             turn = advance(script, session, text, now)
             session = turn.session
+            metrics.observe_turn(self.svc, msg.channel, turn, new=envelope is None and index == 0)
             if turn.ended:
                 break
 
+        logs.bind(channel=str(msg.channel), step=session.step, reference=session.reference)
         report_id = None
         if turn.report is not None:
             record = reports.record_from_turn(
@@ -232,7 +237,7 @@ class Conversations:
             log.warning("could not queue reply: %s", type(exc).__name__)
             return None
         try:
-            self.svc.queue("alerts").enqueue(jobs.send_messages, [message_id])
+            self.svc.queue("alerts").enqueue(jobs.send_messages, [message_id], meta=logs.job_meta())
         except RedisError:
             log.warning("redis unavailable: reply %s left for the sweeper", message_id)
         return message_id

@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy import select
 
-from gateway import routing
+from gateway import metrics, routing
 from gateway.models import Alert, Report, ReportEvent, Team
 
 log = logging.getLogger(__name__)
@@ -63,5 +63,6 @@ def check(svc, alert_id: int, *, now=None) -> dict:
             db.refresh(new)
             new.deliveries  # noqa: B018 - load before the session closes
         result = {"alert_id": alert_id, "escalated": [a.id for a in created]}
+        metrics.escalated(svc, created)
     routing.dispatch(svc, created)
     return result

@@ -91,12 +91,19 @@ class _StderrHandler(logging.StreamHandler):
         super().emit(record)
 
 
+def _drop_duplicates(_logger, _method, event: dict) -> dict:
+    event.pop("message", None)  # the formatted copy of ``event`` logging adds
+    event.pop("color_message", None)
+    return event
+
+
 def _shared_processors() -> list:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_duplicates,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 

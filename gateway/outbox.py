@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from gateway import metrics
 from gateway.models import AgencyEndpoint, Message
 from gateway.privacy import Protector
 from handlers.base import Channel, DeliveryStatus, OutboundMessage, SendResult
@@ -89,6 +90,7 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
                 row.status = str(result.status)
                 row.error = None
         db.commit()
+        metrics.send_results(svc, by_id, results)
     return retry
 
 
@@ -109,6 +111,8 @@ def give_up(svc, message_ids: list[int]) -> None:
     with svc.db() as db:
         for row in db.scalars(select(Message).where(Message.id.in_(message_ids))):
             if row.status in PENDING or row.status == "sending":
+                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
+                             channel=row.channel, status="failed")
                 row.status = "failed"
                 row.error = f"gave up after {row.attempts} attempts: {row.error or ''}"[:255]
         db.commit()
@@ -157,6 +161,9 @@ def apply_delivery_report(svc, report) -> bool:
             return True
         new = str(report.status)
         if _RANK.get(new, 0) >= _RANK.get(row.status, 0) and row.status not in ("delivered", "failed"):
+            if new != row.status and new in ("delivered", "failed"):
+                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
+                             channel=row.channel, status=new)
             row.status = new
             if new == "failed":
                 row.error = (report.failure_reason or report.raw_status or "failed")[:255]

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from gateway import keys
+from gateway import keys, logs
 from gateway.models import Report, ReportEvent
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,8 @@ def enqueue_routing(svc, report_id: int) -> bool:
 
     try:
         svc.queue("alerts").enqueue(
-            jobs.route_report, report_id, job_id=f"route-{report_id}", retry=jobs.ROUTE_RETRY
+            jobs.route_report, report_id, job_id=f"route-{report_id}", retry=jobs.ROUTE_RETRY,
+            meta=logs.job_meta(),
         )
         return True
     except RedisError:

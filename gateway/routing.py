@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway import incidents, ledger, outbox, scriptstore, texts
+from gateway import incidents, ledger, logs, metrics, outbox, scriptstore, texts
 from gateway.models import (
     Alert,
     Delivery,
@@ -154,6 +154,7 @@ def create_alert(svc, db, report: Report, team: Team, *, level: int = 0, now=Non
             db.flush()
     except IntegrityError:
         return None
+    metrics.alert_created(svc, alert, team)
     add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report))
     return alert
 
@@ -218,11 +219,12 @@ def dispatch(svc, alerts: list[Alert]) -> None:
     for alert in alerts:
         ids = message_ids(alert)
         if ids:
-            queue.enqueue(jobs.send_messages, ids, job_id=f"send-alert-{alert.id}")
+            queue.enqueue(jobs.send_messages, ids, job_id=f"send-alert-{alert.id}",
+                          meta=logs.job_meta())
         if alert.kind == "report" and alert.deadline_at is not None:
             queue.enqueue_at(
                 aware(alert.deadline_at), jobs.check_escalation, alert.id,
-                job_id=f"escalate-{alert.id}",
+                job_id=f"escalate-{alert.id}", meta=logs.job_meta(),
             )
 
 
@@ -241,7 +243,9 @@ def route(svc, report_id: int, *, now=None) -> dict:
             alert = create_alert(svc, db, report, team, now=now)
             if alert is not None:
                 created.append(alert)
+        logs.bind(reference=report.reference)
         if report.routed_at is None:
+            metrics.report_routed(svc, report)
             report.routed_at = now
             if report.status == "received":
                 report.status = "routed"
@@ -255,6 +259,7 @@ def route(svc, report_id: int, *, now=None) -> dict:
             db.refresh(alert)
             alert.deliveries  # noqa: B018 - load before the session closes
         result = {"report_id": report_id, "alerts": [a.id for a in created]}
+    log.info("report routed", extra={"report_id": report_id, "alerts": len(created)})
     dispatch(svc, created)
     incidents.observe(svc, report_id, now=now)
     return result

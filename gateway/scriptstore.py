@@ -131,7 +131,7 @@ def seed_default(db) -> bool:
     if exists:
         return False
     text = default_script_text()
-    load_script(text, gazetteer_text=gazetteer_text())
+    fallback_script()  # validates the shipped script (parsed once per process)
     db.add(
         ScriptVersion(
             script_id=DEFAULT_SCRIPT_ID, version=1, body=text, status="published",

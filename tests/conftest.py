@@ -9,6 +9,7 @@ import os
 import pytest
 import redis
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
@@ -149,11 +150,16 @@ def run_worker(svc):
     """Run a real RQ worker in burst mode (with its scheduler) until the queues are empty."""
 
     def run(with_scheduler: bool = True) -> None:
-        worker = SimpleWorker(
-            [svc.queue(name) for name in QUEUE_NAMES],
-            connection=svc.redis,
-            serializer=JSONSerializer,
-        )
-        worker.work(burst=True, with_scheduler=with_scheduler)
+        queues = [svc.queue(name) for name in QUEUE_NAMES]
+        if with_scheduler:
+            # RQ's own scheduler moves due jobs (retries, escalation checks) to
+            # their queues.  Run it here rather than in the worker's thread, whose
+            # lock may still be held by the previous burst: deterministic tests.
+            scheduler = RQScheduler(queues, connection=svc.redis, serializer=JSONSerializer)
+            scheduler.acquire_locks()
+            scheduler.enqueue_scheduled_jobs()
+            scheduler.release_locks()
+        worker = SimpleWorker(queues, connection=svc.redis, serializer=JSONSerializer)
+        worker.work(burst=True)
 
     return run

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from rq import Retry
 
-from gateway import escalation, outbox, reports, routing
+from gateway import escalation, logs, outbox, reports, routing
 from workers.context import services
 
 log = logging.getLogger(__name__)
@@ -20,11 +20,13 @@ ROUTE_RETRY = Retry(max=5, interval=[2, 10, 30, 60, 120])
 SWEEP_JOB_PREFIX = "mpaka-sweep-"
 
 
+@logs.job
 def route_report(report_id: int) -> dict:
     """Match the rules, create alerts and deliveries, enqueue their sending."""
     return routing.route(services(), report_id)
 
 
+@logs.job
 def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
     """Send queued ledger messages; transient failures come back with backoff."""
     svc = services()
@@ -38,11 +40,13 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
                 cap=svc.config["DELIVERY_BACKOFF_CAP"],
             )
             svc.queue("alerts").enqueue_in(
-                timedelta(seconds=delay), send_messages, retry, attempt + 1
+                timedelta(seconds=delay), send_messages, retry, attempt + 1,
+                meta=logs.job_meta(),
             )
     return {"sent": len(message_ids) - len(retry), "retry": retry, "attempt": attempt}
 
 
+@logs.job
 def sweep() -> dict:
     """Write parked reports, route unrouted ones, resend stuck messages; reschedule."""
     svc = services()
@@ -51,7 +55,7 @@ def sweep() -> dict:
     rerouted = routing.enqueue_unrouted(svc)
     stuck = outbox.stuck(svc)
     if stuck:
-        svc.queue("alerts").enqueue(send_messages, stuck)
+        svc.queue("alerts").enqueue(send_messages, stuck, meta=logs.job_meta())
     return {"stored": stored, "rerouted": rerouted, "resent": stuck}
 
 
@@ -67,6 +71,7 @@ def schedule_sweep(svc, now: float | None = None) -> str:
     return job_id
 
 
+@logs.job
 def check_escalation(alert_id: int) -> dict:
     """At an alert's deadline: alert the next tier unless acknowledged."""
     return escalation.check(services(), alert_id)

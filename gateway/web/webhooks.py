@@ -15,7 +15,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gateway import outbox, services
+from gateway import metrics, outbox, services
 from gateway.conversation import Conversations
 from handlers import africastalking, twilio
 from handlers.base import Reply
@@ -112,6 +112,7 @@ def at_ussd_events():
     check_at_secret()
     event = africastalking.parse_session_event(form())
     log.info("ussd session ended", extra={"status": event.get("status")})
+    metrics.ussd_session_ended(services(), event)
     return Response("", status=200, mimetype="text/plain")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from gateway import auth, services
 from gateway.models import AuditEntry
@@ -81,6 +82,7 @@ def console_blueprint(name: str, url_prefix: str = "/console", *, admin_only: bo
     bp.register_error_handler(403, _error_page)
     bp.register_error_handler(404, _error_page)
     bp.register_error_handler(400, _error_page)
+    bp.register_error_handler(CSRFError, csrf_error)
     return bp
 
 

@@ -1,0 +1,146 @@
+"""Logging in and out, throttling, password changes, CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from gateway import auth, keys
+from gateway.models import AuditEntry, User
+
+from .conftest import ADMIN_PASSWORD, PASSWORD, csrf_token, login, login_as, post
+
+
+def test_login_with_the_right_password_opens_the_console(client, svc):
+    """The seeded admin logs in, lands on the overview, and the login is audited."""
+    response = login(client, "admin", ADMIN_PASSWORD)
+    assert response.status_code == 302
+    assert client.get(response.location, follow_redirects=True).status_code == 200
+    with svc.db() as db:
+        assert db.scalar(select(AuditEntry.action).where(AuditEntry.action == "login"))
+
+
+def test_wrong_password_says_so_plainly_and_logs_nothing_in(client):
+    """A wrong password answers 400 with a plain sentence; the console stays closed."""
+    response = login(client, "admin", "not-the-password")
+    assert response.status_code == 400
+    assert "Wrong username or password." in response.text
+    assert client.get("/console/reports").status_code == 302
+
+
+def test_repeated_failures_make_the_next_attempt_wait(client):
+    """After three failures even the right password must wait a while."""
+    for _ in range(auth.SLOW_AFTER):
+        login(client, "admin", "wrong-password")
+    response = login(client, "admin", ADMIN_PASSWORD)
+    assert response.status_code == 400
+    assert "Wait" in response.text
+
+
+def test_many_failures_lock_the_account(client, redis_conn):
+    """After ten failures the account is locked, even for the right password."""
+    redis_conn.set(keys.login_failures("admin"), auth.LOCK_AFTER, ex=600)
+    response = login(client, "admin", ADMIN_PASSWORD)
+    assert response.status_code == 400
+    assert "locked" in response.text
+
+
+def test_a_successful_login_clears_the_failures(client, redis_conn):
+    """One failure, then the right password: the failure count is gone."""
+    login(client, "admin", "wrong-password")
+    assert login(client, "admin", ADMIN_PASSWORD).status_code == 302
+    assert redis_conn.get(keys.login_failures("admin")) is None
+
+
+def test_an_inactive_user_cannot_log_in(client, svc, users):
+    """A deactivated officer's right password is refused."""
+    with svc.db() as db:
+        db.scalar(select(User).where(User.username == "turkana-officer")).active = False
+        db.commit()
+    assert login(client, "turkana-officer", PASSWORD).status_code == 400
+
+
+def test_login_never_redirects_to_another_site(client):
+    """A ``next`` pointing elsewhere is ignored."""
+    token = csrf_token(client)
+    response = client.post("/console/login?next=//evil.example/x",
+                           data={"username": "admin", "password": ADMIN_PASSWORD,
+                                 "csrf_token": token})
+    assert response.status_code == 302
+    assert "evil" not in response.location
+
+
+def test_logout_ends_the_session(admin_client):
+    """After logging out, console pages ask for a login again."""
+    assert post(admin_client, "/console/logout").status_code == 302
+    assert "/console/login" in admin_client.get("/console/reports").location
+
+
+def test_changing_the_password_ends_other_sessions(app, svc, users):
+    """A new password works, and a session opened before the change is logged out."""
+    mine, other = app.test_client(), app.test_client()
+    login_as(mine, svc, "turkana-officer")
+    login_as(other, svc, "turkana-officer")
+    response = post(mine, "/console/account/password", {
+        "current": PASSWORD, "new": "a-brand-new-passphrase", "repeat": "a-brand-new-passphrase"})
+    assert response.status_code == 302
+    assert mine.get("/console/reports").status_code == 200
+    assert other.get("/console/reports").status_code == 302
+    with svc.db() as db:
+        row = db.scalar(select(User).where(User.username == "turkana-officer"))
+        assert check_password_hash(row.password_hash, "a-brand-new-passphrase")
+
+
+def test_a_short_new_password_is_refused_with_the_reason(officer_client):
+    """The page says what is wrong with the new password."""
+    response = post(officer_client, "/console/account/password",
+                    {"current": PASSWORD, "new": "short", "repeat": "short"})
+    assert response.status_code == 400
+    assert "at least 10 characters" in response.text
+
+
+def test_a_form_posted_without_its_token_is_refused(officer_client, turkana_report, svc):
+    """CSRF: an acknowledgement without the form's token is refused and does nothing."""
+    response = officer_client.post(f"/console/reports/{turkana_report}/acknowledge", data={})
+    assert response.status_code == 400
+    assert "reload the page" in response.text
+    with svc.db() as db:
+        assert db.scalar(select(AuditEntry).where(AuditEntry.action == "report.acknowledged")) \
+            is None
+
+
+def test_a_token_from_another_session_is_refused(app, officer_client, turkana_report):
+    """CSRF: a token taken from someone else's session does not work."""
+    stranger = app.test_client()
+    response = officer_client.post(f"/console/reports/{turkana_report}/acknowledge",
+                                   data={"csrf_token": csrf_token(stranger)})
+    assert response.status_code == 400
+
+
+def test_webhooks_need_no_csrf_token(client):
+    """Provider webhooks are authenticated by signature, not by a console token."""
+    response = client.post("/webhooks/africastalking/ussd", data={
+        "sessionId": "ATUid_csrf", "phoneNumber": "+254739495441", "networkCode": "99999",
+        "serviceCode": "*384*44135#", "text": ""})
+    assert response.status_code == 200
+    assert response.text.startswith("CON ")
+
+
+@pytest.mark.real_hashing
+def test_passwords_are_hashed_with_scrypt():
+    """New passwords use scrypt at werkzeug's full work factor, as the seed does."""
+    hashed = auth.hash_password("a-long-password")
+    assert hashed.startswith("scrypt:32768:")
+    assert check_password_hash(hashed, "a-long-password")
+
+
+def test_console_pages_send_security_headers(admin_client):
+    """CSP without inline scripts, no framing, no sniffing, same-origin referrers."""
+    response = admin_client.get("/console/overview")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in response.text and " style=" not in response.text
