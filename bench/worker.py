@@ -25,6 +25,20 @@ def point_sdk_at(base: str) -> None:
     africastalking._SMSService._init_service = _init_service
 
 
+def warm(svc) -> None:
+    """Candidate fix (``MPAKA_BENCH_PATCHES=warm_worker``): parse the live
+    dialogue script and the translation table once in the worker's parent, so
+    that every forked work horse inherits them instead of parsing and linting
+    them again for each job; then close the parent's database connections so
+    no horse shares one."""
+    from gateway import scriptstore, texts
+
+    scriptstore.live_script(svc)
+    scriptstore.fallback_script()
+    texts.table()
+    svc.engine.dispose()
+
+
 def main() -> None:
     fake = os.environ.get("MPAKA_FAKE_AT_URL")
     if fake:
@@ -38,7 +52,7 @@ def main() -> None:
 
     svc = Services(config.finalise(config.from_environment()))
     context.use(svc)
-    jobs.schedule_sweep(svc)
+    jobs.schedule_all(svc)
     worker = Worker(
         [svc.queue(name) for name in QUEUE_NAMES], connection=svc.redis, serializer=JSONSerializer
     )

@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import config as config_module
+from gateway import production
 from gateway.services import Services
 
 
@@ -19,6 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
+    production.check({**settings, "DEBUG": app.debug})
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["MPAKA_ENV"] == "production",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings["MPAKA_ENV"] == "production",
+    )
 
     # Behind a TLS-terminating proxy, Twilio's signature is computed on the public
     # https URL: trust X-Forwarded-Proto/Host from the configured number of proxies.

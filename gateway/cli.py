@@ -9,7 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from gateway import create_app
-from gateway.commands import dev, doctor, ops, records, scripts, simulate, tokens, users
+from gateway.commands import dev, doctor, ops, privacy, records, scripts, simulate, tokens, users
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
@@ -21,7 +21,7 @@ def main():
 for command in (
     dev.dev, dev.serve, dev.worker, dev.seed_command, ops.db, scripts.scripts,
     simulate.simulate, records.reports, records.messages, records.teams, records.incidents,
-    ops.queue, users.users, tokens.tokens, doctor.doctor,
+    ops.queue, users.users, tokens.tokens, doctor.doctor, privacy.reporter, privacy.retention,
 ):
     main.add_command(command)
 

@@ -50,6 +50,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TRUSTED_PROXIES": (1, _INT),
     # Limits
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
+    "INBOUND_PER_10_MINUTES": (60, _INT),
+    "REPORTS_PER_HOUR": (5, _INT),
+    "LOOP_WINDOW_SECONDS": (4, _INT),
+    "RETENTION_DAYS": (365, _INT),
+    "INBOUND_PROVIDERS": ("africastalking,twilio", str),
+    "ALLOW_SQLITE_IN_PRODUCTION": (False, _bool),
     "PHONE_HASH_KEY": (None, str),
     "ENCRYPTION_KEYS": (None, str),
     "MPAKA_ADMIN_PASSWORD": (None, str),

@@ -11,6 +11,7 @@ resumed within ``RESUME_WINDOW`` on any channel.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import acks, keys, ledger, logs, metrics, outbox, reports, scriptstore
+from gateway import acks, keys, ledger, logs, metrics, outbox, reports, safety, scriptstore, texts
 from gateway.dialogue import Session, advance, new_session
 from gateway.privacy import Protector
 from handlers.base import Channel, InboundMessage, Reply
@@ -82,6 +83,9 @@ class Conversations:
 
     def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
         r = self.svc.redis
+        msg = dataclasses.replace(
+            msg, text=safety.normalise_text(msg.text), raw_text=safety.normalise_text(msg.raw_text)
+        )
         dedupe_key = None
         if msg.message_id and msg.channel != Channel.USSD:
             dedupe_key = keys.dedupe(msg.provider, msg.message_id)
@@ -97,9 +101,13 @@ class Conversations:
                 blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
             )
             command = acks.parse(msg.text) if msg.channel != Channel.USSD else None
+            limited = None if command is not None else self._limit(msg, phone_hash)
             if command is not None:
-                # Team commands (ACK, STATUS) never touch the reporting dialogue.
+                # Team commands (ACK, STATUS) never touch the reporting dialogue,
+                # and members' ACKs are never rate-limited.
                 outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
+            elif limited is not None:
+                outcome = limited
             else:
                 with lock:
                     outcome = self._converse(msg, conversation, phone_hash)
@@ -110,6 +118,23 @@ class Conversations:
         self._record(msg, outcome, inline_reply)
         metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)
         return outcome
+
+    def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
+        """An outcome when the message must not reach the dialogue (a loop, a
+        flood); ``None`` to go on."""
+        r, now = self.svc.redis, self.clock()
+        if msg.channel != Channel.USSD and safety.is_loop(
+            r, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"]
+        ):
+            return Outcome(reply=None, duplicate=True)  # answered once already
+        window = 600
+        if safety.hit(r, safety.INBOUND, phone_hash,
+                      limit=self.config["INBOUND_PER_10_MINUTES"], window=window, now=now):
+            return None
+        if msg.channel == Channel.USSD or safety.first_notice(r, phone_hash, window):
+            # One polite message, then silence (USSD must always answer).
+            return Outcome(reply=Reply(texts.text("rate_limited"), ended=True))
+        return Outcome(reply=None)
 
     # -- the dialogue ------------------------------------------------------
     def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str) -> Outcome:
@@ -160,6 +185,10 @@ class Conversations:
             record = reports.record_from_turn(
                 turn.report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
             )
+            if not safety.hit(r, safety.REPORTS, phone_hash,
+                              limit=self.config["REPORTS_PER_HOUR"], window=3600, now=now):
+                # Never discarded: kept for review, not alerted.
+                record["priority"] = "low"
             report_id = reports.store(self.svc, record)
             self._close_other_channels(phone_hash)
 

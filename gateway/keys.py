@@ -58,3 +58,18 @@ def login_wait(username: str) -> str:
 def metric(name: str) -> str:
     """A cluster-wide counter (hash: label values -> count), see ``gateway.metrics``."""
     return f"{PREFIX}metrics:{name}"
+
+
+def rate(kind: str, phone_hash: str) -> str:
+    """A sliding window (sorted set of timestamps) per sender and limit kind."""
+    return f"{PREFIX}rate:{kind}:{phone_hash}"
+
+
+def rate_notified(phone_hash: str) -> str:
+    """Set once the sender was told they are over the limit: then silence."""
+    return f"{PREFIX}rate-notified:{phone_hash}"
+
+
+def loop_guard(phone_hash: str, text_digest: str) -> str:
+    """The same text from the same sender within seconds: a looping phone or bot."""
+    return f"{PREFIX}loop:{phone_hash}:{text_digest}"

@@ -18,6 +18,7 @@ def inbound(msg, *, protector) -> Message:
         provider_message_id=msg.message_id or msg.session_id,
         sender=protector.encrypt(msg.phone),
         recipient=msg.to,
+        phone_hash=protector.phone_hash(msg.phone),
         text=msg.text,
         status="received",
     )
@@ -33,6 +34,7 @@ def outbound(
         provider=provider,
         sender=sender,
         recipient=protector.encrypt(to),
+        phone_hash=protector.phone_hash(to),
         text=text,
         status=status,
         report_id=report_id,

@@ -114,6 +114,9 @@ class Message(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
     sender: Mapped[str | None] = mapped_column(String(255))
     recipient: Mapped[str | None] = mapped_column(String(255))
+    #: Keyed hash of the counterpart's number (sender in, recipient out), so an
+    #: erasure request finds every row without decrypting the ledger.
+    phone_hash: Mapped[str | None] = mapped_column(String(40), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(String(255))

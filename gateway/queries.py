@@ -20,7 +20,7 @@ CATEGORIES = (
 )
 COUNTIES = ("turkana", "marsabit", "mandera", "wajir", "busia", "other")
 SEVERITIES = ("high", "medium", "low")
-STATUSES = ("received", "routed", "acknowledged", "investigating", "resolved", "false_alarm")
+STATUSES = ("received", "held", "routed", "acknowledged", "investigating", "resolved", "false_alarm")
 
 
 @dataclass(frozen=True)

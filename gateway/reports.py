@@ -66,6 +66,7 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str) -> di
         "script_id": report["script_id"],
         "script_version": str(report["script_version"]),
         "answers": report.get("answers") or {},
+        "priority": "normal",
         "started_at": report.get("started_at"),
         "created_at": datetime.now(UTC).isoformat(),
     }
@@ -92,6 +93,9 @@ def insert(db, record: dict) -> Report | None:
         return None
     row = _row(record)
     row.events.append(ReportEvent(kind="received", detail={"channel": record["channel"]}))
+    if record.get("priority") == "low":
+        row.status = "held"
+        row.events.append(ReportEvent(kind="held", detail={"reason": "sender over the report limit"}))
     db.add(row)
     try:
         db.commit()
@@ -116,7 +120,8 @@ def store(svc, record: dict) -> int | None:
         log.warning("database unavailable, report parked in Redis", extra={"error": type(exc).__name__})
         svc.redis.hset(keys.PENDING_REPORTS, record["reference"], json.dumps(record))
         return None
-    enqueue_routing(svc, report_id)
+    if record.get("priority") != "low":  # held reports wait for an admin's review
+        enqueue_routing(svc, report_id)
     return report_id
 
 
@@ -144,6 +149,7 @@ def flush_pending(svc) -> list[int]:
             report_id = row.id if row else None
         svc.redis.hdel(keys.PENDING_REPORTS, reference)
         if report_id is not None:
-            enqueue_routing(svc, report_id)
+            if record.get("priority") != "low":
+                enqueue_routing(svc, report_id)
             stored.append(report_id)
     return stored

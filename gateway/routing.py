@@ -269,7 +269,11 @@ def unrouted(db, *, older_than: timedelta = timedelta(seconds=30), now=None) -> 
     now = now or now_utc()
     return list(
         db.scalars(
-            select(Report.id).where(Report.routed_at.is_(None), Report.created_at < now - older_than)
+            select(Report.id).where(
+                Report.routed_at.is_(None),
+                Report.priority != "low",  # held for review, routed by an admin
+                Report.created_at < now - older_than,
+            )
         )
     )
 

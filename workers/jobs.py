@@ -11,13 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from rq import Retry
 
-from gateway import escalation, logs, outbox, reports, routing
+from gateway import escalation, logs, outbox, reports, retention, routing
 from workers.context import services
 
 log = logging.getLogger(__name__)
 
 ROUTE_RETRY = Retry(max=5, interval=[2, 10, 30, 60, 120])
-SWEEP_JOB_PREFIX = "mpaka-sweep-"
 
 
 @logs.job
@@ -50,7 +49,7 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
 def sweep() -> dict:
     """Write parked reports, route unrouted ones, resend stuck messages; reschedule."""
     svc = services()
-    schedule_sweep(svc)
+    schedule_periodic(svc, "sweep")
     stored = reports.flush_pending(svc)
     rerouted = routing.enqueue_unrouted(svc)
     stuck = outbox.stuck(svc)
@@ -59,16 +58,38 @@ def sweep() -> dict:
     return {"stored": stored, "rerouted": rerouted, "resent": stuck}
 
 
-def schedule_sweep(svc, now: float | None = None) -> str:
-    """Schedule the sweep for the next slot; idempotent within a slot."""
-    interval = svc.config["SWEEP_INTERVAL_SECONDS"]
+@logs.job
+def purge_expired() -> dict:
+    """Daily: strip reporters' numbers and descriptions past the retention period."""
+    svc = services()
+    schedule_periodic(svc, "purge")
+    return retention.purge_expired(svc)
+
+
+#: Periodic jobs: name -> (function, interval setting or seconds).
+PERIODIC = {
+    "sweep": (sweep, "SWEEP_INTERVAL_SECONDS"),
+    "purge": (purge_expired, 86400),
+}
+
+
+def schedule_periodic(svc, name: str, now: float | None = None) -> str:
+    """Schedule job ``name`` for its next slot; idempotent within a slot."""
+    func, interval = PERIODIC[name]
+    if isinstance(interval, str):
+        interval = svc.config[interval]
     slot = int((now if now is not None else time.time()) // interval) + 1
-    job_id = f"{SWEEP_JOB_PREFIX}{slot}"
+    job_id = f"mpaka-{name}-{slot}"
     svc.queue("maintenance").enqueue_at(
-        datetime.fromtimestamp(slot * interval, UTC), sweep, job_id=job_id,
+        datetime.fromtimestamp(slot * interval, UTC), func, job_id=job_id,
         result_ttl=interval * 2, failure_ttl=86400,
     )
     return job_id
+
+
+def schedule_all(svc) -> list[str]:
+    """Called when a worker starts: every periodic job has its next run waiting."""
+    return [schedule_periodic(svc, name) for name in PERIODIC]
 
 
 @logs.job

@@ -125,7 +125,7 @@ def worker(burst, queues):
 
     svc = services()
     context.use(svc)
-    jobs.schedule_sweep(svc)
+    jobs.schedule_all(svc)
     names = queues or QUEUE_NAMES
     rq_worker = Worker(
         [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer

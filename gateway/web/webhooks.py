@@ -15,7 +15,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gateway import metrics, outbox, services
+from gateway import metrics, outbox, production, services
 from gateway.conversation import Conversations
 from handlers import africastalking, twilio
 from handlers.base import Reply
@@ -41,6 +41,16 @@ def _forbidden(exc):
 def _too_large(_exc):
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     return Response(f"Request body larger than {limit} bytes\n", status=413, mimetype="text/plain")
+
+
+@bp.before_request
+def _provider_enabled():
+    """Webhooks of a provider not in INBOUND_PROVIDERS do not exist."""
+    from werkzeug.exceptions import NotFound
+
+    provider = request.path.split("/")[2] if request.path.count("/") >= 2 else ""
+    if provider not in production.inbound_providers(current_app.config):
+        raise NotFound()
 
 
 def form() -> dict[str, str]:

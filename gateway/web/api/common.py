@@ -53,9 +53,15 @@ def _api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.headers)
 
 
+def _allow(exc: HTTPException) -> dict:
+    methods = getattr(exc, "valid_methods", None)
+    return {"Allow": ", ".join(methods)} if methods else {}
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    return error_response(exc.code or 500, _CODES.get(exc.code, "error"), exc.description or exc.name)
+    return error_response(exc.code or 500, _CODES.get(exc.code, "error"),
+                          exc.description or exc.name, _allow(exc))
 
 
 @bp.errorhandler(Exception)
@@ -75,7 +81,7 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(405)
     def _api_not_found(exc: HTTPException):
         if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
-            return error_response(exc.code, _CODES[exc.code], exc.description)
+            return error_response(exc.code, _CODES[exc.code], exc.description, _allow(exc))
         return exc
 
 

@@ -1,0 +1,64 @@
+"""gunicorn settings for Mpaka: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden with gunicorn's own ``GUNICORN_CMD_ARGS`` or
+the environment variables read below.  See docs/deploy.md.
+"""
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+# Listen where the Procfile/honcho (PORT) or systemd (MPAKA_BIND) says.
+bind = os.environ.get("MPAKA_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+
+# Sync workers: a webhook is a few Redis and SQL round trips.  2 per CPU + 1.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+
+# Africa's Talking gives up on a USSD callback after about 10 s and Twilio
+# after 15 s: a worker stuck longer than 8 s is killed and replaced, and the
+# provider's retry lands on a healthy one.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "8"))
+graceful_timeout = 10
+keepalive = 5  # behind nginx / a load balancer keeping connections open
+
+# Restart workers now and then (with jitter) so a slow leak never grows.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Trust X-Forwarded-* from nginx on this host only (the app's ProxyFix
+# handles TRUSTED_PROXIES for the public URL).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# One JSON line per request on stderr (gateway.logs.GunicornLogger), with the
+# request id and without query strings; the app's own request line is off.
+accesslog = "-"
+errorlog = "-"
+logger_class = "gateway.logs.GunicornLogger"
+os.environ.setdefault("MPAKA_ACCESS_LOG", "0")
+
+# Prometheus multiprocess mode: every worker writes its samples under this
+# directory and /metrics sums them.  It must be set before prometheus_client
+# is imported (the app is loaded after this file) and emptied at start.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if not _metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="mpaka-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server):
+    """Start from empty counters: stale files would be added to the new ones."""
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for name in os.listdir(_metrics_dir):
+        path = os.path.join(_metrics_dir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,171 @@
+"""Dialogue scripts in the console: lint, drafts, simulator, publish, rollback,
+diff, funnel."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from gateway import funnel, scriptstore
+from gateway.models import AuditEntry, Report, ScriptVersion
+from gateway.scripts import default_script_text
+
+from .conftest import post
+
+SWA_PROMPT = "prompt: Nini kinatokea?"
+REWORDED = default_script_text().replace(SWA_PROMPT, "prompt: Kuna nini?", 1)
+BROKEN = REWORDED.replace("filter_by: county", "filter_by: kaunti", 1)
+
+
+def ussd(client, session_id, text, phone="+254739495441"):
+    return client.post("/webhooks/africastalking/ussd", data={
+        "sessionId": session_id, "phoneNumber": phone, "networkCode": "99999",
+        "serviceCode": "*384*44135#", "text": text}).text
+
+
+def save(admin_client, body) -> int:
+    response = post(admin_client, "/console/scripts/report/drafts", {"body": body})
+    assert response.status_code == 302
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def test_lint_panel_reports_errors_with_line_numbers(admin_client):
+    """Checking a broken draft returns the linter's errors with their line numbers."""
+    line = BROKEN.splitlines().index("  - id: sub_county") + 1  # the step's line
+    response = admin_client.post("/console/scripts/report/versions/1/check",
+                                 data={"body": BROKEN},
+                                 headers={"X-Requested-With": "fetch",
+                                          "X-CSRFToken": _token(admin_client)})
+    assert response.status_code == 200
+    assert "1 error(s)" in response.text
+    assert f"line {line}" in response.text and "kaunti" in response.text
+    assert "<html" not in response.text  # the panel alone
+
+
+def _token(client):
+    from .conftest import csrf_token
+
+    return csrf_token(client, "/console/account/password")
+
+
+def test_lint_panel_shows_coverage_and_screen_sizes(admin_client):
+    """The editor shows the translation coverage table and each screen's size."""
+    page = admin_client.get("/console/scripts/report/versions/1").text
+    assert "Translations (step × language)" in page
+    assert "missing:" in page  # Turkana and Borana are incomplete
+    assert "SMS</span>" in page and "sub_county (turkana), page 1" in page
+
+
+def test_saving_makes_a_new_draft_version(admin_client, svc):
+    """Saving stores a new version as a draft, not live, and audits it."""
+    number = save(admin_client, REWORDED)
+    with svc.db() as db:
+        row = db.scalar(select(ScriptVersion).where(ScriptVersion.version == number))
+        assert (row.status, row.is_live, row.created_by) == ("draft", False, "admin")
+        assert db.scalar(select(AuditEntry).where(AuditEntry.action == "script.draft_saved"))
+
+
+def test_simulator_walks_a_draft_without_storing_a_report(admin_client, svc):
+    """The simulator shows the draft's screens in Kiswahili and to the end stores nothing."""
+    number = save(admin_client, REWORDED)
+    path = f"/console/scripts/report/versions/{number}/simulate"
+    page = post(admin_client, path, {"channel": "ussd", "language": "swa"}).text
+    assert "Kuna nini?" in page
+    form = _sim_form(page)
+    for text in ["1", "1", "1", "1", "Watu wenye silaha", "2", "1"]:
+        page = post(admin_client, path, dict(form, input=text, action="send")).text
+        form = _sim_form(page)
+    assert 'id="sim-ended"' in page and "stored nothing" in page
+    with svc.db() as db:
+        assert db.scalar(select(Report)) is None
+
+
+def _sim_form(page: str) -> dict:
+    import html
+    import re
+
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    return {k: html.unescape(v) for k, v in fields.items() if k != "csrf_token"}
+
+
+def test_simulator_recovers_from_a_tampered_session(admin_client):
+    """A session the engine cannot read asks to start again instead of failing."""
+    page = post(admin_client, "/console/scripts/report/versions/1/simulate",
+                {"action": "send", "session": "{not json", "input": "1"}).text
+    assert "Start again" in page
+
+
+def test_a_draft_with_errors_cannot_be_published(admin_client, svc):
+    """Publishing a broken draft is refused with the error count; live stays as it was."""
+    number = save(admin_client, BROKEN)
+    response = post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    assert response.status_code == 400
+    assert "cannot be published" in response.text
+    with svc.db() as db:
+        assert db.scalar(select(ScriptVersion.version).where(ScriptVersion.is_live)) == 1
+
+
+def test_publish_serves_new_sessions_and_lets_old_ones_finish(admin_client, client, svc):
+    """After publishing, a new USSD session sees the new wording; one already under way
+    keeps the version it started with.  The publish is audited."""
+    ussd(client, "ATUid_old", "")
+    number = save(admin_client, REWORDED)
+    post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    assert "Nini kinatokea?" in ussd(client, "ATUid_old", "2")
+    ussd(client, "ATUid_new", "", phone="+254739495442")
+    assert "Kuna nini?" in ussd(client, "ATUid_new", "2", phone="+254739495442")
+    with svc.db() as db:
+        entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "script.published"))
+        assert entry.detail == {"previous": 1, "version": number}
+
+
+def test_rollback_republishes_an_earlier_version(admin_client, client, svc):
+    """Publishing an earlier version again is a rollback, audited as such."""
+    number = save(admin_client, REWORDED)
+    post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    page = admin_client.get("/console/scripts/report/versions/1").text
+    assert "Roll back to version 1" in page
+    post(admin_client, "/console/scripts/report/versions/1/publish")
+    ussd(client, "ATUid_after", "")
+    assert "Nini kinatokea?" in ussd(client, "ATUid_after", "2")
+    with svc.db() as db:
+        assert db.scalar(select(AuditEntry).where(AuditEntry.action == "script.rollback"))
+
+
+def test_diff_shows_the_changed_lines(admin_client):
+    """The diff between the live version and a draft shows the removed and added line."""
+    number = save(admin_client, REWORDED)
+    page = admin_client.get(f"/console/scripts/report/diff?a=1&b={number}").text
+    assert '<span class="del">-        prompt: Nini kinatokea?</span>' in page
+    assert '<span class="add">+        prompt: Kuna nini?</span>' in page
+
+
+def test_funnel_page_shows_reached_and_stopped(admin_client, svc):
+    """Counts recorded for the live script appear per step on the funnel page."""
+    with svc.db() as db:
+        script = scriptstore.parse_version(db.scalar(select(ScriptVersion)))
+        funnel.record_funnel(db, script, [{"type": "step", "step": "language"}])
+        funnel.record_funnel(db, script, [{"type": "step", "step": "language"}])
+        funnel.record_funnel(db, script, [{"type": "step", "step": "category"}],
+                             before="language")
+        db.commit()
+    page = admin_client.get("/console/scripts/report/funnel").text
+    rows = {step: (reached, stopped) for step, reached, stopped in _funnel_rows(page)}
+    assert rows["language"] == ("2", "1")
+    assert rows["category"] == ("1", "1")
+    assert "<svg" in page
+
+
+def _funnel_rows(page):
+    import re
+
+    return re.findall(r'<th scope="row">(\w+)</th><td>(\d+)</td><td>\d+%</td>\s*<td>(\d+)', page)
+
+
+def test_simulator_session_is_json_in_the_page(admin_client):
+    """The simulator keeps its session in the page as JSON, not on the server."""
+    page = post(admin_client, "/console/scripts/report/versions/1/simulate",
+                {"channel": "sms", "language": "eng"}).text
+    session = json.loads(_sim_form(page)["session"])
+    assert session["channel"] == "sms" and session["step"] == "category"

@@ -1,0 +1,90 @@
+"""Rate limits per sender, loop protection, held reports and text normalisation."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from gateway import safety
+from gateway.models import Report
+from tests.gateway.test_intake_ussd import INPUTS, post_ussd, walk
+
+_sids = itertools.count(1)
+
+
+def sms(client, phone, body):
+    form = {"MessageSid": f"SM{next(_sids):032d}", "AccountSid": "AC1", "From": phone,
+            "To": "+15005550006", "Body": body}
+    response = client.post("/webhooks/twilio/messages", data=form)
+    assert response.status_code == 200
+    return response.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        pytest.param("cafe\u0301", "café", id="NFC"),
+        pytest.param("a\x00b\x07c", "abc", id="control characters"),
+        pytest.param("line one\nline two", "line one line two", id="line breaks"),
+        pytest.param("zero\u200bwidth", "zerowidth", id="format characters"),
+        pytest.param(None, "", id="missing"),
+    ],
+)
+def test_text_is_normalised(raw, clean):
+    """Text reaching the dialogue is NFC with control characters removed."""
+    assert safety.normalise_text(raw) == clean
+
+
+def test_sliding_window_counts_events_in_the_window(redis_conn):
+    """Three events allowed per 60 s; the fourth is refused; old events fall out."""
+    ok = [safety.hit(redis_conn, "t", "h", limit=3, window=60, now=1000 + i) for i in range(4)]
+    assert ok == [True, True, True, False]
+    assert safety.hit(redis_conn, "t", "h", limit=3, window=60, now=1000 + 61.5)
+
+
+def test_over_inbound_limit_gets_one_message_then_silence(app, client):
+    """A flood gets one polite message, then no replies until the window passes."""
+    app.config["INBOUND_PER_10_MINUTES"] = 3
+    replies = [sms(client, "+254711000222", f"message {i}") for i in range(6)]
+    assert all("<Message>" in r for r in replies[:3])
+    assert "Too many messages" in replies[3]
+    assert all("<Message>" not in r for r in replies[4:])
+
+
+def test_member_ack_is_never_limited(app, client):
+    """A team member's ACK is answered even when the number is over the limit."""
+    app.config["INBOUND_PER_10_MINUTES"] = 1
+    sms(client, "+254700000101", "hello")
+    sms(client, "+254700000101", "hello again")
+    assert "cannot be acknowledged" in sms(client, "+254700000101", "ACK R-ZZZZZZ")
+
+
+def test_looping_phone_is_answered_once(client, svc):
+    """The same text from the same sender within seconds is answered once."""
+    first = sms(client, "+254711000333", "REPORT")
+    second = sms(client, "+254711000333", "REPORT")
+    assert "<Message>" in first
+    assert "<Message>" not in second
+
+
+def test_report_over_the_limit_is_kept_for_review_not_alerted(app, client, svc):
+    """Past REPORTS_PER_HOUR the report is stored, held at low priority, and not routed."""
+    app.config["REPORTS_PER_HOUR"] = 1
+    walk(client, INPUTS, session_id="ATUid_one")
+    walk(client, INPUTS, session_id="ATUid_two")
+    with svc.db() as db:
+        rows = db.scalars(select(Report).order_by(Report.id)).all()
+    assert [(r.priority, r.status) for r in rows] == [("normal", "received"), ("low", "held")]
+    jobs = svc.queue("alerts").job_ids
+    assert f"route-{rows[0].id}" in jobs and f"route-{rows[1].id}" not in jobs
+
+
+def test_ussd_over_limit_still_answers_end(app, client):
+    """USSD must always answer: over the limit it ends with the polite message."""
+    app.config["INBOUND_PER_10_MINUTES"] = 2
+    post_ussd(client, "")
+    post_ussd(client, "2")
+    response = post_ussd(client, "2*1")
+    assert response.status_code == 200 and response.text.startswith("END Too many")

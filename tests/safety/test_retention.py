@@ -1,0 +1,71 @@
+"""Retention strips old numbers and descriptions; `reporter forget` erases
+everything linked to one number's keyed hash."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from gateway import keys, retention
+from gateway.cli import main
+from gateway.models import AuditEntry, Message, Report
+from gateway.privacy import Protector
+from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
+
+
+def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc):
+    """Past the retention period a report keeps category, place and time, not the number or text."""
+    walk(client, INPUTS)
+    counts = retention.purge_expired(svc, now=datetime.now(UTC) + timedelta(days=366))
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        messages = db.scalars(select(Message)).all()
+        audit = db.scalar(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
+    assert counts["reports"] == 1
+    assert report.reporter_phone is None and report.description is None
+    assert "description" not in report.answers
+    assert (report.category, report.county, report.when) == ("terrorism", "turkana", "now")
+    assert all(m.text is None and m.phone_hash is None for m in messages)
+    assert audit.detail["reports"] == 1
+
+
+def test_purge_leaves_recent_reports_alone(client, svc):
+    """Reports younger than the retention period are untouched."""
+    walk(client, INPUTS)
+    assert retention.purge_expired(svc) == {"reports": 0, "messages": 0}
+    with svc.db() as db:
+        assert db.scalar(select(Report.description)) is not None
+
+
+def test_forget_erases_numbers_drafts_and_texts(client, svc, redis_conn):
+    """`forget` removes the number from reports and ledger, the texts sent, and the Redis draft."""
+    walk(client, INPUTS)
+    walk(client, INPUTS[:3], session_id="ATUid_unfinished")  # leaves a draft
+    phone_hash = Protector.from_config(svc.config).phone_hash(PHONE)
+    assert redis_conn.exists(keys.draft(phone_hash))
+    erased = retention.forget(svc, PHONE)
+    assert erased["reports"] == 1 and erased["messages"] > 0 and erased["redis_keys"] >= 1
+    assert not redis_conn.exists(keys.draft(phone_hash))
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        assert report.reporter_phone is None and not report.contact_allowed
+        assert db.scalar(select(Message).where(Message.phone_hash == phone_hash)) is None
+        assert all(m.text is None for m in db.scalars(select(Message).where(Message.direction == "in")))
+        assert db.scalar(select(AuditEntry).where(AuditEntry.action == "reporter.forget"))
+
+
+def test_forget_command_says_what_it_erased(app, client):
+    """`mpaka reporter forget +2547…` reports each kind of data it erased."""
+    walk(client, INPUTS)
+    result = app.test_cli_runner().invoke(main, args=["reporter", "forget", PHONE, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "reports whose number was removed: 1" in result.output
+    assert PHONE not in result.output
+
+
+def test_forget_command_rejects_a_bad_number(app):
+    """A malformed number is refused with a clear message."""
+    result = app.test_cli_runner().invoke(main, args=["reporter", "forget", "not-a-number", "--yes"])
+    assert result.exit_code != 0
+    assert "phone number" in result.output
