@@ -42,7 +42,10 @@ def ledger_async_commit() -> None:
     conversation.Conversations._record = _record
 
 
-PATCHES = {"ledger_async_commit": ledger_async_commit}
+PATCHES = {
+    "ledger_async_commit": ledger_async_commit,
+    "warm_worker": lambda: None,  # applied by bench.worker in the RQ worker's parent
+}
 
 
 def apply(names: str | None) -> list[str]:

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from gateway import routing
 from gateway.models import TeamMember
-from workers import jobs
 
 AT_URL = "https://api.africastalking.com/version1/messaging"
 TWILIO_URL = "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"

@@ -5,8 +5,8 @@ pagination.  Its OpenAPI 3 document (``openapi.py``) is served at
 
 from __future__ import annotations
 
-from gateway.web.api.common import bp
 from gateway.web.api import views  # noqa: F401, E402 - registers the routes
+from gateway.web.api.common import bp
 
 __all__ = ["bp", "init_app"]
 
