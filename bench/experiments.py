@@ -45,6 +45,7 @@ def ledger_async_commit() -> None:
 PATCHES = {
     "ledger_async_commit": ledger_async_commit,
     "warm_worker": lambda: None,  # applied by bench.worker in the RQ worker's parent
+    "simple_worker": lambda: None,  # likewise
 }
 
 

@@ -34,6 +34,7 @@ class State:
         self.mode = "ok"
         self.hold = 12.0
         self.log: list[dict] = []
+        self.attempts: list[dict] = []  # every request: time, mode, recipients
         self.calls = {"ok": 0, "error": 0, "timeout": 0}
         self.ids = itertools.count(1)
 
@@ -45,6 +46,7 @@ async def messaging(request: web.Request) -> web.Response:
     form = await request.post()
     mode = state.mode
     state.calls[mode] += 1
+    state.attempts.append({"time": received, "mode": mode, "to": str(form.get("to", ""))})
     if mode == "error":
         await asyncio.sleep(state.latency)
         return web.Response(status=500, text="Internal Server Error")
@@ -76,7 +78,8 @@ async def messaging(request: web.Request) -> web.Response:
 @ROUTES.get("/_log")
 async def get_log(request: web.Request) -> web.Response:
     state: State = request.app["state"]
-    return web.json_response({"messages": state.log, "calls": state.calls, "mode": state.mode})
+    return web.json_response({"messages": state.log, "calls": state.calls, "mode": state.mode,
+                              "attempts": state.attempts})
 
 
 @ROUTES.post("/_mode")
@@ -95,6 +98,7 @@ async def set_mode(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     state: State = request.app["state"]
     state.log.clear()
+    state.attempts.clear()
     state.calls = dict.fromkeys(state.calls, 0)
     return web.json_response({"ok": True})
 

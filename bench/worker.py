@@ -39,11 +39,26 @@ def warm(svc) -> None:
     svc.engine.dispose()
 
 
+def compress_backoff(scale: float) -> None:
+    """Fault tests only (``MPAKA_TEST_BACKOFF_SCALE``): the same jittered
+    exponential backoff, ``scale`` times shorter, so an outage test fits in CI."""
+    from gateway import outbox
+
+    original = outbox.backoff_seconds
+
+    def backoff_seconds(attempt, **kwargs):
+        return original(attempt, **kwargs) * scale
+
+    outbox.backoff_seconds = backoff_seconds
+
+
 def main() -> None:
     fake = os.environ.get("MPAKA_FAKE_AT_URL")
     if fake:
         point_sdk_at(fake)
-    from rq import Worker
+    if os.environ.get("MPAKA_TEST_BACKOFF_SCALE"):
+        compress_backoff(float(os.environ["MPAKA_TEST_BACKOFF_SCALE"]))
+    from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     from gateway import config
@@ -53,7 +68,10 @@ def main() -> None:
     svc = Services(config.finalise(config.from_environment()))
     context.use(svc)
     jobs.schedule_all(svc)
-    worker = Worker(
+    patches = os.environ.get("MPAKA_BENCH_PATCHES", "")
+    # Candidate (``simple_worker``): run jobs in the worker process, no fork per job.
+    worker_class = SimpleWorker if "simple_worker" in patches else Worker
+    worker = worker_class(
         [svc.queue(name) for name in QUEUE_NAMES], connection=svc.redis, serializer=JSONSerializer
     )
     worker.work(burst=os.environ.get("MPAKA_WORKER_BURST") == "1", with_scheduler=True,

@@ -128,20 +128,33 @@ def notify_reporter(svc, db, report: Report) -> list[int]:
 
 
 def status(svc, command: Command, phone: str) -> str:
-    if command.reference is None:
-        return texts.text("status_unknown", command.language, reference="")
+    """``STATUS <reference>`` by SMS: answered in the report's language unless
+    the Kiswahili keyword chose Kiswahili."""
+    return status_text(svc, command.reference, phone, command.language,
+                       prefer_report_language=command.language == "eng")
+
+
+def status_text(svc, reference: str | None, phone: str, language: str, *,
+                prefer_report_language: bool = False) -> str:
+    """A report's stage (received / with the county team / closed), nothing about
+    its content, so anonymous reporters can check too.  Checks are limited per
+    sender so references cannot be guessed.  Used by SMS and the USSD menu."""
+    if not reference:
+        return texts.text("status_unknown", language, reference="")
     protector = Protector.from_config(svc.config)
     key = keys.status_checks(protector.phone_hash(phone))
     count = svc.redis.incr(key)
     if count == 1:
         svc.redis.expire(key, 3600)
     if count > STATUS_CHECKS_PER_HOUR:
-        return texts.text("status_limited", command.language)
+        return texts.text("status_limited", language)
+    reference = normalise_reference(reference)
     with svc.db() as db:
-        report = db.scalar(select(Report).where(Report.reference == command.reference))
+        report = db.scalar(select(Report).where(Report.reference == reference))
     if report is None:
-        return texts.text("status_unknown", command.language, reference=command.reference)
-    language = report.language if command.language == "eng" else command.language
+        return texts.text("status_unknown", language, reference=reference)
+    if prefer_report_language:
+        language = report.language
     if report.status in CLOSED:
         key = "status_closed"
     elif report.acknowledged_at is not None or report.status == "investigating":

@@ -180,6 +180,9 @@ class Conversations:
                 break
 
         logs.bind(channel=str(msg.channel), step=session.step, reference=session.reference)
+        if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
+            turn = dataclasses.replace(turn, reply=acks.status_text(
+                self.svc, turn.lookup["query"], msg.phone, turn.lookup["language"]))
         report_id = None
         if turn.report is not None:
             record = reports.record_from_turn(

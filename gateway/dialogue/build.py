@@ -14,6 +14,7 @@ from .issues import ERROR, WARNING, LintIssue, LintReport
 from .script import (
     CONFIRM_VALUES,
     KEYWORD_KINDS,
+    LOOKUPS,
     MESSAGE_KEYS,
     SEVERITIES,
     STEP_KINDS,
@@ -31,7 +32,8 @@ IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings",
             "messages", "steps", "translations"}
 STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "options", "options_from",
-             "filter_by", "next", "min", "max", "errors", "change_to"}
+             "filter_by", "next", "min", "max", "errors", "change_to",
+             "lookup", "lookup_from"}
 OPTION_KEYS = {"value", "label", "next", "severity"}
 STEP_TEXT_KEYS = ("prompt", "text", "summary")
 ERROR_KEYS = ("invalid", "too_short", "too_long")
@@ -259,12 +261,20 @@ class _Builder:
             elif value is not None:
                 lengths[f"{key}_length"] = value
         refs = {}
-        for key in ("field", "options_from", "filter_by", "next", "change_to"):
+        for key in ("field", "options_from", "filter_by", "next", "change_to", "lookup",
+                    "lookup_from"):
             value = spec.get(key)
             if value is not None and not isinstance(value, str):
                 self.error("shape", f"step {sid}: {key} must be a name", path + (key,), step=sid)
             elif value is not None:
                 refs[key] = value
+        if refs.get("lookup") is not None:
+            if kind != "end" or refs["lookup"] not in LOOKUPS:
+                self.error("shape", f"step {sid}: lookup is for end steps, one of "
+                           f"{', '.join(LOOKUPS)}", path + ("lookup",), step=sid)
+            elif not refs.get("lookup_from"):
+                self.error("shape", f"step {sid}: lookup needs lookup_from (the step whose "
+                           "answer is looked up)", path + ("lookup",), step=sid)
         return Step(id=sid, kind=kind, options=options, **refs, **lengths)
 
     def options(self, sid, kind, raw, path, base) -> tuple[Option, ...]:

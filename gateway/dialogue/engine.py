@@ -180,6 +180,8 @@ class _Run:
             return self.end(self.script.message("unavailable", self.lang), keep_draft=True)
         s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
         self.event("step", step=step.id)
+        if step.kind == "end" and step.lookup:
+            return self.lookup(step)
         if step.kind == "end":
             return self.complete(step)
         if step.kind == "text" and self.kept_text(step):
@@ -217,7 +219,8 @@ class _Run:
     # -- screens and answers ------------------------------------------------------
     def kept_text(self, step: Step) -> str | None:
         s = self.s
-        for text in (s.proposed, s.answers.get(step.id)):
+        # A first SMS's text is offered only where report data is asked for.
+        for text in (s.proposed if step.field else None, s.answers.get(step.id)):
             if text and step.min_length <= len(text) <= step.max_length:
                 return text
         return None
@@ -298,6 +301,14 @@ class _Run:
             if self.script.steps[sid].kind != "language":
                 return sid
         return self.script.start
+
+    def lookup(self, end: Step) -> Turn:
+        """End without a report: the host answers the query (a status check)."""
+        query = self.s.answers.get(end.lookup_from)
+        self.event("lookup", lookup=end.lookup)
+        turn = self.end("", keep_draft=False)
+        return Turn(turn.session, turn.reply, True, None, turn.events, False,
+                    {"kind": end.lookup, "query": query, "language": self.lang})
 
     def complete(self, end: Step) -> Turn:
         s, script = self.s, self.script

@@ -91,7 +91,8 @@ class _Checks:
         fields: dict = {}
         for step in s.steps.values():
             sid = step.id
-            for name, target in (("next", step.next), ("change_to", step.change_to)):
+            for name, target in (("next", step.next), ("change_to", step.change_to),
+                                 ("lookup_from", step.lookup_from)):
                 if target is not None and target not in s.steps:
                     self.issue(ERROR, "unknown_next", f"step {sid}: {name} {target!r} is not a "
                                "step", step=sid)
@@ -183,7 +184,10 @@ class _Checks:
             if f"messages.{key}" not in texts:
                 self.issue(ERROR, "missing_base_text", f"message {key} has no {base} text")
         for step in s.steps.values():
-            needed = ["text"] if step.kind == "end" else ["prompt"] if step.kind in PROMPTED else []
+            if step.kind == "end":
+                needed = [] if step.lookup else ["text"]  # the host answers a lookup
+            else:
+                needed = ["prompt"] if step.kind in PROMPTED else []
             needed += [f"options.{o.value}" for o in step.options]
             for key in needed:
                 if f"steps.{step.id}.{key}" not in texts:

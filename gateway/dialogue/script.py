@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 STEP_KINDS = ("language", "choice", "text", "confirm", "end")
+LOOKUPS = ("status",)
 CONFIRM_VALUES = ("send", "change", "cancel")
 SEVERITIES = ("low", "medium", "high")
 CHANNELS = ("ussd", "sms", "whatsapp")
@@ -49,6 +50,10 @@ class Step:
     min_length: int = 1
     max_length: int = 300
     change_to: str | None = None  # confirm: where "Change" goes
+    # end: instead of completing a report, ask the host to look something up
+    # (``status``: a report's stage) with the answer of step ``lookup_from``.
+    lookup: str | None = None
+    lookup_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,6 @@ class Turn:
     report: dict | None = None
     events: list = field(default_factory=list)
     keep_draft: bool = True
+    #: An end step's lookup for the host to answer (``{"kind": "status",
+    #: "query": "R-7KQ4XH", "language": "swa"}``); the host writes the reply.
+    lookup: dict | None = None

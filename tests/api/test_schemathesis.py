@@ -39,5 +39,6 @@ def test_api_matches_its_openapi_document(case, app, seeded_api):
         # Cursors are opaque: any string fits the schema, only ours decode (a
         # 400 otherwise).  Pagination is tested in test_api.py.
         case.query.pop("cursor", None)
-    case.operation.schema.app = app  # this test's app (SQLite or PostgreSQL), in-process
+    # This test's app (SQLite or PostgreSQL), called in-process through WSGI.
+    case.operation.schema.app = case.operation.app = app
     case.call_and_validate(headers=bearer(seeded_api))

@@ -391,3 +391,28 @@ def test_session_from_bad_json_raises(bad):
     """Unreadable session JSON raises SessionError."""
     with pytest.raises(SessionError):
         Session.from_json(bad)
+
+
+# -- status lookups -----------------------------------------------------------------
+
+
+def test_check_a_report_ends_with_a_lookup_not_a_report():
+    """'Check a report' asks for a reference and ends with a status lookup for the host."""
+    from gateway.scripts import load_default_script
+
+    script = load_default_script()
+    session = new_session(script, channel="ussd", now=0.0, reference="R-AAAAAA")
+    turn = advance(script, session, "", 1.0)
+    for text in ("1", "98", "9", "r-7kq4xh"):
+        turn = advance(script, Session.from_json(turn.session.to_json()), text, 1.0)
+    assert turn.ended and turn.report is None and not turn.keep_draft
+    assert turn.lookup == {"kind": "status", "query": "r-7kq4xh", "language": "eng"}
+
+
+def test_lookup_end_step_needs_lookup_from():
+    """An end step with lookup but no lookup_from is an error."""
+    from gateway.dialogue import ScriptError
+
+    text = default_script_text().replace("    lookup_from: status_reference\n", "")
+    with pytest.raises(ScriptError, match="lookup_from"):
+        load_script(text, gazetteer_text=gazetteer_text())

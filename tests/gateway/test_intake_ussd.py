@@ -135,3 +135,15 @@ def test_session_state_round_trips_through_json(client, redis_conn):
     state = json.loads(raw)
     assert len(raw) < 1024
     assert "session" in state
+
+
+def test_ussd_status_check_menu(client, svc):
+    """'Check a report' on USSD answers the report's stage for a typed reference."""
+    walk(client, INPUTS)
+    with svc.db() as db:
+        reference = db.scalar(select(Report.reference))
+    screens = walk(client, ["1", "98", "9", reference.lower()], session_id="ATUid_status",
+                   phone="+254722000999")
+    assert screens[-1].text == f"END Report {reference}: received."
+    with svc.db() as db:
+        assert len(db.scalars(select(Report)).all()) == 1

@@ -105,7 +105,23 @@ def authenticate():
     g.api_user = user
     g.scope = Scope.for_user(user)
     logs.bind(user=user.username)
+    check_query_names()
     return None
+
+
+def check_query_names() -> None:
+    """Refuse query parameters the OpenAPI document does not list (a typo
+    such as ``?countyy=`` must not silently return everything)."""
+    from gateway.web.api import openapi
+
+    if request.url_rule is None:
+        return
+    allowed = openapi.query_names(request.url_rule.rule, request.method)
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ApiError(400, "invalid_argument",
+                       f"unknown query parameter(s): {', '.join(unknown)}; "
+                       f"this endpoint takes: {', '.join(sorted(allowed)) or 'none'}")
 
 
 @bp.teardown_request

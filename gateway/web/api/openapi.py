@@ -183,6 +183,16 @@ REPORT_FILTERS = [
 
 
 @cache
+def query_names(rule: str, method: str) -> frozenset:
+    """The query parameters documented for a Flask URL rule."""
+    import re
+
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule).removeprefix("/api/v1")
+    operation = document()["paths"].get(path, {}).get(method.lower(), {})
+    return frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
+
+
+@cache
 def document() -> dict:
     paths = {
         "/reports": _get("Reports the token may see, newest first", "ReportPage",

@@ -1,0 +1,64 @@
+"""``mpaka doctor`` on a good and on a broken configuration."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+
+from gateway import config as config_module
+from gateway.commands.doctor import diagnose, doctor
+
+GOOD = {
+    "MPAKA_ENV": "production",
+    "SECRET_KEY": "a-long-random-secret-for-the-doctor-test-0123456789",
+    "PHONE_HASH_KEY": "another-random-value-0123456789",
+    "SMS_PROVIDER": "africastalking",
+    "WHATSAPP_PROVIDER": "twilio",
+    "AT_USERNAME": "mpaka",
+    "AT_API_KEY": "atsk_test",
+    "AT_WEBHOOK_SECRET": "s3cret-for-callbacks",
+    "TWILIO_ACCOUNT_SID": "AC123",
+    "TWILIO_AUTH_TOKEN": "token",
+    "TWILIO_WHATSAPP_FROM": "whatsapp:+254700000000",
+    "PUBLIC_BASE_URL": "https://mpaka.example.org",
+    "METRICS_TOKEN": "scrape-token",
+    "ALLOW_SQLITE_IN_PRODUCTION": "1",
+}
+
+
+def settings(config, **overrides) -> dict:
+    return config_module.finalise(config_module.from_environment({}) | config | overrides)
+
+
+def test_doctor_passes_a_good_configuration(app, config):
+    """Every dependency answers and nothing is insecure: no FAIL, all checks ok."""
+    findings = diagnose(settings(config, **GOOD, ENCRYPTION_KEYS=Fernet.generate_key().decode()))
+    assert not [f for f in findings if f.status == "FAIL"], findings
+    by_check = {f.check: f for f in findings}
+    for check in ("redis", "database", "migrations", "dialogue script", "PUBLIC_BASE_URL",
+                  "Africa's Talking", "Twilio"):
+        assert by_check[check].status == "ok", by_check[check]
+
+
+def test_doctor_command_reports_what_to_fix_on_a_broken_configuration(app, config):
+    """Unreachable Redis, default secrets in production, missing provider
+    credentials, an http public URL: exit 1, each named with its fix, even
+    though production mode would refuse to start the app itself."""
+    env = {k: str(v) for k, v in config.items() if isinstance(v, str)}
+    env |= {"MPAKA_ENV": "production", "REDIS_URL": "redis://127.0.0.1:1/0",
+            "SMS_PROVIDER": "africastalking", "PUBLIC_BASE_URL": "http://mpaka.example.org",
+            "SECRET_KEY": "short"}
+    result = CliRunner(env=env).invoke(doctor, [])
+    assert result.exit_code == 1, result.output
+    failed = " ".join(line for line in result.output.splitlines()
+                      if line.lstrip().startswith("FAIL"))
+    for check in ("redis", "SECRET_KEY", "ENCRYPTION_KEYS", "Africa's Talking", "PUBLIC_BASE_URL",
+                  "AT_WEBHOOK_SECRET"):
+        assert check in failed, result.output
+    assert "fix: start Redis or correct REDIS_URL" in result.output
+    assert "problem(s)" in result.output.splitlines()[-1]
+    json_result = CliRunner(env=env).invoke(doctor, ["--json"])
+    assert {"status": "FAIL", "check": "redis"}.items() <= next(
+        f for f in json.loads(json_result.stdout) if f["check"] == "redis").items()
