@@ -52,7 +52,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
     "INBOUND_PER_10_MINUTES": (60, _INT),
     "REPORTS_PER_HOUR": (5, _INT),
-    "LOOP_WINDOW_SECONDS": (4, _INT),
+    "LOOP_WINDOW_SECONDS": (30, _INT),
     "RETENTION_DAYS": (365, _INT),
     "INBOUND_PROVIDERS": ("africastalking,twilio", str),
     "ALLOW_SQLITE_IN_PRODUCTION": (False, _bool),

@@ -123,10 +123,6 @@ class Conversations:
         """An outcome when the message must not reach the dialogue (a loop, a
         flood); ``None`` to go on."""
         r, now = self.svc.redis, self.clock()
-        if msg.channel != Channel.USSD and safety.is_loop(
-            r, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"]
-        ):
-            return Outcome(reply=None, duplicate=True)  # answered once already
         window = 600
         if safety.hit(r, safety.INBOUND, phone_hash,
                       limit=self.config["INBOUND_PER_10_MINUTES"], window=window, now=now):
@@ -156,7 +152,6 @@ class Conversations:
                 inputs = [""] + (msg.text.split("*") if msg.text else [])
             else:
                 inputs = [msg.text]
-            previous_raw = msg.text or ""
         else:
             state = json.loads(envelope)
             session = Session.from_json(state["session"])
@@ -169,7 +164,12 @@ class Conversations:
                 inputs = [new_input]
             else:
                 inputs = [msg.text]
-            previous_raw = msg.text or ""
+        if msg.channel != Channel.USSD and safety.is_loop(
+            r, phone_hash, msg.text, session.step or "<new>",
+            window=self.config["LOOP_WINDOW_SECONDS"],
+        ):
+            return Outcome(reply=None, duplicate=True)  # a looping phone: answered already
+        previous_raw = msg.text or ""
 
         turn = None
         for index, text in enumerate(inputs):

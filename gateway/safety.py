@@ -55,7 +55,16 @@ def first_notice(redis, phone_hash: str, window: int) -> bool:
     return bool(redis.set(keys.rate_notified(phone_hash), "1", nx=True, ex=window))
 
 
-def is_loop(redis, phone_hash: str, text: str, *, window: int) -> bool:
-    """True when the same text came from the same sender within ``window`` seconds."""
+def is_loop(redis, phone_hash: str, text: str, step: str, *, window: int) -> bool:
+    """True when the same text already answered the same question within
+    ``window`` seconds: a looping phone or an auto-responder.
+
+    Keyed on the question as well as the text, so a reporter who answers
+    "1" to several menus in a row is never taken for a loop, while a phone
+    that repeats itself at one question gets silence after the first answer.
+    """
     digest = hashlib.sha256(text.strip().lower().encode()).hexdigest()[:16]
-    return not redis.set(keys.loop_guard(phone_hash, digest), "1", nx=True, ex=window)
+    key = keys.loop_guard(phone_hash, digest)
+    previous = redis.get(key)
+    redis.set(key, step, ex=window)
+    return previous is not None and previous.decode() == step

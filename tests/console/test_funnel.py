@@ -36,3 +36,31 @@ def test_step_changes(before, events, reached, stopped):
     got_reached, got_stopped = step_changes(events, before)
     assert {k: v for k, v in got_reached.items() if v} == reached
     assert {k: v for k, v in got_stopped.items() if v} == stopped
+
+
+def test_recorded_dialogues_sum_to_the_funnel(svc):
+    """Two sessions walked with the engine, one finished and one abandoned at the
+    description: every step before is reached twice, the description holds one stop
+    and the end step one finished report."""
+    from datetime import date
+
+    from gateway.dialogue import advance, new_session
+    from gateway.funnel import funnel, record_funnel
+    from gateway.scripts import load_default_script
+
+    script = load_default_script()
+    walks = [["", "2", "1", "1", "1", "1", "Watu wenye silaha", "2", "1"],
+             ["", "2", "1", "1", "1", "1"]]
+    with svc.db() as db:
+        for inputs in walks:
+            session = new_session(script, channel="ussd", now=0.0, reference="R-FUNNEL")
+            for text in inputs:
+                before = session.step
+                turn = advance(script, session, text, 1.0)
+                record_funnel(db, script, turn.events, before=before)
+                session = turn.session
+        db.commit()
+        rows = {r.step: (r.reached, r.stopped) for r in funnel(db, script, date.min, date.max)}
+    assert rows["language"] == (2, 0) and rows["when"] == (2, 0)
+    assert rows["description"] == (2, 1)
+    assert rows["done"] == (1, 1)

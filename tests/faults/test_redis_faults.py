@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from bench.load import REFERENCE
-from gateway import keys
 from gateway.models import Report
 
 from .conftest import INPUTS, wait_until
@@ -81,7 +80,3 @@ def test_redis_lost_at_completion_reporter_still_gets_the_reference(make_system)
     reference = system.scalar(select(Report.reference))
     assert reference in last.text
 
-
-def test_parked_reports_key_is_where_the_sweeper_looks():
-    """The hash the database-outage path parks reports in (checked by the DB fault test)."""
-    assert keys.PENDING_REPORTS == "mpaka:reports:pending"
