@@ -78,7 +78,8 @@ def test_no_phone_number_or_free_text_in_any_label(client, run_worker):
     assert digits not in text and digits[-9:] not in text
     description = INPUTS[5]
     assert description not in text
-    for label_value in re.findall(r'="([^"]*)"', text):
+    ours = "\n".join(line for line in text.splitlines() if line.startswith("mpaka_"))
+    for label_value in re.findall(r'="([^"]*)"', ours):
         assert re.fullmatch(r"[a-z0-9_.+\-]*|\+Inf|[0-9.e+]+", label_value), label_value
 
 

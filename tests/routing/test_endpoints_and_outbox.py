@@ -1,0 +1,89 @@
+"""Agency endpoints receive signed JSON; the sweeper resends messages stuck in
+'sending'."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import responses
+from sqlalchemy import select
+
+from gateway import outbox, routing
+from gateway.models import AgencyEndpoint, Message, Team
+from handlers.webhook import verify_signature
+from workers import jobs
+
+ENDPOINT = "https://agency.example.org/mpaka"
+
+
+def add_endpoint(svc, secret="s3cret"):
+    with svc.db() as db:
+        team = db.scalar(select(Team).where(Team.name == "Turkana county team"))
+        db.add(AgencyEndpoint(team_id=team.id, name="County EOC", url=ENDPOINT, secret=secret))
+        db.commit()
+
+
+def test_agency_endpoint_gets_signed_report(svc, make_report, run_worker, outbound):
+    """The endpoint receives the report as JSON, signed with HMAC-SHA256 and a fresh timestamp."""
+    add_endpoint(svc)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.post(ENDPOINT, status=204)
+        routing.route(svc, make_report(contact="yes"))
+        run_worker()
+        request = mock.calls[0].request
+    payload = json.loads(request.body)
+    assert payload["event"] == "report.created" and payload["county"] == "turkana"
+    assert "reporter_phone" not in payload and "+2547" not in request.body.decode()
+    assert verify_signature("s3cret", request.headers["X-Mpaka-Timestamp"], request.body,
+                            request.headers["X-Mpaka-Signature"], now=time.time())
+    assert outbound(channel="webhook")[0].status == "delivered"
+
+
+def test_agency_endpoint_5xx_is_retried(app, svc, make_report, run_worker, outbound):
+    """An endpoint answering 503 is tried again with backoff, then delivered."""
+    app.config["DELIVERY_BACKOFF_BASE"] = 0
+    add_endpoint(svc)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.post(ENDPOINT, status=503)
+        mock.post(ENDPOINT, status=200)
+        routing.route(svc, make_report())
+        run_worker()
+        run_worker()
+    row = outbound(channel="webhook")[0]
+    assert row.status == "delivered" and row.attempts == 2
+
+
+def test_message_stuck_in_sending_is_resent_by_the_sweeper(svc, make_report, run_worker, outbound):
+    """A worker killed mid-send leaves 'sending'; past the timeout the sweeper sends it again."""
+    routing.route(svc, make_report())
+    with svc.db() as db:
+        for row in db.scalars(select(Message).where(Message.direction == "out")):
+            row.status = "sending"
+            row.attempts = 1
+        db.commit()
+    later = datetime.now(UTC) + timedelta(seconds=svc.config["STUCK_DELIVERY_SECONDS"] + 1)
+    ids = outbox.stuck(svc, now=later)
+    assert len(ids) == 2
+    svc.queue("alerts").enqueue(jobs.send_messages, ids)
+    run_worker()
+    assert all(r.status == "sent" and r.attempts == 2 for r in outbound())
+
+
+def test_recent_sending_is_left_alone(svc, make_report):
+    """A message being sent right now is not taken for stuck."""
+    routing.route(svc, make_report())
+    with svc.db() as db:
+        for row in db.scalars(select(Message)):
+            row.status = "sending"
+        db.commit()
+    assert outbox.stuck(svc) == []
+
+
+def test_periodic_jobs_are_scheduled_once_per_slot(svc):
+    """Scheduling the sweep twice in one slot leaves one job waiting."""
+    first = jobs.schedule_periodic(svc, "sweep", now=1000.0)
+    second = jobs.schedule_periodic(svc, "sweep", now=1001.0)
+    assert first == second
+    assert svc.queue("maintenance").scheduled_job_registry.count == 1
