@@ -85,10 +85,10 @@ class System:
     def environ(self, **extra) -> dict:
         return env.app_env({**self.config, **{k: str(v) for k, v in extra.items()}})
 
-    def start_app(self) -> None:
+    def start_app(self, workers: int = 2) -> None:
         environ = self.environ(**self.app_env)
         self.app = env.gunicorn(
-            "fault_app:app", port=self.app_port, env=environ, workers=2,
+            "fault_app:app", port=self.app_port, env=environ, workers=workers,
             log=self.tmp / "app.log", extra=["--pythonpath", str(HERE)],
         ).start()
         env.wait_http(self.url + "/healthz", proc=self.app)
