@@ -30,15 +30,19 @@ def team_name(county: str) -> str:
     return f"{county.title()} county team"
 
 
-def seed(db, *, admin_password: str | None = None, demo: bool = True) -> dict:
-    """Seed what is missing; returns what was created (and a generated password once)."""
+def seed(db, *, admin_password: str | None = None, demo: bool = True,
+         admin_password_hash: str | None = None) -> dict:
+    """Seed what is missing; returns what was created (and a generated password once).
+
+    ``admin_password_hash`` lets tests hash once instead of once per test."""
     created: dict = {"script": scriptstore.seed_default(db)}
 
     if db.scalar(select(User.id).where(User.username == "admin")) is None:
         password = admin_password or secrets.token_urlsafe(12)
         db.add(
             User(
-                username="admin", password_hash=generate_password_hash(password),
+                username="admin",
+                password_hash=admin_password_hash or generate_password_hash(password),
                 role="admin", counties=[],
             )
         )

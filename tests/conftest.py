@@ -121,14 +121,21 @@ def config(redis_url, database_url, tmp_path):
     }
 
 
+@pytest.fixture(scope="session")
+def admin_password_hash():
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash("admin-test-password")  # scrypt: slow on purpose, so once
+
+
 @pytest.fixture
-def app(config, redis_conn):
+def app(config, redis_conn, admin_password_hash):
     from gateway.seed import seed
 
     app = create_app(config)
     svc = app.extensions["mpaka"]
     with svc.db() as db:
-        seed(db, admin_password="admin-test-password")
+        seed(db, admin_password="admin-test-password", admin_password_hash=admin_password_hash)
     context.use(svc)
     yield app
     context.use(None)

@@ -177,7 +177,18 @@ def text_arg(name: str, max_length: int) -> str | None:
     value = request.args.get(name)
     if value is not None and len(value) > max_length:
         raise ApiError(400, "invalid_argument", f"{name} is longer than {max_length} characters")
+    if value is not None and any(ord(ch) < 32 for ch in value):
+        raise ApiError(400, "invalid_argument", f"{name} contains control characters")
     return value
+
+
+#: Ids are 32-bit integers in the database; larger ones cannot exist.
+MAX_ID = 2**31 - 1
+
+
+def check_id(value: int, what: str) -> None:
+    if not 1 <= value <= MAX_ID:
+        raise ApiError(404, "not_found", f"no {what} {value}")
 
 
 def limit_arg() -> int:
@@ -210,7 +221,7 @@ def decode_cursor(*fields: str) -> dict | None:
         data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
         if not isinstance(data, dict) or set(data) != set(fields):
             raise ValueError
-        if "id" in data and not isinstance(data["id"], int):
+        if "id" in data and (not isinstance(data["id"], int) or not 0 <= data["id"] <= 2**31):
             raise ValueError
         if "at" in data:
             data["at"] = datetime.fromisoformat(data["at"])

@@ -10,6 +10,8 @@ from gateway import queries
 from gateway.web.api.common import DEFAULT_LIMIT, MAX_LIMIT
 
 VERSION = "1.0.0"
+#: Free-text parameters may not contain control characters (400 otherwise).
+NO_CONTROL = "^[^\\x00-\\x1f]*$"
 
 
 def _nullable(schema: dict) -> dict:
@@ -175,7 +177,7 @@ REPORT_FILTERS = [
     _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
     _query("since", {"type": "string", "format": "date"}, "Received on or after (UTC day)"),
     _query("until", {"type": "string", "format": "date"}, "Received on or before (UTC day)"),
-    _query("q", {"type": "string", "maxLength": 100},
+    _query("q", {"type": "string", "maxLength": 100, "pattern": NO_CONTROL},
            "Text in the reference, sub-county or description"),
     _query("overdue", {"type": "string", "enum": ["true", "false"]},
            "Only reports with an alert past its deadline"),
@@ -225,7 +227,8 @@ def document() -> dict:
         "/incidents": _get("Early-warning incidents, newest first", "IncidentPage", [
             _query("county", {"type": "string", "enum": list(queries.COUNTIES)}, "County"),
             _query("category", {"type": "string", "enum": list(queries.CATEGORIES)}, "Category"),
-            _query("status", {"type": "string", "maxLength": 16}, "Status, e.g. open"),
+            _query("status", {"type": "string", "maxLength": 16, "pattern": NO_CONTROL},
+                   "Status, e.g. open"),
             *PAGING]),
         "/incidents/{incident_id}": _get("One incident", "Incident", [_id("incident_id")]),
         "/teams": _get("Teams and members (officers: their counties' and national teams)",
@@ -235,7 +238,8 @@ def document() -> dict:
             _query("direction", {"type": "string", "enum": ["in", "out"]}, "Direction"),
             _query("channel", {"type": "string", "enum": ["ussd", "sms", "whatsapp", "webhook"]},
                    "Channel"),
-            _query("report", {"type": "string", "maxLength": 16}, "A report's reference"),
+            _query("report", {"type": "string", "maxLength": 16, "pattern": NO_CONTROL},
+                   "A report's reference"),
             *PAGING]),
         "/me": _get("The token's user", "User"),
     }

@@ -36,6 +36,7 @@ from gateway.web.api.common import (
     limit_arg,
     page,
     scope,
+    check_id,
     text_arg,
 )
 from handlers.phones import mask_phone
@@ -134,6 +135,7 @@ def report_filters() -> queries.ReportFilters:
 
 @bp.get("/reports")
 def list_reports():
+    text_arg("q", 100)
     filters = report_filters()
     limit = limit_arg()
     position = decode_cursor("at", "id")
@@ -206,8 +208,9 @@ def list_incidents():
     for name in ("county", "category"):
         if request.args.get(name):
             query = query.where(getattr(Incident, name) == request.args[name])
-    if request.args.get("status"):
-        query = query.where(Incident.status == text_arg("status", 16))
+    status = text_arg("status", 16)
+    if status:
+        query = query.where(Incident.status == status)
     if position:
         query = query.where(Incident.id < position["id"])
     result = page(db().scalars(query.limit(limit + 1)).all(), limit,
@@ -218,6 +221,7 @@ def list_incidents():
 
 @bp.get("/incidents/<int:incident_id>")
 def get_incident(incident_id):
+    check_id(incident_id, "incident")
     incident = db().get(Incident, incident_id)
     if incident is None or not scope().may_see_county(incident.county):
         raise ApiError(404, "not_found", f"no incident {incident_id} that this token may see")
@@ -239,6 +243,7 @@ def list_teams():
 
 @bp.get("/teams/<int:team_id>")
 def get_team(team_id):
+    check_id(team_id, "team")
     team = next((t for t in visible_teams() if t.id == team_id), None)
     if team is None:
         raise ApiError(404, "not_found", f"no team {team_id} that this token may see")
