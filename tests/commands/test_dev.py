@@ -1,0 +1,78 @@
+"""`mpaka dev` starts the whole system on embedded defaults and Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import requests
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
+    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "dev", "--port", str(port), "--data-dir",
+         str(tmp_path / "data")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 3  # worker, web, embedded redis-server
+        inputs = ["1", "1", "1", "1", "1", "Armed men near the well", "2", "1"]
+        for count in range(len(inputs) + 1):  # AT's cumulative text: "", "1", "1*1", ...
+            reply = requests.post(base + "/webhooks/africastalking/ussd", data={
+                "sessionId": "ATUid_dev", "phoneNumber": "+254712345678", "serviceCode": "*384#",
+                "networkCode": "99999", "text": "*".join(inputs[:count])}, timeout=10).text
+        assert reply.startswith("END ") and "R-" in reply
+        deadline = time.time() + 20
+        routed = ""
+        while time.time() < deadline and "console" not in routed:
+            routed = subprocess.run(
+                [sys.executable, "-m", "gateway.cli", "messages", "list", "--json",
+                 "--direction", "out"],
+                env={**env, "MPAKA_DATA_DIR": str(tmp_path / "data")},
+                capture_output=True, text=True, timeout=30).stdout
+            time.sleep(0.5)
+        assert '"provider": "console"' in routed and "MPAKA" in routed
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, output
+    assert "stopped" in output
+    for child in children:
+        assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
