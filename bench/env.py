@@ -129,6 +129,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        if self.process is not None:  # e.g. shut down from outside: reap it first
+            self.process.stop()
         argv = [
             shutil.which("redis-server") or "redis-server",
             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),

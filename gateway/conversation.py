@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import acks, keys, ledger, logs, metrics, outbox, reports, safety, scriptstore, texts
 from gateway.dialogue import Session, advance, new_session
+from gateway.errors import GatewayError
 from gateway.privacy import Protector
 from handlers.base import Channel, InboundMessage, Reply
 
@@ -76,10 +77,10 @@ class Conversations:
         """
         try:
             return self._handle(msg, inline_reply)
-        except (RedisError, LockError) as exc:
-            log.warning("redis unavailable during dialogue: %s", type(exc).__name__)
+        except (RedisError, LockError, SQLAlchemyError, GatewayError) as exc:
+            log.warning("storage unavailable during dialogue: %s", type(exc).__name__)
             metrics.inbound(self.svc, msg.channel, "unavailable")
-            return Outcome(reply=Reply(self._unavailable_text(), ended=True))
+            return Outcome(reply=Reply(self.unavailable_text(), ended=True))
 
     def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
         r = self.svc.redis
@@ -281,6 +282,6 @@ class Conversations:
             sender=msg.to, report_id=outcome.report_id,
         )
 
-    def _unavailable_text(self) -> str:
+    def unavailable_text(self) -> str:
         script = scriptstore.fallback_script()
         return script.message("unavailable_multilingual")

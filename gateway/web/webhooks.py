@@ -101,7 +101,7 @@ def at_ussd():
         reply = outcome.reply or Reply("", ended=True)
     except Exception:  # the network shows a 5xx as an error: always answer END
         log.exception("ussd dialogue failed")
-        reply = Reply(conversations()._unavailable_text(), ended=True)
+        reply = Reply(conversations().unavailable_text(), ended=True)
     return Response(africastalking.render_ussd(reply), status=200, mimetype="text/plain")
 
 
@@ -131,8 +131,13 @@ def twilio_messages():
     params = form()
     check_twilio_signature(params)
     msg = twilio.parse_message(params)
-    outcome = conversations().handle(msg)
-    return Response(twilio.render_twiml(outcome.reply), status=200, mimetype="text/xml")
+    conv = conversations()
+    try:
+        reply = conv.handle(msg).reply
+    except Exception:  # Twilio does not retry: answer the reporter all the same
+        log.exception("message dialogue failed")
+        reply = Reply(conv.unavailable_text(), ended=True)
+    return Response(twilio.render_twiml(reply), status=200, mimetype="text/xml")
 
 
 @bp.post("/africastalking/delivery")

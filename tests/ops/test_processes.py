@@ -1,0 +1,154 @@
+"""Real processes (slow): gunicorn with two workers aggregates its metrics,
+and ``honcho start`` with the Procfile runs web and worker so a dialogue
+completes and is routed through it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from gateway.models import Report
+from tests.gateway.test_intake_ussd import INPUTS, PHONE
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(config, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMETHEUS", "MPAKA"))}
+    env |= {name: str(config[name]) for name in
+            ("SECRET_KEY", "REDIS_URL", "DATABASE_URL", "MPAKA_DATA_DIR", "SMS_PROVIDER",
+             "WHATSAPP_PROVIDER")}
+    env |= {"PATH": f"{BIN}:{env.get('PATH', '')}", "TRUSTED_PROXIES": "0",
+            "PYTHONUNBUFFERED": "1"}
+    return env | {k: str(v) for k, v in extra.items()}
+
+
+def wait_ready(url: str, proc, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the process exited early"
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never answered 200")
+
+
+def stop(proc) -> str:
+    if proc.poll() is None:
+        # honcho runs in its own session: signal the whole group it leads.
+        os.killpg(proc.pid, signal.SIGTERM) if os.getpgid(proc.pid) == proc.pid else \
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is None:
+        return ""
+    with proc.stdout:
+        return proc.stdout.read()
+
+
+def walk(base: str, session_id: str) -> list[str]:
+    screens, text = [], ""
+    for value in [None, *INPUTS]:
+        if value is not None:
+            text = value if not text else f"{text}*{value}"
+        response = requests.post(f"{base}/webhooks/africastalking/ussd", timeout=10, data={
+            "sessionId": session_id, "phoneNumber": PHONE, "networkCode": "99999",
+            "serviceCode": "*384*44135#", "text": text})
+        assert response.status_code == 200
+        screens.append(response.text)
+    return screens
+
+
+def metric(text: str, name: str, **labels) -> float:
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+        if not labels and line.startswith(f"{name} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0 if want else 0.0
+
+
+def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
+    """Requests served by either of two workers add up in one /metrics answer."""
+    port = free_port()
+    metrics_dir = tmp_path / "prom"
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+        env=environment(config, PORT=port, WEB_CONCURRENCY=2,
+                        PROMETHEUS_MULTIPROC_DIR=metrics_dir),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(f"{base}/healthz", proc)
+        screens = walk(base, "ATUid_gunicorn_1")
+        assert screens[-1].startswith("END ")
+        events = 40
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: requests.post(
+                f"{base}/webhooks/africastalking/ussd/events",
+                data={"sessionId": "x", "status": "Success"}, timeout=10).status_code,
+                range(events)))
+        assert set(codes) == {200}
+        pids = {p.name.rsplit("_", 1)[-1] for p in metrics_dir.glob("histogram_*.db")}
+        assert len(pids) == 2, f"both workers should have served webhooks: {pids}"
+        for _ in range(4):  # whichever worker answers the scrape, the sums are the same
+            text = requests.get(f"{base}/metrics", timeout=10).text
+            assert metric(text, "mpaka_webhook_duration_seconds_count",
+                          endpoint="at_ussd_events", status="200") == events
+            assert metric(text, "mpaka_webhook_duration_seconds_count",
+                          endpoint="at_ussd", status="200") == len(INPUTS) + 1
+            assert metric(text, "mpaka_dialogue_completions_total",
+                          channel="ussd", language="swa") == 1
+    finally:
+        output = stop(proc)
+    access = [line for line in output.splitlines() if '"logger": "gunicorn.access"' in line]
+    assert access and '"request_id"' in access[0] and PHONE not in output
+
+
+def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc):
+    """`honcho start` (the Procfile) serves the dialogue, and its worker routes the report."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "honcho"), "start", "-p", str(port)], cwd=ROOT,
+        env=environment(config, WEB_CONCURRENCY=1), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(f"{base}/readyz", proc, timeout=45)
+        screens = walk(base, "ATUid_honcho_1")
+        assert screens[-1].startswith("END ")
+        deadline = time.monotonic() + 30
+        routed = None
+        while time.monotonic() < deadline and routed is None:
+            with svc.db() as db:
+                routed = db.scalar(select(Report.routed_at).where(Report.routed_at.is_not(None)))
+            time.sleep(0.3)
+        assert routed is not None, "the worker never routed the report"
+    finally:
+        output = stop(proc)
+    assert "web.1" in output and "worker.1" in output
