@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import acks, keys, ledger, logs, metrics, outbox, reports, safety, scriptstore, texts
+from gateway import (
+    acks,
+    funnel,
+    keys,
+    ledger,
+    logs,
+    metrics,
+    outbox,
+    reports,
+    safety,
+    scriptstore,
+    texts,
+)
 from gateway.dialogue import Session, advance, new_session
 from gateway.errors import GatewayError
 from gateway.privacy import Protector
@@ -38,6 +50,8 @@ class Outcome:
     report_id: int | None = None
     reference: str | None = None
     duplicate: bool = False
+    #: (script, step before the turn, the turn's events), for the funnel counts
+    funnel: tuple = ()
 
 
 def ussd_new_input(previous: str, current: str) -> str | None:
@@ -173,8 +187,11 @@ class Conversations:
         previous_raw = msg.text or ""
 
         turn = None
+        funnel_turns = []
         for index, text in enumerate(inputs):
+            before = session.step
             turn = advance(script, session, text, now)
+            funnel_turns.append((script, before, turn.events))
             session = turn.session
             metrics.observe_turn(self.svc, msg.channel, turn, new=envelope is None and index == 0)
             if turn.ended:
@@ -218,6 +235,7 @@ class Conversations:
             language=session.language,
             report_id=report_id,
             reference=turn.report["reference"] if turn.report else None,
+            funnel=tuple(funnel_turns),
         )
 
     def _load_draft(self, phone_hash: str) -> Session | None:
@@ -242,13 +260,16 @@ class Conversations:
 
     # -- ledger ------------------------------------------------------------
     def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:
-        """Ledger rows for the inbound message and an inline reply.  A database
-        outage loses ledger rows, never the dialogue."""
+        """Ledger rows for the inbound message and an inline reply, and the
+        funnel counts, in one transaction.  A database outage loses these
+        rows, never the dialogue."""
         try:
             with self.svc.db() as db:
                 db.add(ledger.inbound(msg, protector=self.protector))
                 if outcome.reply is not None and inline_reply:
                     db.add(self.reply_record(msg, outcome, status="sent"))
+                for script, before, events in outcome.funnel:
+                    funnel.record_funnel(db, script, events, before=before)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

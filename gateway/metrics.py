@@ -61,7 +61,9 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("provider", "channel", "status"),
     ),
     "mpaka_escalations": ("Alerts escalated to a higher tier", ("tier",)),
-    "mpaka_acknowledgements": ("Reports acknowledged, by how (sms, user)", ("via",)),
+    "mpaka_acknowledgements": (
+        "First acknowledgements, by who (member: SMS ACK, user: console or API)", ("via",)
+    ),
 }
 
 #: Seconds from a report's arrival to its first acknowledgement.

@@ -69,7 +69,7 @@ def _validate(rows) -> tuple[list[dict], list[str]]:
     return clean, errors
 
 
-def import_csv(db, text: str) -> ImportResult:
+def import_csv(db, text: str, progress=iter) -> ImportResult:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("team", "member", "phone") if c not in (reader.fieldnames or [])]
     if missing:
@@ -80,7 +80,7 @@ def import_csv(db, text: str) -> ImportResult:
         return ImportResult(errors=errors)
     result = ImportResult()
     teams: dict[str, Team] = {}
-    for row in clean:
+    for row in progress(clean):
         team = teams.get(row["team"]) or db.scalar(select(Team).where(Team.name == row["team"]))
         if team is None:
             team = Team(name=row["team"], tier=row["tier"], counties=row["counties"],
@@ -100,11 +100,11 @@ def import_csv(db, text: str) -> ImportResult:
     return result
 
 
-def export_csv(db) -> str:
+def export_csv(db, progress=iter) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for team in db.scalars(select(Team).order_by(Team.id)):
+    for team in progress(db.scalars(select(Team).order_by(Team.id)).all()):
         for m in team.members:
             writer.writerow([team.name, team.tier, ";".join(team.counties or []), team.language,
                              m.name, m.phone, m.channel, "yes" if m.active else "no"])

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from gateway import ledger, teams_csv
 from gateway.models import Incident, IncidentReport, Message, Report, Team
 from gateway.privacy import Protector
+from gateway.progress import progress
 from handlers.phones import mask_phone
 
 
@@ -137,7 +138,8 @@ def import_teams(path):
     """Import teams and members from CSV; nothing is imported if any row is bad."""
     svc = _services()
     with svc.db() as db:
-        result = teams_csv.import_csv(db, path.read_text("utf-8-sig"))
+        result = teams_csv.import_csv(db, path.read_text("utf-8-sig"),
+                                      progress=lambda rows: progress(rows, "importing rows"))
     if result.errors:
         for error in result.errors:
             click.echo(error, err=True)
@@ -152,7 +154,8 @@ def export_teams():
     """Teams and members as CSV on standard output."""
     svc = _services()
     with svc.db() as db:
-        click.echo(teams_csv.export_csv(db), nl=False)
+        click.echo(teams_csv.export_csv(db, progress=lambda t: progress(t, "exporting teams")),
+                   nl=False)
 
 
 @click.group()

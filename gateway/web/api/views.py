@@ -27,6 +27,7 @@ from gateway.web.api.common import (
     ApiError,
     bool_arg,
     bp,
+    check_id,
     choice_arg,
     date_arg,
     db,
@@ -36,7 +37,6 @@ from gateway.web.api.common import (
     limit_arg,
     page,
     scope,
-    check_id,
     text_arg,
 )
 from handlers.phones import mask_phone

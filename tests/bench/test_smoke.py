@@ -1,0 +1,26 @@
+"""A smoke run of the benchmark harness with tiny numbers, so it cannot rot.
+Not a timed test: it checks that every part runs and reports, not how fast."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from bench import __main__ as bench_main
+
+
+def test_harness_runs_end_to_end_and_writes_results(tmp_path):
+    database = os.environ.get("TEST_DATABASE_URL") or "sqlite"
+    code = bench_main.main([
+        "--quick", "--only", "ussd,alert,memory", "--database", database,
+        "--gunicorn-workers", "1", "--out", str(tmp_path),
+    ])
+    assert code == 0
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert results["ussd"]["app"]["errors"] == 0
+    assert results["ussd"]["app"]["dialogues"] >= 1
+    assert results["ussd"]["ratio"] > 0
+    assert results["report_to_alert"]["missing"] == 0
+    assert results["redis_memory"]["bytes_per_session"] > 0
+    markdown = (tmp_path / "latest.md").read_text()
+    assert "USSD ratio to baseline" in markdown and "Report to alert" in markdown

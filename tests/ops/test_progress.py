@@ -1,0 +1,30 @@
+"""Long commands report progress on stderr: plain lines when not on a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from gateway.commands.records import export_teams, import_teams
+from gateway.progress import progress
+
+
+def test_plain_progress_lines_off_a_terminal():
+    """Every tenth of the way, and at the end, a 'label: n/total (p%)' line."""
+    out = io.StringIO()
+    assert list(progress(range(20), "rows", stream=out)) == list(range(20))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "rows: 2/20 (10%)" and lines[-1] == "rows: 20/20 (100%)"
+
+
+def test_teams_import_and_export_show_progress_on_stderr(app, tmp_path):
+    """The CSV stays clean on stdout; progress goes to stderr."""
+    runner = app.test_cli_runner()
+    exported = runner.invoke(export_teams)
+    assert exported.exit_code == 0
+    assert exported.stdout.startswith("team,") and "exporting teams" not in exported.stdout
+    assert "exporting teams: 6/6 (100%)" in exported.stderr
+    path = tmp_path / "teams.csv"
+    path.write_text(exported.stdout)
+    imported = runner.invoke(import_teams, [str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "importing rows:" in imported.stderr and "(100%)" in imported.stderr
