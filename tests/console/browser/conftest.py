@@ -4,6 +4,7 @@ on PostgreSQL in the non-browser suite."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -39,7 +40,10 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):  # CI must run the browser tests, never skip them
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
