@@ -127,8 +127,14 @@ def run(args) -> dict:
             step("Redis memory per session and draft")
             results["redis_memory"] = benchmarks.redis_memory(
                 stack, app_url, sample=10 if q else 500, sessions=100 if q else 10_000)
+    except Exception as exc:  # keep what was measured before the failure
+        results["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        raise
     finally:
         stack.close()
+        results["load_average_end"] = os.getloadavg()
+        (args.out).mkdir(parents=True, exist_ok=True)
+        (args.out / "partial.json").write_text(json.dumps(results, indent=2, default=str))
     results["load_average_end"] = os.getloadavg()
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results

@@ -94,7 +94,7 @@ def main(argv=None) -> int:
 
     from gateway.models import Alert, Delivery, Message, Report
 
-    stack = Stack(database=args.database, db_name="mpaka_soak", gunicorn_workers=4,
+    stack = Stack(database=args.database, gunicorn_workers=4,
                   fake_latency=0.1, extra_config={"SWEEP_INTERVAL_SECONDS": 10,
                                                   "STUCK_DELIVERY_SECONDS": 30})
     restarts = 0

@@ -16,7 +16,7 @@ from bench import env
 
 
 class Stack:
-    def __init__(self, *, database: str | None = None, db_name: str = "mpaka_bench",
+    def __init__(self, *, database: str | None = None, db_name: str | None = None,
                  gunicorn_workers: int = 4, worker_class: str = "sync", threads: int = 1,
                  fake_latency: float = 0.0, team_size: int | None = None,
                  extra_config: dict | None = None, keep_logs: Path | None = None):
@@ -28,7 +28,9 @@ class Stack:
         self.redis = env.RedisServer(self.dir / "redis", persistent=False)
         self.redis.dir.mkdir(parents=True, exist_ok=True)
         self.redis.start()
-        self.database_url = env.fresh_database(database, db_name, self.dir)
+        # One database per run: a smoke test running meanwhile must not drop ours.
+        self.database_url = env.fresh_database(
+            database, db_name or f"mpaka_bench_{os.getpid()}", self.dir)
         self.fake_port = env.free_port()
         self.fake = env.fake_at(self.fake_port, latency=fake_latency,
                                 log=self.logs / "fake_at.log").start()

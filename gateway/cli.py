@@ -22,6 +22,7 @@ for command in (
     dev.dev, dev.serve, dev.worker, dev.seed_command, ops.db, scripts.scripts,
     simulate.simulate, records.reports, records.messages, records.teams, records.incidents,
     ops.queue, users.users, tokens.tokens, doctor.doctor, privacy.reporter, privacy.retention,
+    privacy.keys,
 ):
     main.add_command(command)
 

@@ -10,6 +10,9 @@ from collections.abc import Iterable, Iterator
 
 import click
 
+#: Off a terminal, short runs print nothing (a log line per ten items is noise).
+MIN_ITEMS = 100
+
 
 def progress(items: Iterable, label: str, *, length: int | None = None,
              stream=None, every: float = 2.0) -> Iterator:
@@ -25,10 +28,13 @@ def progress(items: Iterable, label: str, *, length: int | None = None,
             yield from bar
         return
     done, last, step = 0, time.monotonic(), max(1, (length or 0) // 10)
+    quiet = length is not None and length < MIN_ITEMS
     for item in items:
         yield item
         done += 1
         now = time.monotonic()
+        if quiet and now - last < every:
+            continue
         if done % step == 0 or now - last >= every or done == length:
             last = now
             share = f" ({done * 100 // length}%)" if length else ""

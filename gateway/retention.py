@@ -6,6 +6,8 @@
 * ``forget``: everything linked to one number's keyed hash is erased: drafts,
   sessions, rate-limit windows, numbers on reports, the ledger's numbers and
   the texts that number sent.
+* ``reencrypt``: every stored number re-encrypted under the newest key, so an
+  old encryption key can be retired.
 
 Both write an audit entry saying what they did.
 """
@@ -25,7 +27,13 @@ from handlers.base import Channel
 BATCH = 500
 
 
-def purge_expired(svc, *, now: datetime | None = None, progress=None) -> dict:
+def _each(items, label, iterate):
+    return iterate(items, label) if iterate else items
+
+
+def purge_expired(svc, *, now: datetime | None = None, iterate=None) -> dict:
+    """``iterate(items, label)`` may wrap the loops to show progress
+    (``gateway.progress.progress`` in the CLI)."""
     now = now or datetime.now(UTC)
     days = svc.config["RETENTION_DAYS"]
     cutoff = now - timedelta(days=days)
@@ -44,22 +52,39 @@ def purge_expired(svc, *, now: datetime | None = None, progress=None) -> dict:
                 or_(Message.text.is_not(None), Message.phone_hash.is_not(None)),
             )
         ).all()
-        total = len(reports) + len(messages)
-        for index, report in enumerate(reports, 1):
+        for report in _each(reports, "reports", iterate):
             _strip_report(report)
             counts["reports"] += 1
-            if progress and index % 50 == 0:
-                progress(index, total)
-        for index, message in enumerate(messages, len(reports) + 1):
+        for message in _each(messages, "messages", iterate):
             _strip_message(message)
             counts["messages"] += 1
-            if progress and index % 50 == 0:
-                progress(index, total)
         db.add(AuditEntry(actor="system", action="retention.purge", target=f"before {cutoff.date()}",
                           detail={**counts, "retention_days": days}))
         db.commit()
-    if progress:
-        progress(total, total)
+    return counts
+
+
+def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
+    """Re-encrypt every stored number under the newest key of ``ENCRYPTION_KEYS``
+    so an old key can be retired (``mpaka keys rotate``)."""
+    protector = Protector.from_config(svc.config)
+    counts = {"reports": 0, "messages": 0}
+    with svc.db() as db:
+        reports = db.scalars(select(Report).where(Report.reporter_phone.is_not(None))).all()
+        for report in _each(reports, "reports", iterate):
+            report.reporter_phone = protector.rotate(report.reporter_phone)
+            counts["reports"] += 1
+        messages = db.scalars(
+            select(Message).where(or_(Message.sender.is_not(None), Message.recipient.is_not(None)))
+        ).all()
+        for message in _each(messages, "messages", iterate):
+            for name in ("sender", "recipient"):
+                value = getattr(message, name)
+                if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
+                    setattr(message, name, protector.rotate(value))
+                    counts["messages"] += 1
+        db.add(AuditEntry(actor=actor, action="keys.rotate", detail=counts))
+        db.commit()
     return counts
 
 

@@ -50,20 +50,31 @@ def run_retention(as_json):
     """Remove numbers and descriptions older than RETENTION_DAYS now."""
     from gateway import retention as retention_module
     from gateway import services
+    from gateway.progress import progress
 
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=max(total, 1), label="purging")
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    counts = retention_module.purge_expired(services(), progress=progress)
-    if bar is not None:
-        bar.__exit__(None, None, None)
+    counts = retention_module.purge_expired(services(), iterate=progress)
     if as_json:
         click.echo(json.dumps(counts))
     else:
         click.echo(f"stripped {counts['reports']} report(s) and {counts['messages']} message(s)")
+
+
+@click.group()
+def keys():
+    """Encryption keys."""
+
+
+@keys.command()
+@with_appcontext
+def rotate():
+    """Re-encrypt every stored number under the newest ENCRYPTION_KEYS key.
+
+    Put the new key first in ENCRYPTION_KEYS (old keys after it), restart, run
+    this, then remove the old key."""
+    from gateway import retention as retention_module
+    from gateway import services
+    from gateway.progress import progress
+
+    counts = retention_module.reencrypt(services(), iterate=progress)
+    click.echo(f"re-encrypted {counts['reports']} report number(s) and "
+               f"{counts['messages']} ledger number(s)")

@@ -114,7 +114,7 @@ def test_teams_import_reports_bad_rows_and_imports_nothing(cli, svc, tmp_path):
 
 def test_teams_export_round_trips(cli, tmp_path):
     """`teams export` writes a CSV that `teams import` accepts unchanged."""
-    exported = cli("teams", "export").output
+    exported = cli("teams", "export").stdout
     assert exported.startswith("team,tier,counties")
     path = tmp_path / "export.csv"
     path.write_text(exported)

@@ -69,3 +69,24 @@ def test_forget_command_rejects_a_bad_number(app):
     result = app.test_cli_runner().invoke(main, args=["reporter", "forget", "not-a-number", "--yes"])
     assert result.exit_code != 0
     assert "phone number" in result.output
+
+
+def test_key_rotation_reencrypts_every_number(app, client, svc):
+    """`mpaka keys rotate` re-encrypts under the newest key; the old key can then go."""
+    from cryptography.fernet import Fernet
+
+    from gateway.privacy import encryption_keys
+
+    walk(client, INPUTS)
+    old = encryption_keys(svc.config)
+    new = Fernet.generate_key().decode()
+    app.config["ENCRYPTION_KEYS"] = ",".join([new, *old])
+    result = app.test_cli_runner().invoke(main, args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 report number" in result.stdout
+    only_new = Protector(svc.config["PHONE_HASH_KEY"], [new])
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        assert only_new.decrypt(report.reporter_phone) == PHONE
+        senders = [m.sender for m in db.scalars(select(Message).where(Message.direction == "in"))]
+    assert senders and all(only_new.decrypt(s) == PHONE for s in senders)
