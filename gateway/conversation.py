@@ -124,8 +124,15 @@ class Conversations:
             elif limited is not None:
                 outcome = limited
             else:
-                with lock:
+                if not lock.acquire():
+                    raise LockError("conversation busy")
+                try:
                     outcome = self._converse(msg, conversation, phone_hash)
+                finally:
+                    try:
+                        lock.release()
+                    except (RedisError, LockError):  # expires by itself; keep the outcome
+                        log.warning("could not release the session lock")
         except BaseException:
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
@@ -170,8 +177,7 @@ class Conversations:
         else:
             state = json.loads(envelope)
             session = Session.from_json(state["session"])
-            with self.svc.db() as db:
-                script = scriptstore.get_version(db, session.script_id, session.script_version)
+            script = scriptstore.session_script(self.svc, session.script_id, session.script_version)
             if msg.channel == Channel.USSD:
                 new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
                 if new_input is None:  # the same request again: same answer
@@ -203,15 +209,7 @@ class Conversations:
                 self.svc, turn.lookup["query"], msg.phone, turn.lookup["language"]))
         report_id = None
         if turn.report is not None:
-            record = reports.record_from_turn(
-                turn.report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
-            )
-            if not safety.hit(r, safety.REPORTS, phone_hash,
-                              limit=self.config["REPORTS_PER_HOUR"], window=3600, now=now):
-                # Never discarded: kept for review, not alerted.
-                record["priority"] = "low"
-            report_id = reports.store(self.svc, record)
-            self._close_other_channels(phone_hash)
+            report_id = self._store_report(turn.report, msg, phone_hash, now)
 
         ttl = (
             self.config["SESSION_TTL_USSD"]
@@ -228,7 +226,17 @@ class Conversations:
             pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_draft:
             pipe.delete(keys.draft(phone_hash))
-        pipe.execute()
+        if turn.report is not None:
+            # A draft resumed on another channel must not be finished twice.
+            pipe.delete(keys.session(Channel.SMS, phone_hash),
+                        keys.session(Channel.WHATSAPP, phone_hash))
+        try:
+            pipe.execute()
+        except RedisError:
+            if turn.report is None:
+                raise
+            # The report is stored (or parked): the reporter must see the reference.
+            log.warning("redis lost after a report was stored; session left to expire")
 
         return Outcome(
             reply=Reply(turn.reply, ended=turn.ended),
@@ -238,25 +246,31 @@ class Conversations:
             funnel=tuple(funnel_turns),
         )
 
+    def _store_report(self, report: dict, msg: InboundMessage, phone_hash: str, now) -> int | None:
+        record = reports.record_from_turn(
+            report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
+        )
+        try:
+            within = safety.hit(self.svc.redis, safety.REPORTS, phone_hash,
+                                limit=self.config["REPORTS_PER_HOUR"], window=3600, now=now)
+        except RedisError:
+            within = True  # a limit must never cost a report
+        if not within:
+            record["priority"] = "low"  # never discarded: kept for review, not alerted
+        return reports.store(self.svc, record)
+
     def _load_draft(self, phone_hash: str) -> Session | None:
         raw = self.svc.redis.get(keys.draft(phone_hash))
         if raw is None:
             return None
         try:
             draft = Session.from_json(raw)
-            with self.svc.db() as db:
-                scriptstore.get_version(db, draft.script_id, draft.script_version)
+            scriptstore.session_script(self.svc, draft.script_id, draft.script_version)
         except Exception:  # an unreadable draft must never block a new report
             log.warning("discarding unreadable draft")
             self.svc.redis.delete(keys.draft(phone_hash))
             return None
         return draft
-
-    def _close_other_channels(self, phone_hash: str) -> None:
-        # A draft resumed on another channel must not be finished twice.
-        self.svc.redis.delete(
-            keys.session(Channel.SMS, phone_hash), keys.session(Channel.WHATSAPP, phone_hash)
-        )
 
     # -- ledger ------------------------------------------------------------
     def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:

@@ -31,6 +31,11 @@ def live_script(script_id: str) -> str:
     return f"{PREFIX}script:live:{script_id}"
 
 
+def script_body(script_id: str, version: str) -> str:
+    """The YAML of a script version, so dialogues under way survive a database outage."""
+    return f"{PREFIX}script:body:{script_id}:{version}"
+
+
 #: Reports completed while the database was unreachable, by reference.
 PENDING_REPORTS = f"{PREFIX}reports:pending"
 

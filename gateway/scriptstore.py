@@ -21,6 +21,8 @@ from gateway.scripts import default_script_text, gazetteer_text
 
 DEFAULT_SCRIPT_ID = "report"
 LIVE_POINTER_TTL = 300
+#: Longer than any session or resumable draft lives.
+BODY_TTL = 7 * 86400
 
 _parsed: dict[tuple[str, str], Script] = {}
 
@@ -50,6 +52,46 @@ def get_version(db, script_id: str, version: str) -> Script:
     return parse_version(row)
 
 
+def _parse_body(script_id: str, version: str, body: str) -> Script:
+    script = load_script(body, gazetteer_text=gazetteer_text())
+    script = dataclasses.replace(script, version=str(version))
+    _parsed[(script_id, str(version))] = script
+    return script
+
+
+def session_script(svc, script_id: str, version: str) -> Script:
+    """The version a dialogue under way runs, even while the database is down.
+
+    A freshly started web worker has nothing parsed yet; the YAML of every
+    version a session has used is also kept in Redis, so the dialogue (and the
+    report at its end) does not depend on the database answering.
+    """
+    cached = _parsed.get((script_id, str(version)))
+    if cached is not None:
+        return cached
+    body = svc.redis.get(keys.script_body(script_id, str(version)))
+    if body is not None:
+        return _parse_body(script_id, str(version), body.decode())
+    with svc.db() as db:
+        script = get_version(db, script_id, version)
+        row_body = db.scalar(
+            select(ScriptVersion.body).where(
+                ScriptVersion.script_id == script_id, ScriptVersion.version == int(version)
+            )
+        )
+    svc.redis.set(keys.script_body(script_id, str(version)), row_body, ex=BODY_TTL)
+    return script
+
+
+def preload(svc, script_id: str = DEFAULT_SCRIPT_ID) -> None:
+    """Parse the live version (and the shipped script) before serving, e.g. in a
+    web worker after fork or a job worker before it forks: the first reporter
+    after a restart must not wait for a parse or depend on the database."""
+    fallback_script()
+    script = live_script(svc, script_id)
+    session_script(svc, script.id, script.version)
+
+
 def live_version_number(svc, script_id: str = DEFAULT_SCRIPT_ID) -> str:
     pointer = svc.redis.get(keys.live_script(script_id))
     if pointer is not None:
@@ -61,12 +103,7 @@ def live_version_number(svc, script_id: str = DEFAULT_SCRIPT_ID) -> str:
 
 
 def live_script(svc, script_id: str = DEFAULT_SCRIPT_ID) -> Script:
-    version = live_version_number(svc, script_id)
-    cached = _parsed.get((script_id, version))
-    if cached is not None:
-        return cached
-    with svc.db() as db:
-        return get_version(db, script_id, version)
+    return session_script(svc, script_id, live_version_number(svc, script_id))
 
 
 def _live_row(db, script_id: str) -> ScriptVersion:
@@ -120,6 +157,7 @@ def publish(svc, db, row: ScriptVersion, actor: str | None) -> None:
     row.published_by = actor
     row.published_at = datetime.now(UTC)
     db.flush()
+    svc.redis.set(keys.script_body(row.script_id, str(row.version)), row.body, ex=BODY_TTL)
     svc.redis.set(keys.live_script(row.script_id), str(row.version), ex=LIVE_POINTER_TTL)
 
 

@@ -54,12 +54,8 @@ def test_database_down_at_completion_reporter_gets_reference_report_written_late
     assert system.scalar(select(Report.channel)) == "ussd"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core bug: a web worker that has not parsed the session's script version yet "
-    "(scriptstore.get_version, per-process cache) needs the database to continue a "
-    "dialogue, so a database outage turns the final answer into the apology and the "
-    "report is lost: preload the live script in create_app / post_fork"))
 def test_database_down_at_completion_on_a_fresh_web_worker_still_parks_the_report(make_system):
+    """A restarted web worker continues the dialogue from Redis alone and parks the report."""
     system = make_system(proxy_db=True)
     system.start_app(workers=1)
     system.walk(INPUTS[:-1], "ATUid_db_cold")
