@@ -62,3 +62,16 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Parse the live dialogue script before the first request: the first
+    reporter after a deploy must neither wait for a parse nor depend on the
+    database answering."""
+    from gateway import scriptstore, services
+
+    try:
+        with worker.wsgi.app_context():
+            scriptstore.preload(services())
+    except Exception as exc:  # storage down at start: parse on the first request instead
+        worker.log.warning("could not preload the dialogue script: %s", type(exc).__name__)

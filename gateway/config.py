@@ -69,6 +69,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "DELIVERY_BACKOFF_BASE": (5, _INT),
     "DELIVERY_BACKOFF_CAP": (600, _INT),
     "SWEEP_INTERVAL_SECONDS": (60, _INT),
+    "ROUTE_GRACE_SECONDS": (30, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
     "DEBUG_LOG_COLOURS": (False, _bool),
     # Operations (issue 7): logs, metrics, readiness

@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gateway import metrics
 from gateway.models import AgencyEndpoint, Message
@@ -38,8 +38,13 @@ def provider_for(config, channel: str) -> str:
 
 
 def backoff_seconds(attempt: int, *, base: float = 5.0, cap: float = 600.0, rng=random.random) -> float:
-    """Exponential backoff with full jitter: 0..min(cap, base * 2**attempt)."""
-    return rng() * min(cap, base * 2 ** attempt)
+    """Exponential backoff with "equal jitter": half of min(cap, base * 2**attempt)
+    for sure, plus up to the other half at random.  Full jitter could spend all
+    attempts inside a one-minute provider outage; this guarantees a minimum
+    total wait (about 2.5 minutes before a 6th attempt with the defaults)
+    while still spreading retries out."""
+    delay = min(cap, base * 2 ** attempt)
+    return delay / 2 + rng() * delay / 2
 
 
 def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
@@ -50,15 +55,16 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
     """
     protector = Protector.from_config(svc.config)
     with svc.db() as db:
-        rows = db.scalars(
-            select(Message)
+        # Claim atomically: of two workers handed the same ids (a retry and the
+        # sweeper, say), only one moves a row from pending to sending.
+        claimed = db.scalars(
+            update(Message)
             .where(Message.id.in_(message_ids), Message.status.in_(PENDING))
-            .order_by(Message.id)
+            .values(status="sending", attempts=Message.attempts + 1, updated_at=datetime.now(UTC))
+            .returning(Message.id)
         ).all()
-        for row in rows:
-            row.status = "sending"
-            row.attempts = (row.attempts or 0) + 1
         db.commit()
+        rows = db.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)).all()
 
         groups: dict[str, list[OutboundMessage]] = defaultdict(list)
         results: list[SendResult] = []

@@ -265,7 +265,7 @@ def route(svc, report_id: int, *, now=None) -> dict:
     return result
 
 
-def unrouted(db, *, older_than: timedelta = timedelta(seconds=30), now=None) -> list[int]:
+def unrouted(db, *, older_than: timedelta, now=None) -> list[int]:
     now = now or now_utc()
     return list(
         db.scalars(
@@ -282,8 +282,9 @@ def enqueue_unrouted(svc, *, now=None) -> list[int]:
     """Reports stored but never routed (stored while Redis was down): route them."""
     from gateway.reports import enqueue_routing
 
+    grace = timedelta(seconds=svc.config["ROUTE_GRACE_SECONDS"])
     with svc.db() as db:
-        ids = unrouted(db, now=now)
+        ids = unrouted(db, older_than=grace, now=now)
     for report_id in ids:
         enqueue_routing(svc, report_id)
     return ids

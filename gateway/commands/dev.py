@@ -114,20 +114,36 @@ def serve(host, port):
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--fork", is_flag=True,
+              help="Run each job in a forked process (isolation at the cost of latency).")
 @with_appcontext
-def worker(burst, queues):
-    """Run an RQ worker with its scheduler (delayed jobs, escalation checks)."""
-    from rq import Worker
+def worker(burst, queues, fork):
+    """Run an RQ worker with its scheduler (delayed jobs, escalation checks).
+
+    By default jobs run in the worker's own process: the parsed script and
+    translation tables, and the database pool, are reused from job to job,
+    which keeps report-to-alert well under a second.  Run several workers for
+    throughput (and isolation: one stuck job holds up only its own worker).
+    """
+    from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
-    from gateway import services
+    from gateway import scriptstore, services, texts
     from workers import context, jobs
 
     svc = services()
     context.use(svc)
     jobs.schedule_all(svc)
+    try:  # parse once here, not in every job (a forked job inherits it too)
+        scriptstore.preload(svc)
+        texts.table()
+    except Exception as exc:  # the database may be down: jobs will parse on demand
+        click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)
+    if fork:
+        svc.engine.dispose()  # no pooled connection may cross a fork
     names = queues or QUEUE_NAMES
-    rq_worker = Worker(
+    worker_class = Worker if fork else SimpleWorker
+    rq_worker = worker_class(
         [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
     )
     rq_worker.work(burst=burst, with_scheduler=True)

@@ -87,3 +87,38 @@ def test_periodic_jobs_are_scheduled_once_per_slot(svc):
     second = jobs.schedule_periodic(svc, "sweep", now=1001.0)
     assert first == second
     assert svc.queue("maintenance").scheduled_job_registry.count == 1
+
+
+def test_backoff_waits_at_least_half_the_exponential_delay():
+    """Equal jitter: attempt n waits between half and all of min(cap, base * 2**n)."""
+    assert outbox.backoff_seconds(3, base=5, cap=600, rng=lambda: 0.0) == 20
+    assert outbox.backoff_seconds(3, base=5, cap=600, rng=lambda: 1.0) == 40
+    assert outbox.backoff_seconds(20, base=5, cap=600, rng=lambda: 0.0) == 300
+    minimum_before_sixth = sum(outbox.backoff_seconds(n, rng=lambda: 0.0) for n in range(1, 6))
+    assert minimum_before_sixth > 60  # a one-minute outage cannot use up the attempts
+
+
+def test_two_senders_on_the_same_messages_send_each_once(svc, make_report, outbound):
+    """Two workers handed the same ids at once: the atomic claim lets one send each message."""
+    import io
+    import threading
+
+    from handlers.console import ConsoleSender
+
+    routing.route(svc, make_report())
+    ids = [row.id for row in outbound()]
+    stream = io.StringIO()
+    sender = ConsoleSender(stream=stream)
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        outbox.send(svc, ids, senders={"console": sender})
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert stream.getvalue().count("MPAKA HIGH") == len(ids)
+    assert all(row.attempts == 1 for row in outbound())
