@@ -7,46 +7,10 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import text
-
-
-def ledger_async_commit() -> None:
-    """The ledger rows of each webhook turn committed with
-    ``synchronous_commit=off`` on PostgreSQL: no wait for the WAL fsync.  A
-    server crash can lose the last ~0.6 s of *ledger* rows, never a report:
-    reports are written in their own transaction, synchronously."""
-    import contextvars
-    import functools
-
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    from gateway import conversation
-
-    in_ledger = contextvars.ContextVar("in_ledger", default=False)
-    original = conversation.Conversations._record
-
-    @functools.wraps(original)
-    def _record(self, *args, **kwargs):
-        token = in_ledger.set(True)
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            in_ledger.reset(token)
-
-    @event.listens_for(Session, "after_begin")
-    def _async_commit(session, transaction, connection):
-        if in_ledger.get() and connection.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-    conversation.Conversations._record = _record
-
-
-PATCHES = {
-    "ledger_async_commit": ledger_async_commit,
-    "warm_worker": lambda: None,  # applied by bench.worker in the RQ worker's parent
-    "simple_worker": lambda: None,  # likewise
-}
+#: name -> function applying the patch.  Empty: the candidates measured so far
+#: (ledger commits without fsync wait, a warm non-forking worker) are in core
+#: now; add a new candidate here to measure it before adopting it.
+PATCHES: dict = {}
 
 
 def apply(names: str | None) -> list[str]:

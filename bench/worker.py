@@ -1,5 +1,6 @@
-"""``python -m bench.worker``: exactly ``mpaka worker`` (an RQ ``Worker`` with
-its scheduler, configuration from the environment), except that when
+"""``python -m bench.worker``: exactly ``mpaka worker`` (an RQ ``SimpleWorker``
+with its scheduler and the script parsed once; ``MPAKA_WORKER_FORK=1`` for
+``mpaka worker --fork``, a job per forked process), except that when
 ``MPAKA_FAKE_AT_URL`` is set the Africa's Talking SDK is pointed at that local
 fake instead of ``https://api.africastalking.com``.
 
@@ -26,15 +27,12 @@ def point_sdk_at(base: str) -> None:
 
 
 def warm(svc) -> None:
-    """Candidate fix (``MPAKA_BENCH_PATCHES=warm_worker``): parse the live
-    dialogue script and the translation table once in the worker's parent, so
-    that every forked work horse inherits them instead of parsing and linting
-    them again for each job; then close the parent's database connections so
-    no horse shares one."""
+    """What ``mpaka worker`` does before working: parse the live dialogue script
+    and the translation table once (a forked job inherits them), then close
+    the parent's database connections so no forked job shares one."""
     from gateway import scriptstore, texts
 
-    scriptstore.live_script(svc)
-    scriptstore.fallback_script()
+    scriptstore.preload(svc)
     texts.table()
     svc.engine.dispose()
 
@@ -68,9 +66,8 @@ def main() -> None:
     svc = Services(config.finalise(config.from_environment()))
     context.use(svc)
     jobs.schedule_all(svc)
-    patches = os.environ.get("MPAKA_BENCH_PATCHES", "")
-    # Candidate (``simple_worker``): run jobs in the worker process, no fork per job.
-    worker_class = SimpleWorker if "simple_worker" in patches else Worker
+    warm(svc)
+    worker_class = Worker if os.environ.get("MPAKA_WORKER_FORK") == "1" else SimpleWorker
     worker = worker_class(
         [svc.queue(name) for name in QUEUE_NAMES], connection=svc.redis, serializer=JSONSerializer
     )

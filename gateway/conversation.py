@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from redis.exceptions import LockError, RedisError
+from sqlalchemy import text as sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import (
@@ -279,6 +280,11 @@ class Conversations:
         rows, never the dialogue."""
         try:
             with self.svc.db() as db:
+                if db.get_bind().dialect.name == "postgresql":
+                    # Ledger rows need not wait for the WAL flush (reports are
+                    # written in their own, synchronous transaction): a server
+                    # crash could lose the last fraction of a second of ledger.
+                    db.execute(sql("SET LOCAL synchronous_commit TO OFF"))
                 db.add(ledger.inbound(msg, protector=self.protector))
                 if outcome.reply is not None and inline_reply:
                     db.add(self.reply_record(msg, outcome, status="sent"))
