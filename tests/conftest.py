@@ -170,3 +170,19 @@ def run_worker(svc):
         worker.work(burst=True)
 
     return run
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by werkzeug on a free port in a thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,25 +12,9 @@ import psutil
 import pytest
 import requests
 
+from tests.helpers import free_port, wait_ready
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 30) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
@@ -46,7 +29,7 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/healthz")
+        wait_ready(base + "/healthz", proc)
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 2  # worker and web (the embedded redis-server daemonises)
         inputs = ["1", "1", "1", "1", "1", "Armed men near the well", "2", "1"]

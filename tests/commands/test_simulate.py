@@ -3,26 +3,11 @@ would post it, signing Twilio requests when a token is configured."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from gateway.commands.simulate import simulate
 from gateway.models import Report
-
-
-@pytest.fixture
-def live(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
 
 KISWAHILI = ["2", "1", "1", "1", "1", "Watu wenye bunduki karibu na kisima", "2", "1"]
 
@@ -33,9 +18,9 @@ def run(url, *args, env=None, answers=KISWAHILI):
                               env=env or {})
 
 
-def test_simulate_ussd_in_kiswahili_stores_a_report(live, svc):
+def test_simulate_ussd_in_kiswahili_stores_a_report(live_server, svc):
     """A Kiswahili USSD walk prints every screen and ends with the reference."""
-    result = run(live, "--channel", "ussd")
+    result = run(live_server, "--channel", "ussd")
     assert result.exit_code == 0, result.output
     assert "Chagua lugha" in result.output and "Nini kinatokea?" in result.output
     with svc.db() as db:
@@ -43,10 +28,10 @@ def test_simulate_ussd_in_kiswahili_stores_a_report(live, svc):
     assert reference in result.output
 
 
-def test_simulate_whatsapp_signs_requests(app, live, svc):
+def test_simulate_whatsapp_signs_requests(app, live_server, svc):
     """With TWILIO_AUTH_TOKEN set, the simulator signs its posts and they are accepted."""
     app.config["TWILIO_AUTH_TOKEN"] = "sim-token"
-    result = run(live, "--channel", "whatsapp", env={"TWILIO_AUTH_TOKEN": "sim-token"},
+    result = run(live_server, "--channel", "whatsapp", env={"TWILIO_AUTH_TOKEN": "sim-token"},
                  answers=["RIPOTI", *KISWAHILI[1:]])
     assert result.exit_code == 0, result.output
     assert "HTTP 403" not in result.output

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from sqlalchemy import select
 
 from gateway.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
+from tests.helpers import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(config, **extra) -> dict:
@@ -39,19 +33,6 @@ def environment(config, **extra) -> dict:
     env |= {"PATH": f"{BIN}:{env.get('PATH', '')}", "TRUSTED_PROXIES": "0",
             "PYTHONUNBUFFERED": "1"}
     return env | {k: str(v) for k, v in extra.items()}
-
-
-def wait_ready(url: str, proc, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the process exited early"
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never answered 200")
 
 
 def stop(proc) -> str:

@@ -5,11 +5,9 @@ on PostgreSQL in the non-browser suite."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,18 +21,6 @@ def database_url(sqlite_url):
 
     empty_tables(sqlite_url)
     return sqlite_url
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
 
 
 @pytest.fixture(scope="session")
