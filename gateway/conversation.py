@@ -51,8 +51,6 @@ class Outcome:
     report_id: int | None = None
     reference: str | None = None
     duplicate: bool = False
-    #: (script, step before the turn, the turn's events), for the funnel counts
-    funnel: tuple = ()
 
 
 def ussd_new_input(previous: str, current: str) -> str | None:
@@ -227,6 +225,8 @@ class Conversations:
             pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_draft:
             pipe.delete(keys.draft(phone_hash))
+        for script_used, before, events in funnel_turns:
+            funnel.buffer(pipe, script_used, events, before=before)
         if turn.report is not None:
             # A draft resumed on another channel must not be finished twice.
             pipe.delete(keys.session(Channel.SMS, phone_hash),
@@ -244,7 +244,6 @@ class Conversations:
             language=session.language,
             report_id=report_id,
             reference=turn.report["reference"] if turn.report else None,
-            funnel=tuple(funnel_turns),
         )
 
     def _store_report(self, report: dict, msg: InboundMessage, phone_hash: str, now) -> int | None:
@@ -275,9 +274,8 @@ class Conversations:
 
     # -- ledger ------------------------------------------------------------
     def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:
-        """Ledger rows for the inbound message and an inline reply, and the
-        funnel counts, in one transaction.  A database outage loses these
-        rows, never the dialogue."""
+        """Ledger rows for the inbound message and an inline reply, in one
+        transaction.  A database outage loses these rows, never the dialogue."""
         try:
             with self.svc.db() as db:
                 if db.get_bind().dialect.name == "postgresql":
@@ -288,8 +286,6 @@ class Conversations:
                 db.add(ledger.inbound(msg, protector=self.protector))
                 if outcome.reply is not None and inline_reply:
                     db.add(self.reply_record(msg, outcome, status="sent"))
-                for script, before, events in outcome.funnel:
-                    funnel.record_funnel(db, script, events, before=before)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

@@ -18,13 +18,20 @@ a period are meaningful (``funnel`` clamps them at zero).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from redis.exceptions import ResponseError
 from sqlalchemy import func, select
 
+from gateway import keys
 from gateway.models import DialogueStepCount
+
+_SEP = "\x1f"
+#: Buffered counts older than this were never flushed (no worker): drop them.
+BUFFER_TTL = 7 * 86400
 
 #: An event after which the next step shown is a revisit, not progress.
 REVISIT = ("back", "restart", "resumed")
@@ -67,6 +74,56 @@ def record_funnel(db, script, events: list[dict], *, before: str | None = None,
     for step in set(reached) | set(stopped):
         if reached[step] or stopped[step]:
             _add(db, str(script.id), str(script.version), step, day, reached[step], stopped[step])
+
+
+def buffer(pipe, script, events: list[dict], *, before: str | None = None,
+           now: datetime | None = None) -> None:
+    """Add one turn's counts to a Redis pipeline (the conversation's own, so
+    the counters cost no extra round trip); ``flush`` moves them to SQL."""
+    reached, stopped = step_changes(events, before)
+    day = (now or datetime.now(UTC)).astimezone(UTC).date()
+    key = keys.funnel(str(script.id), str(script.version), day.isoformat())
+    for step in set(reached) | set(stopped):
+        if reached[step]:
+            pipe.hincrby(key, f"{step}{_SEP}reached", reached[step])
+        if stopped[step]:
+            pipe.hincrby(key, f"{step}{_SEP}stopped", stopped[step])
+    pipe.expire(key, BUFFER_TTL)
+
+
+def flush(svc) -> int:
+    """Write the buffered counters to ``dialogue_step_counts``; returns how many
+    counters were written.  Each key is renamed before it is read, so counts
+    added meanwhile go to a fresh key; a key whose write failed is picked up
+    again next time."""
+    r = svc.redis
+    written = 0
+    pending = list(r.scan_iter(match=keys.funnel("*", "*", "*") + keys.FLUSHING + "*"))
+    for key in r.scan_iter(match=keys.funnel("*", "*", "*")):
+        name = key.decode()
+        if keys.FLUSHING in name:
+            continue
+        target = f"{name}{keys.FLUSHING}{uuid.uuid4().hex[:8]}"
+        try:
+            r.rename(name, target)
+        except ResponseError:  # flushed by someone else meanwhile
+            continue
+        pending.append(target.encode())
+    for key in pending:
+        name = key.decode()
+        script_id, version, day = name.split(keys.FLUSHING)[0].split(":")[-3:]
+        counts: dict[str, dict[str, int]] = {}
+        for field, value in r.hgetall(name).items():
+            step, kind = field.decode().rsplit(_SEP, 1)
+            counts.setdefault(step, {"reached": 0, "stopped": 0})[kind] = int(value)
+        with svc.db() as db:
+            for step, c in counts.items():
+                _add(db, script_id, version, step, date.fromisoformat(day), c["reached"],
+                     c["stopped"])
+                written += 1
+            db.commit()
+        r.delete(name)
+    return written
 
 
 def _add(db, script_id, version, step, day, reached, stopped) -> None:

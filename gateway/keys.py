@@ -78,3 +78,12 @@ def rate_notified(phone_hash: str) -> str:
 def loop_guard(phone_hash: str, text_digest: str) -> str:
     """The same text from the same sender within seconds: a looping phone or bot."""
     return f"{PREFIX}loop:{phone_hash}:{text_digest}"
+
+
+#: Suffix of a funnel key being written to SQL.
+FLUSHING = ":flushing:"
+
+
+def funnel(script_id: str, version: str, day: str) -> str:
+    """Funnel counters of one script version and UTC day, waiting for the sweep."""
+    return f"{PREFIX}funnel:{script_id}:{version}:{day}"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from rq import Retry
 
-from gateway import escalation, logs, outbox, reports, retention, routing
+from gateway import escalation, funnel, logs, outbox, reports, retention, routing
 from workers.context import services
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
 
 @logs.job
 def sweep() -> dict:
-    """Write parked reports, route unrouted ones, resend stuck messages; reschedule."""
+    """Write parked reports and funnel counts, route unrouted reports, resend
+    stuck messages; reschedule."""
     svc = services()
     schedule_periodic(svc, "sweep")
     stored = reports.flush_pending(svc)
+    funnel.flush(svc)
     rerouted = routing.enqueue_unrouted(svc)
     stuck = outbox.stuck(svc)
     if stuck:

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import funnel as funnel_module
 from gateway import scriptstore, services
@@ -192,6 +194,10 @@ def funnel(script_id):
         script = scriptstore.parse_version(chosen)
     except ScriptError:
         abort(400, f"Version {chosen.version} has errors; it was never live.")
+    try:  # counts buffered in Redis since the last sweep
+        funnel_module.flush(services())
+    except (RedisError, SQLAlchemyError):
+        pass  # show what is stored
     steps = funnel_module.funnel(db(), script, since, until)
     first = steps[0].reached if steps else 0
     chart = charts.bars([(s.step, s.reached) for s in steps],
