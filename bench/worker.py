@@ -62,9 +62,11 @@ def main() -> None:
     from gateway import config
     from gateway.services import QUEUE_NAMES, Services
     from workers import context, jobs
+    from workers.startup import release_stale_scheduler_locks
 
     svc = Services(config.finalise(config.from_environment()))
     context.use(svc)
+    release_stale_scheduler_locks(svc.redis, QUEUE_NAMES)
     jobs.schedule_all(svc)
     warm(svc)
     worker_class = Worker if os.environ.get("MPAKA_WORKER_FORK") == "1" else SimpleWorker

@@ -130,9 +130,12 @@ def worker(burst, queues, fork):
 
     from gateway import scriptstore, services, texts
     from workers import context, jobs
+    from workers.startup import release_stale_scheduler_locks
 
     svc = services()
     context.use(svc)
+    names = queues or QUEUE_NAMES
+    release_stale_scheduler_locks(svc.redis, names)
     jobs.schedule_all(svc)
     try:  # parse once here, not in every job (a forked job inherits it too)
         scriptstore.preload(svc)
@@ -141,7 +144,6 @@ def worker(burst, queues, fork):
         click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)
     if fork:
         svc.engine.dispose()  # no pooled connection may cross a fork
-    names = queues or QUEUE_NAMES
     worker_class = Worker if fork else SimpleWorker
     rq_worker = worker_class(
         [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
