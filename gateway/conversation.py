@@ -141,8 +141,8 @@ class Conversations:
         return outcome
 
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
-        """An outcome when the message must not reach the dialogue (a loop, a
-        flood); ``None`` to go on."""
+        """An outcome when a flood must not reach the dialogue; ``None`` to go
+        on.  (Loops are recognised in ``_converse``, where the question is known.)"""
         r, now = self.svc.redis, self.clock()
         window = 600
         if safety.hit(r, safety.INBOUND, phone_hash,
