@@ -12,13 +12,20 @@ log = logging.getLogger(__name__)
 
 
 def _alive(pid: int) -> bool:
+    """True while ``pid`` runs.  A killed process can linger a moment as a
+    zombie (dead, not yet reaped): that counts as dead."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # not Linux, or gone meanwhile: os.kill said it exists
+    return state not in ("Z", "X")
 
 
 def release_stale_scheduler_locks(redis, queue_names) -> list[str]:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
@@ -38,3 +39,19 @@ def test_stale_lock_release(redis_conn, host, pid, released):
     hold_lock(redis_conn, "alerts", host=host, pid=pid)
     assert release_stale_scheduler_locks(redis_conn, ["alerts"]) == (["alerts"] if released else [])
     assert (redis_conn.get(RQScheduler.get_locking_key("alerts")) is None) is released
+
+
+def test_zombie_scheduler_counts_as_dead(redis_conn):
+    """A scheduler killed a moment ago and not yet reaped (a zombie) is dead."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # exited, deliberately not reaped yet
+            with open(f"/proc/{proc.pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.01)
+        hold_lock(redis_conn, "alerts", host=socket.gethostname(), pid=proc.pid)
+        assert release_stale_scheduler_locks(redis_conn, ["alerts"]) == ["alerts"]
+    finally:
+        proc.wait()
