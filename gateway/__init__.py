@@ -38,19 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["mpaka"] = Services(app.config)
 
     from gateway import logs, metrics
-    from gateway.web import api
+    from gateway.web import api, console, health, webhooks
 
     logs.init_app(app)
     metrics.init_app(app)
-    api.init_app(app)
-
-    from gateway.web import health, webhooks
-
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
-
-    from gateway.web import console
-
+    api.init_app(app)
     console.init_app(app)
     return app
 

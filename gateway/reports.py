@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from gateway import keys, logs
 from gateway.models import Report, ReportEvent
@@ -116,7 +116,7 @@ def store(svc, record: dict) -> int | None:
             if row is None:
                 return None
             report_id = row.id
-    except (OperationalError, SQLAlchemyError) as exc:
+    except SQLAlchemyError as exc:
         log.warning("database unavailable, report parked in Redis", extra={"error": type(exc).__name__})
         svc.redis.hset(keys.PENDING_REPORTS, record["reference"], json.dumps(record))
         return None

@@ -97,11 +97,7 @@ def _strip_report(report: Report) -> None:
 
 def _strip_message(message: Message) -> None:
     message.text = None
-    message.phone_hash = None
-    if message.direction == "in":
-        message.sender = None
-    else:
-        message.recipient = None
+    _strip_number(message)
 
 
 def forget(svc, phone: str, *, actor: str = "cli") -> dict:

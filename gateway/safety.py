@@ -65,6 +65,5 @@ def is_loop(redis, phone_hash: str, text: str, step: str, *, window: int) -> boo
     """
     digest = hashlib.sha256(text.strip().lower().encode()).hexdigest()[:16]
     key = keys.loop_guard(phone_hash, digest)
-    previous = redis.get(key)
-    redis.set(key, step, ex=window)
+    previous = redis.set(key, step, ex=window, get=True)
     return previous is not None and previous.decode() == step

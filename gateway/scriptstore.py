@@ -28,14 +28,8 @@ _parsed: dict[tuple[str, str], Script] = {}
 
 
 def parse_version(row: ScriptVersion) -> Script:
-    key = (row.script_id, str(row.version))
-    script = _parsed.get(key)
-    if script is None:
-        script = load_script(row.body, gazetteer_text=gazetteer_text())
-        # The stored version number, not the YAML's, identifies what a session runs.
-        script = dataclasses.replace(script, version=str(row.version))
-        _parsed[key] = script
-    return script
+    cached = _parsed.get((row.script_id, str(row.version)))
+    return cached or _parse_body(row.script_id, str(row.version), row.body)
 
 
 def get_version(db, script_id: str, version: str) -> Script:
@@ -54,6 +48,7 @@ def get_version(db, script_id: str, version: str) -> Script:
 
 def _parse_body(script_id: str, version: str, body: str) -> Script:
     script = load_script(body, gazetteer_text=gazetteer_text())
+    # The stored version number, not the YAML's, identifies what a session runs.
     script = dataclasses.replace(script, version=str(version))
     _parsed[(script_id, str(version))] = script
     return script
