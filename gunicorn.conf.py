@@ -31,11 +31,11 @@ max_requests_jitter = 200
 # handles TRUSTED_PROXIES for the public URL).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# One JSON line per request on stderr (gateway.logs.GunicornLogger), with the
+# One JSON line per request on stderr (gateway.ops.logs.GunicornLogger), with the
 # request id and without query strings; the app's own request line is off.
 accesslog = "-"
 errorlog = "-"
-logger_class = "gateway.logs.GunicornLogger"
+logger_class = "gateway.ops.logs.GunicornLogger"
 os.environ.setdefault("MPAKA_ACCESS_LOG", "0")
 
 # Prometheus multiprocess mode: every worker writes its samples under this
@@ -68,10 +68,11 @@ def post_worker_init(worker):
     """Parse the live dialogue script before the first request: the first
     reporter after a deploy must neither wait for a parse nor depend on the
     database answering."""
-    from gateway import scriptstore, services
+    from gateway.core.services import current_services
+    from gateway.store import script_versions as scriptstore
 
     try:
         with worker.wsgi.app_context():
-            scriptstore.preload(services())
+            scriptstore.preload(current_services())
     except Exception as exc:  # storage down at start: parse on the first request instead
         worker.log.warning("could not preload the dialogue script: %s", type(exc).__name__)

@@ -118,9 +118,9 @@ def alert_throughput(stack: Stack, app_url: str, *, workers: tuple[int, ...], re
     import requests
     from sqlalchemy import select
 
-    from gateway import reports as reports_module
-    from gateway.models import Report
-    from gateway.services import QUEUE_NAMES
+    from gateway.core.services import QUEUE_NAMES
+    from gateway.intake import reports as reports_module
+    from gateway.store.models import Report
 
     requests.post(stack.fake_url + "/_mode", data={"mode": "ok", "latency": latency}, timeout=5)
     svc = stack.services()
@@ -233,8 +233,8 @@ def quiesce(stack: Stack) -> None:
     tests (they ran without workers) and no unrouted report for the sweeper."""
     from sqlalchemy import update
 
-    from gateway.models import Report
-    from gateway.services import QUEUE_NAMES
+    from gateway.core.services import QUEUE_NAMES
+    from gateway.store.models import Report
 
     svc = stack.services()
     try:

@@ -176,7 +176,7 @@ def fresh_database(base_url: str | None, name: str, workdir: Path) -> str:
     database ``name`` is (re)created next to it; never the ``public`` schema of
     the test database.  Without one, a SQLite file under ``workdir``.
     """
-    from gateway import migrate
+    from gateway.store import migrate
 
     if base_url and make_url(base_url).get_backend_name() == "postgresql":
         admin = make_url(base_url).set(drivername="postgresql+psycopg")
@@ -210,9 +210,9 @@ def seed_database(config: dict, team_size: int | None = None) -> None:
     """The standard seed; ``team_size`` tops every county team up to that many members."""
     from sqlalchemy import select
 
-    from gateway.models import Team, TeamMember
-    from gateway.seed import seed
-    from gateway.services import Services
+    from gateway.core.services import Services
+    from gateway.store.models import Team, TeamMember
+    from gateway.store.seed import seed
 
     svc = Services(config)
     try:

@@ -14,9 +14,10 @@ from pyinstrument import Profiler
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from gateway import create_app, migrate
-from gateway.db import make_engine
-from gateway.seed import seed
+from gateway.app import create_app
+from gateway.store import migrate
+from gateway.store.db import make_engine
+from gateway.store.seed import seed
 
 INPUTS = ["1", "1", "1", "1", "1", "Armed men near the well", "2", "1"]
 

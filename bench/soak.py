@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     p.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args(argv)
 
-    from gateway.models import Alert, Delivery, Message, Report
+    from gateway.store.models import Alert, Delivery, Message, Report
 
     stack = Stack(database=args.database, gunicorn_workers=4,
                   fake_latency=0.1, extra_config={"SWEEP_INTERVAL_SECONDS": 10,

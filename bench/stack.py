@@ -112,8 +112,8 @@ class Stack:
         return self.redis.client()
 
     def services(self):
-        from gateway import config
-        from gateway.services import Services
+        from gateway.core import config
+        from gateway.core.services import Services
 
         return Services(config.finalise(dict(config.from_environment({}), **self.config)))
 

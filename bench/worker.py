@@ -30,7 +30,8 @@ def warm(svc) -> None:
     """What ``mpaka worker`` does before working: parse the live dialogue script
     and the translation table once (a forked job inherits them), then close
     the parent's database connections so no forked job shares one."""
-    from gateway import scriptstore, texts
+    from gateway.core import texts
+    from gateway.store import script_versions as scriptstore
 
     scriptstore.preload(svc)
     texts.table()
@@ -40,7 +41,7 @@ def warm(svc) -> None:
 def compress_backoff(scale: float) -> None:
     """Fault tests only (``MPAKA_TEST_BACKOFF_SCALE``): the same jittered
     exponential backoff, ``scale`` times shorter, so an outage test fits in CI."""
-    from gateway import outbox
+    from gateway.delivery import outbox
 
     original = outbox.backoff_seconds
 
@@ -59,8 +60,8 @@ def main() -> None:
     from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
-    from gateway import config
-    from gateway.services import QUEUE_NAMES, Services
+    from gateway.core import config
+    from gateway.core.services import QUEUE_NAMES, Services
     from workers import context, jobs
     from workers.startup import release_stale_scheduler_locks
 

@@ -13,10 +13,11 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
-from gateway import create_app, migrate
-from gateway.db import make_engine
-from gateway.models import Base
-from gateway.services import QUEUE_NAMES
+from gateway.app import create_app
+from gateway.core.services import QUEUE_NAMES
+from gateway.store import migrate
+from gateway.store.db import make_engine
+from gateway.store.models import Base
 from workers import context
 
 
@@ -130,7 +131,7 @@ def admin_password_hash():
 
 @pytest.fixture
 def app(config, redis_conn, admin_password_hash):
-    from gateway.seed import seed
+    from gateway.store.seed import seed
 
     app = create_app(config)
     svc = app.extensions["mpaka"]

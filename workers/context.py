@@ -6,8 +6,8 @@ Tests that run a ``SimpleWorker`` in their own process hand it theirs with
 
 from __future__ import annotations
 
-from gateway import config
-from gateway.services import Services
+from gateway.core import config
+from gateway.core.services import Services
 
 _services: Services | None = None
 

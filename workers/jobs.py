@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 from rq import Retry
 
-from gateway import escalation, funnel, logs, outbox, reports, retention, routing
+from gateway.delivery import outbox
+from gateway.intake import reports
+from gateway.ops import logs
+from gateway.privacy import retention
+from gateway.routing import dispatch as routing
+from gateway.routing import escalation
+from gateway.store import funnel
 from workers.context import services
 
 log = logging.getLogger(__name__)

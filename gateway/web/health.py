@@ -16,8 +16,8 @@ from functools import lru_cache
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from gateway import migrate, services
-from gateway.services import QUEUE_NAMES
+from gateway.core.services import QUEUE_NAMES, current_services
+from gateway.store import migrate
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -86,7 +86,7 @@ def readiness(svc) -> dict[str, dict]:
 
 @bp.get("/readyz")
 def readyz():
-    results = readiness(services())
+    results = readiness(current_services())
     failing = [name for name, result in results.items() if not result["ok"]]
     if failing:
         log.warning("not ready", extra={"failing": failing})

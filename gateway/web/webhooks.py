@@ -15,8 +15,11 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gateway import metrics, outbox, production, services
-from gateway.conversation import Conversations
+from gateway.core import production
+from gateway.core.services import current_services
+from gateway.delivery import outbox
+from gateway.intake.conversation import Conversations
+from gateway.ops import metrics
 from handlers import africastalking, twilio
 from handlers.base import Reply
 from handlers.errors import BadRequest, Forbidden
@@ -89,7 +92,7 @@ def check_twilio_signature(params: dict[str, str]) -> None:
 
 
 def conversations() -> Conversations:
-    return Conversations(services())
+    return Conversations(current_services())
 
 
 @bp.post("/africastalking/ussd")
@@ -122,7 +125,7 @@ def at_ussd_events():
     check_at_secret()
     event = africastalking.parse_session_event(form())
     log.info("ussd session ended", extra={"status": event.get("status")})
-    metrics.ussd_session_ended(services(), event)
+    metrics.ussd_session_ended(current_services(), event)
     return Response("", status=200, mimetype="text/plain")
 
 
@@ -143,7 +146,7 @@ def twilio_messages():
 @bp.post("/africastalking/delivery")
 def at_delivery():
     check_at_secret()
-    outbox.apply_delivery_report(services(), africastalking.parse_delivery(form()))
+    outbox.apply_delivery_report(current_services(), africastalking.parse_delivery(form()))
     return Response("", status=200, mimetype="text/plain")
 
 
@@ -151,5 +154,5 @@ def at_delivery():
 def twilio_status():
     params = form()
     check_twilio_signature(params)
-    outbox.apply_delivery_report(services(), twilio.parse_status(params))
+    outbox.apply_delivery_report(current_services(), twilio.parse_status(params))
     return Response("", status=200, mimetype="text/plain")

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway import routing, tokens
-from gateway.models import Report, ReportEvent, User
-from gateway.privacy import Protector
+from gateway.accounts import tokens
+from gateway.privacy.protector import Protector
+from gateway.routing import dispatch as routing
+from gateway.store.models import Report, ReportEvent, User
 
 
 def add_user(svc, username, role="county_officer", counties=("turkana",)) -> None:

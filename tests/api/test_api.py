@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway.models import Alert, AuditEntry, Message, Report, ReportEvent
+from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
 from tests.api.conftest import add_user, bearer, make_report, token_for
 
 PATHS = ["/api/v1/reports", "/api/v1/reports/R-TURK01", "/api/v1/incidents", "/api/v1/teams",
@@ -37,8 +37,8 @@ def test_openapi_document_is_public(client):
 
 def test_revoked_token_and_inactive_user_stop_working(client, svc, officer_token):
     """Revoking a token, or deactivating its user, takes effect on the next request."""
-    from gateway import tokens
-    from gateway.models import ApiToken, User
+    from gateway.accounts import tokens
+    from gateway.store.models import ApiToken, User
 
     assert client.get("/api/v1/me", headers=bearer(officer_token)).status_code == 200
     with svc.db() as db:
@@ -183,7 +183,7 @@ def test_set_status(client, svc, reports, officer_token, body, status):
 
 def test_incidents_are_scoped(client, svc, admin_token):
     """Incidents of other counties are not listed for an officer."""
-    from gateway import incidents
+    from gateway.routing import incidents
 
     for i in range(3):
         make_report(svc, reference=f"R-MINC0{i}", county="mandera", route=True)

@@ -20,8 +20,8 @@ def seeded_api(app, svc, reports, admin_token):
     """Reports in three counties, alerts, an incident, and an admin token."""
     for i in range(3):
         make_report(svc, reference=f"R-INC00{i}", county="wajir", route=True)
-    from gateway import incidents
-    from gateway.models import Report
+    from gateway.routing import incidents
+    from gateway.store.models import Report
 
     with svc.db() as db:
         ids = [r.id for r in db.query(Report).filter(Report.county == "wajir")]

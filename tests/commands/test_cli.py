@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from gateway.cli import main
-from gateway.models import Team, TeamMember
-from gateway.scripts import default_script_text
+from gateway.cli.main import main
+from gateway.defaults import default_script_text
+from gateway.store.models import Team, TeamMember
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 

@@ -23,7 +23,7 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "dev", "--port", str(port), "--data-dir",
+        [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
          str(tmp_path / "data")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -42,7 +42,7 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
         routed = ""
         while time.time() < deadline and "console" not in routed:
             routed = subprocess.run(
-                [sys.executable, "-m", "gateway.cli", "messages", "list", "--json",
+                [sys.executable, "-m", "gateway.cli.main", "messages", "list", "--json",
                  "--direction", "out"],
                 env={**env, "MPAKA_DATA_DIR": str(tmp_path / "data")},
                 capture_output=True, text=True, timeout=30).stdout

@@ -6,8 +6,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from gateway.commands.simulate import simulate
-from gateway.models import Report
+from gateway.cli.simulate import simulate
+from gateway.store.models import Report
 
 KISWAHILI = ["2", "1", "1", "1", "1", "Watu wenye bunduki karibu na kisima", "2", "1"]
 

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from gateway import auth, routing, seed
-from gateway.models import Report, ReportEvent, User
+from gateway.accounts import auth
+from gateway.routing import dispatch as routing
+from gateway.store import seed
+from gateway.store.models import Report, ReportEvent, User
 
 PASSWORD = "officer-test-password"
 ADMIN_PASSWORD = "admin-test-password"
@@ -64,7 +66,7 @@ def add_user(svc, username, role="county_officer", counties=("turkana",)):
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 description="Armed men near the borehole", reference=None, contact=False,
                 phone="+254712345678", created_at=None, route=False) -> str:
-    from gateway.privacy import Protector
+    from gateway.privacy.protector import Protector
 
     protector = Protector.from_config(svc.config)
     with svc.db() as db:

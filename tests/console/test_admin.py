@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway import ledger
-from gateway.models import (
+from gateway.privacy.protector import Protector
+from gateway.store import ledger
+from gateway.store.models import (
     AgencyEndpoint,
     AuditEntry,
     EscalationPolicy,
@@ -15,7 +16,6 @@ from gateway.models import (
     TeamMember,
     User,
 )
-from gateway.privacy import Protector
 
 from .conftest import post
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from gateway import auth, keys
-from gateway.models import AuditEntry, User
+from gateway.accounts import auth
+from gateway.core import keys
+from gateway.store.models import AuditEntry, User
 
 from .conftest import ADMIN_PASSWORD, PASSWORD, csrf_token, login, login_as, post
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from gateway.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
+from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
 
 from .conftest import csrf_token, login_as, make_report
 

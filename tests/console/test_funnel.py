@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.funnel import step_changes
+from gateway.store.funnel import step_changes
 
 
 def step(name):
@@ -44,9 +44,9 @@ def test_recorded_dialogues_sum_to_the_funnel(svc):
     and the end step one finished report."""
     from datetime import date
 
+    from gateway.defaults import load_default_script
     from gateway.dialogue import advance, new_session
-    from gateway.funnel import funnel, record_funnel
-    from gateway.scripts import load_default_script
+    from gateway.store.funnel import funnel, record_funnel
 
     script = load_default_script()
     walks = [["", "2", "1", "1", "1", "1", "Watu wenye silaha", "2", "1"],

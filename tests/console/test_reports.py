@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from gateway.models import Alert, AuditEntry, Message, Report, ReportEvent
-from gateway.privacy import Protector
+from gateway.privacy.protector import Protector
+from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
 
 from .conftest import make_report, post
 

@@ -7,9 +7,10 @@ import json
 
 from sqlalchemy import select
 
-from gateway import funnel, scriptstore
-from gateway.models import AuditEntry, Report, ScriptVersion
-from gateway.scripts import default_script_text
+from gateway.defaults import default_script_text
+from gateway.store import funnel
+from gateway.store import script_versions as scriptstore
+from gateway.store.models import AuditEntry, Report, ScriptVersion
 
 from .conftest import post
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.commands import users
+from gateway.cli import users
 
 
 def test_users_create_and_list(app):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.defaults import load_default_script
 from gateway.dialogue import Session, advance, new_session
-from gateway.scripts import load_default_script
 
 NOW = 1_750_000_000.0
 REFERENCE = "R-7KQ4XH"

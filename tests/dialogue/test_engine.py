@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from gateway.defaults import default_script_text, gazetteer_text
 from gateway.dialogue import Session, SessionError, advance, gsm, load_script, new_session
-from gateway.scripts import default_script_text, gazetteer_text
 
 from .conftest import NOW
 
@@ -398,7 +398,7 @@ def test_session_from_bad_json_raises(bad):
 
 def test_check_a_report_ends_with_a_lookup_not_a_report():
     """'Check a report' asks for a reference and ends with a status lookup for the host."""
-    from gateway.scripts import load_default_script
+    from gateway.defaults import load_default_script
 
     script = load_default_script()
     session = new_session(script, channel="ussd", now=0.0, reference="R-AAAAAA")

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from gateway.defaults import default_script_text, gazetteer_text
 from gateway.dialogue import LintReport, ScriptError, lint_script, load_script
-from gateway.scripts import default_script_text, gazetteer_text
 
 MESSAGES = """\
 messages:
@@ -415,8 +415,8 @@ def test_moderate_nesting_beyond_the_cap_is_refused():
 
 
 def test_default_script_loads_through_the_package():
-    """gateway.scripts reads the shipped YAML as package data."""
-    from gateway.scripts import load_default_script
+    """gateway.defaults reads the shipped YAML as package data."""
+    from gateway.defaults import load_default_script
 
     script = load_default_script()
     assert (script.id, script.version, script.base_language) == ("report", "1", "eng")

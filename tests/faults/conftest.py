@@ -145,7 +145,7 @@ class System:
             return conn.execute(statement).all()
 
     def report_count(self, reference: str | None = None) -> int:
-        from gateway.models import Report
+        from gateway.store.models import Report
 
         query = select(func.count()).select_from(Report)
         if reference:
@@ -168,7 +168,7 @@ class System:
         return counts
 
     def outbound_statuses(self) -> dict[str, int]:
-        from gateway.models import Message
+        from gateway.store.models import Message
 
         rows = self.rows(select(Message.status, func.count()).where(Message.direction == "out",
                                                                      Message.channel == "sms")

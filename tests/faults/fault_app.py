@@ -3,7 +3,7 @@
 ``MPAKA_FAULT_SHUTDOWN_REDIS_AT_ENQUEUE=1`` the first routing enqueue first
 shuts the real Redis server down (``SHUTDOWN``, persisting its data), so the
 enqueue meets a real connection failure at exactly that point.  The hook
-changes no product code: it wraps ``gateway.reports.enqueue_routing``."""
+changes no product code: it wraps ``gateway.intake.reports.enqueue_routing``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import os
 
 import redis
 
-from gateway import reports
+from gateway.intake import reports
 
 if os.environ.get("MPAKA_FAULT_SHUTDOWN_REDIS_AT_ENQUEUE") == "1":
     _original = reports.enqueue_routing

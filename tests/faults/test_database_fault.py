@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bench.load import REFERENCE
-from gateway import keys
-from gateway.models import Report
+from gateway.core import keys
+from gateway.store.models import Report
 
 from .conftest import INPUTS, needs_postgres, wait_until
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bench.load import REFERENCE
-from gateway.models import Report
+from gateway.store.models import Report
 
 from .conftest import INPUTS, wait_until
 

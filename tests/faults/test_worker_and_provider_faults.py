@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import Message
+from gateway.store.models import Message
 
 from .conftest import INPUTS, wait_until
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway import funnel, keys, scriptstore
+from gateway.core import keys
+from gateway.store import funnel
+from gateway.store import script_versions as scriptstore
 from tests.gateway.test_intake_ussd import INPUTS, walk
 
 

@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import select
 
-from gateway import keys
-from gateway.models import Report
-from gateway.privacy import Protector
+from gateway.core import keys
+from gateway.privacy.protector import Protector
+from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 _sids = itertools.count(1)

@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy import select
 
-from gateway import keys
-from gateway.models import Message, Report
-from gateway.privacy import Protector
+from gateway.core import keys
+from gateway.privacy.protector import Protector
+from gateway.store.models import Message, Report
 
 PHONE = "+254739495441"
 # Kiswahili, terrorism, Turkana, Turkana North, happening now, description, contact yes, send

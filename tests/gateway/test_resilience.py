@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from gateway import keys
-from gateway.db import make_engine
-from gateway.models import Report
-from gateway.services import connect_redis
+from gateway.core import keys
+from gateway.core.services import connect_redis
+from gateway.store.db import make_engine
+from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, post_ussd, walk
 from workers import jobs
 
@@ -103,7 +103,7 @@ def test_redis_down_twilio_gets_apology_reply(client, svc):
 
 def test_redis_down_at_enqueue_report_is_routed_by_sweeper(client, svc, run_worker):
     """A report stored while Redis could not take the routing job is routed by the sweeper."""
-    from gateway import reports
+    from gateway.intake import reports
 
     walk(client, INPUTS[:-1])
     original = reports.enqueue_routing
@@ -123,7 +123,7 @@ def test_redis_down_at_enqueue_report_is_routed_by_sweeper(client, svc, run_work
         assert db.scalar(select(Report.routed_at)) is None
     from datetime import UTC, datetime, timedelta
 
-    from gateway import routing
+    from gateway.routing import dispatch as routing
 
     routing.enqueue_unrouted(svc, now=datetime.now(UTC) + timedelta(minutes=5))
     run_worker()

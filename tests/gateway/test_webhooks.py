@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from gateway.models import Message
+from gateway.store.models import Message
 
 AT_USSD = {
     "phoneNumber": "+254739495441",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 
 
 @pytest.fixture

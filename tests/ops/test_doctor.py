@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
-from gateway import config as config_module
-from gateway.commands.doctor import diagnose, doctor
+from gateway.cli.doctor import diagnose, doctor
+from gateway.core import config as config_module
 
 GOOD = {
     "MPAKA_ENV": "production",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from gateway import logs
+from gateway.ops import logs
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
 
 SESSION = "ATUid_logs_0001"

@@ -8,7 +8,7 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway import metrics
+from gateway.ops import metrics
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 
@@ -55,8 +55,8 @@ def test_quick_exit_and_acknowledgement_are_counted(client, svc, run_worker):
     the time to acknowledge."""
     from sqlalchemy import select
 
-    from gateway import acks
-    from gateway.models import Report
+    from gateway.routing import acks
+    from gateway.store.models import Report
 
     walk(client, INPUTS)
     run_worker()

@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from gateway.models import Report
+from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
 from tests.helpers import free_port, wait_ready
 

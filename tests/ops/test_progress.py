@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from gateway.commands.records import export_teams, import_teams
-from gateway.progress import progress
+from gateway.cli.records import export_teams, import_teams
+from gateway.ops.progress import progress
 
 
 def test_plain_progress_lines_off_a_terminal():
@@ -26,7 +26,7 @@ def test_short_runs_stay_quiet_off_a_terminal():
 
 def test_teams_import_and_export_show_progress_on_stderr(app, tmp_path, monkeypatch):
     """The CSV stays clean on stdout; progress goes to stderr."""
-    monkeypatch.setattr("gateway.progress.MIN_ITEMS", 1)
+    monkeypatch.setattr("gateway.ops.progress.MIN_ITEMS", 1)
     runner = app.test_cli_runner()
     exported = runner.invoke(export_teams)
     assert exported.exit_code == 0

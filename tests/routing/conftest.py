@@ -7,9 +7,9 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from gateway import reports
-from gateway.models import Message, Report, Team
-from gateway.privacy import Protector
+from gateway.intake import reports
+from gateway.privacy.protector import Protector
+from gateway.store.models import Message, Report, Team
 
 _counter = itertools.count(1)
 REPORTER = "+254711999888"

@@ -8,8 +8,8 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from gateway import routing
-from gateway.models import Alert, Message, Report
+from gateway.routing import dispatch as routing
+from gateway.store.models import Alert, Message, Report
 from tests.routing.conftest import REPORTER
 
 MEMBER = "+254700000101"

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import responses
 from sqlalchemy import select
 
-from gateway import outbox, routing
-from gateway.models import AgencyEndpoint, Message, Team
+from gateway.delivery import outbox
+from gateway.routing import dispatch as routing
+from gateway.store.models import AgencyEndpoint, Message, Team
 from handlers.webhook import verify_signature
 from workers import jobs
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway import routing
-from gateway.models import Alert, EscalationPolicy, Report, Team, TeamMember
+from gateway.routing import dispatch as routing
+from gateway.store.models import Alert, EscalationPolicy, Report, Team, TeamMember
 
 
 @pytest.fixture

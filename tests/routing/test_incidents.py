@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from gateway import routing
-from gateway.models import Alert, Incident, IncidentPolicy
+from gateway.routing import dispatch as routing
+from gateway.store.models import Alert, Incident, IncidentPolicy
 
 
 def incident_alerts(svc) -> list[tuple[str, int]]:

@@ -7,9 +7,9 @@ import threading
 
 from sqlalchemy import func, select
 
-from gateway import routing
 from gateway.dialogue import gsm
-from gateway.models import Alert, Delivery, Report, ReportEvent
+from gateway.routing import dispatch as routing
+from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from tests.routing.conftest import REPORTER
 from workers import jobs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway import routing
-from gateway.models import Report, RoutingRule, Team
+from gateway.routing import dispatch as routing
+from gateway.store.models import Report, RoutingRule, Team
 
 
 def rule(county=None, categories=(), min_severity="low"):

@@ -12,8 +12,8 @@ import requests
 import responses
 from sqlalchemy import select
 
-from gateway import routing
-from gateway.models import TeamMember
+from gateway.routing import dispatch as routing
+from gateway.store.models import TeamMember
 
 AT_URL = "https://api.africastalking.com/version1/messaging"
 TWILIO_URL = "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.defaults import default_script_text
 from gateway.dialogue import ScriptError, lint_script, load_script
-from gateway.scripts import default_script_text
 
 yaml_ish = st.one_of(
     st.text(max_size=500),

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from gateway import safety
-from gateway.models import Report
+from gateway.intake import safety
+from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, post_ussd, walk
 
 _sids = itertools.count(1)

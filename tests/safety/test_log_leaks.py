@@ -9,8 +9,8 @@ import logging
 import responses
 from sqlalchemy import select
 
-from gateway import logs
-from gateway.models import Report
+from gateway.ops import logs
+from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import PHONE
 
 AT_URL = "https://api.africastalking.com/version1/messaging"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from gateway import create_app
-from gateway.errors import ConfigError
+from gateway.app import create_app
+from gateway.core.errors import ConfigError
 
 SECURE = {
     "MPAKA_ENV": "production",

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from gateway import keys, retention
-from gateway.cli import main
-from gateway.models import AuditEntry, Message, Report
-from gateway.privacy import Protector
+from gateway.cli.main import main
+from gateway.core import keys
+from gateway.privacy import retention
+from gateway.privacy.protector import Protector
+from gateway.store.models import AuditEntry, Message, Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 
@@ -75,7 +76,7 @@ def test_key_rotation_reencrypts_every_number(app, client, svc):
     """`mpaka keys rotate` re-encrypts under the newest key; the old key can then go."""
     from cryptography.fernet import Fernet
 
-    from gateway.privacy import encryption_keys
+    from gateway.privacy.protector import encryption_keys
 
     walk(client, INPUTS)
     old = encryption_keys(svc.config)

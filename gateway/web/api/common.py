@@ -17,8 +17,10 @@ from datetime import date, datetime
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from gateway import logs, services, tokens
-from gateway.queries import Scope
+from gateway.accounts import tokens
+from gateway.core.services import current_services
+from gateway.ops import logs
+from gateway.store.queries import Scope
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -96,7 +98,7 @@ def authenticate():
         raise ApiError(401, "unauthorized",
                        "Send 'Authorization: Bearer <token>' (create one with `mpaka tokens create`).",
                        challenge)
-    db = services().db()
+    db = current_services().db()
     g.api_db = db
     user = tokens.authenticate(db, token.strip())
     if user is None:
@@ -133,7 +135,7 @@ def _close_db(_exc):
 
 def db():
     if "api_db" not in g:
-        g.api_db = services().db()
+        g.api_db = current_services().db()
     return g.api_db
 
 

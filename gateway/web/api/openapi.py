@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from gateway import queries
+from gateway.store import queries
 from gateway.web.api.common import DEFAULT_LIMIT, MAX_LIMIT
 
 VERSION = "1.0.0"

@@ -1,5 +1,5 @@
 """``/api/v1`` endpoints.  Every listing goes through the token user's
-``Scope`` (``gateway.queries``), exactly as in the console: a county
+``Scope`` (``gateway.store.queries``), exactly as in the console: a county
 officer's token sees only their counties, and a report outside them is
 answered 404, as if it did not exist."""
 
@@ -8,8 +8,12 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import and_, or_, select
 
-from gateway import acks, ledger, queries, services
-from gateway.models import (
+from gateway.core.services import current_services
+from gateway.intake.reports import normalise_reference
+from gateway.privacy.protector import Protector
+from gateway.routing import acks
+from gateway.store import ledger, queries
+from gateway.store.models import (
     Alert,
     AuditEntry,
     Delivery,
@@ -20,8 +24,6 @@ from gateway.models import (
     ReportEvent,
     Team,
 )
-from gateway.privacy import Protector
-from gateway.reports import normalise_reference
 from gateway.web.api import openapi
 from gateway.web.api.common import (
     ApiError,
@@ -45,14 +47,14 @@ ACTION_STATUSES = ("investigating", "resolved", "false_alarm")
 
 
 def protector() -> Protector:
-    return Protector.from_config(services().config)
+    return Protector.from_config(current_services().config)
 
 
 # -- representations ------------------------------------------------------------------
 
 
 def report_json(report: Report) -> dict:
-    from gateway.commands.records import report_dict
+    from gateway.cli.records import report_dict
 
     data = {"id": report.id} | report_dict(report, protector())
     if not scope().is_admin:
@@ -170,7 +172,7 @@ def audit(action: str, target: str, **detail) -> None:
 @bp.post("/reports/<reference>/acknowledge")
 def acknowledge(reference):
     report = visible_report(reference)
-    svc = services()
+    svc = current_services()
     user = g.api_user.username
     result = acks.acknowledge(svc, db(), report, actor=f"user:{user}", actor_name=user)
     audit("report.acknowledged", report.reference, first=result.first)

@@ -4,7 +4,7 @@ administration.  Server-rendered pages, one small CSS and one small JS file.
 Every console blueprint is made by ``common.console_blueprint``, which checks
 on the server, before any view runs: a logged-in user (but on the login page),
 the CSRF token of every POST, and the admin role for admin-only blueprints.
-County checks happen in the views, through ``gateway.queries.Scope``.
+County checks happen in the views, through ``gateway.store.queries.Scope``.
 """
 
 from __future__ import annotations

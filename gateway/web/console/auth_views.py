@@ -8,8 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from gateway import auth, services
-from gateway.models import User
+from gateway.accounts import auth
+from gateway.core.services import current_services
+from gateway.store.models import User
 
 from .common import audit, console_blueprint, db
 
@@ -42,7 +43,7 @@ def login():
         if not username or not password:
             error = "Enter your username and password."
         else:
-            result = auth.authenticate(services(), db(), username, password)
+            result = auth.authenticate(current_services(), db(), username, password)
             if result.user is None:
                 error = result.error
                 audit("login.failed", username, actor=username, reason=result.reason)

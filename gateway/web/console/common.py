@@ -11,8 +11,9 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from gateway import auth, services
-from gateway.models import AuditEntry
+from gateway.accounts import auth
+from gateway.core.services import current_services
+from gateway.store.models import AuditEntry
 
 csrf = None  # set by init_app
 CONSOLE_BLUEPRINTS = set()
@@ -49,7 +50,7 @@ def label(value) -> str:
 def db():
     """The request's database session, closed when the request ends."""
     if "console_db" not in g:
-        g.console_db = services().db()
+        g.console_db = current_services().db()
     return g.console_db
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.defaults import gazetteer_text
 from gateway.dialogue import LintReport, lint_script
-from gateway.scripts import gazetteer_text
 
 
 @dataclass

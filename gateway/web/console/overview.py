@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from gateway import queries
-from gateway.models import Alert, Incident, Report
+from gateway.store import queries
+from gateway.store.models import Alert, Incident, Report
 
 from . import charts
 from .common import label

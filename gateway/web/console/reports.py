@@ -11,10 +11,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from gateway import acks, queries, services
-from gateway.models import Alert, Delivery, Report, ReportEvent
-from gateway.privacy import Protector
-from gateway.reports import normalise_reference
+from gateway.core.services import current_services
+from gateway.intake.reports import normalise_reference
+from gateway.privacy.protector import Protector
+from gateway.routing import acks
+from gateway.store import queries
+from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from handlers.phones import mask_phone
 
 from . import overview as overview_module
@@ -112,7 +114,7 @@ def show(reference):
 @bp.post("/reports/<reference>/acknowledge")
 def acknowledge(reference):
     report = visible_report(reference)
-    svc = services()
+    svc = current_services()
     result = acks.acknowledge(svc, db(), report, actor=f"user:{current_user.username}",
                               actor_name=current_user.username)
     audit("report.acknowledged", report.reference, first=result.first)
@@ -164,7 +166,7 @@ def reveal(reference):
     if len(reason) < 5:
         flash("Say why you need the number (a few words).", "error")
         return redirect(url_for("reports.show", reference=report.reference))
-    number = Protector.from_config(services().config).decrypt(report.reporter_phone)
+    number = Protector.from_config(current_services().config).decrypt(report.reporter_phone)
     audit("report.number_revealed", report.reference, reason=reason[:500])
     db().commit()
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))

@@ -12,10 +12,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import funnel as funnel_module
-from gateway import scriptstore, services
+from gateway.core.services import current_services
 from gateway.dialogue import ScriptError
-from gateway.models import ScriptVersion
+from gateway.store import funnel as funnel_module
+from gateway.store import script_versions as scriptstore
+from gateway.store.models import ScriptVersion
 
 from . import charts, lintview, simulator
 from .common import audit, console_blueprint, db, now
@@ -140,7 +141,7 @@ def publish(script_id, number):
         return editor(row, status=400)
     previous = next((r.version for r in versions(script_id) if r.is_live), None)
     rollback = row.status == "published"
-    scriptstore.publish(services(), db(), row, current_user.username)
+    scriptstore.publish(current_services(), db(), row, current_user.username)
     audit("script.rollback" if rollback else "script.published", f"{script_id} v{number}",
           previous=previous, version=number)
     db().commit()
@@ -195,7 +196,7 @@ def funnel(script_id):
     except ScriptError:
         abort(400, f"Version {chosen.version} has errors; it was never live.")
     try:  # counts buffered in Redis since the last sweep
-        funnel_module.flush(services())
+        funnel_module.flush(current_services())
     except (RedisError, SQLAlchemyError):
         pass  # show what is stored
     steps = funnel_module.funnel(db(), script, since, until)

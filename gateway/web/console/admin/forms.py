@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.queries import CATEGORIES, COUNTIES, SEVERITIES
+from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
 from handlers.errors import BadRequest
 from handlers.phones import normalise_phone
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from gateway.models import EscalationPolicy, RoutingRule, Team
-from gateway.queries import CATEGORIES, COUNTIES, SEVERITIES
+from gateway.store.models import EscalationPolicy, RoutingRule, Team
+from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
 
 from ..common import audit, db
 from . import bp, forms

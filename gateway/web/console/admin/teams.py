@@ -7,8 +7,8 @@ import secrets
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from gateway.models import AgencyEndpoint, Team, TeamMember
-from gateway.queries import COUNTIES
+from gateway.store.models import AgencyEndpoint, Team, TeamMember
+from gateway.store.queries import COUNTIES
 
 from ..common import audit, db
 from . import bp, forms

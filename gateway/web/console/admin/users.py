@@ -7,9 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from gateway import auth, services
-from gateway.models import User
-from gateway.queries import COUNTIES
+from gateway.accounts import auth
+from gateway.core.services import current_services
+from gateway.store.models import User
+from gateway.store.queries import COUNTIES
 
 from ..common import audit, db
 from . import bp
@@ -68,7 +69,7 @@ def update_user(user_id):
     if password:
         row.password_hash = auth.hash_password(password)
     if request.form.get("unlock"):
-        auth.unlock(services(), row.username)
+        auth.unlock(current_services(), row.username)
     audit("user.updated", row.username, role=role, counties=row.counties, active=active,
           password_reset=bool(password), unlocked=bool(request.form.get("unlock")))
     db().commit()

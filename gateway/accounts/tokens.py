@@ -1,0 +1,69 @@
+"""API bearer tokens: ``mpk_`` and 43 random URL-safe characters.
+
+A token acts as its user: the same role and county scope as in the console.
+Only its SHA-256 is stored (the token has 256 bits of randomness, so a plain
+hash is enough); it is shown once, at creation.  Revoking is immediate, and a
+deactivated user's tokens stop working with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from gateway.store.models import ApiToken, User
+
+PREFIX = "mpk_"
+#: ``last_used_at`` is written at most this often per token (a write per request is waste).
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(db, user: User, name: str = "api") -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the token (shown once).  Caller commits."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name[:64], prefix=token[:12], token_hash=digest(token))
+    db.add(row)
+    db.flush()
+    return row, token
+
+
+def authenticate(db, token: str | None, *, now: datetime | None = None) -> User | None:
+    """The active user behind a live token, or ``None``."""
+    if not token or not token.startswith(PREFIX) or len(token) > 128:
+        return None
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.token_hash, digest(token)):
+        return None
+    user = row.user
+    if user is None or not user.active:
+        return None
+    now = now or datetime.now(UTC)
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        row.last_used_at = now
+        db.commit()
+    return user
+
+
+def find(db, ident: str) -> ApiToken | None:
+    """A token by id or by its prefix (as listed)."""
+    if ident.isdigit():
+        return db.get(ApiToken, int(ident))
+    return db.scalar(select(ApiToken).where(ApiToken.prefix == ident[:12]))
+
+
+def revoke(db, row: ApiToken, *, now: datetime | None = None) -> bool:
+    """Revoke; ``False`` if it was revoked already.  Caller commits."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now or datetime.now(UTC)
+    return True

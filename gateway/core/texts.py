@@ -1,0 +1,71 @@
+"""Texts sent outside the dialogue (alerts, team command replies, the reporter's
+acknowledgement), from the translation table ``gateway/defaults/messages.yaml``,
+and the alert's composition within two GSM-7 SMS segments."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from gateway.dialogue import gsm
+
+ALERT_SEGMENTS = 2
+#: Two concatenated GSM-7 segments carry 2 x 153 septets.
+ALERT_BUDGET = 153 * ALERT_SEGMENTS
+
+
+@cache
+def table() -> dict:
+    text = resources.files("gateway.defaults").joinpath("messages.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def chain(language: str | None) -> list[str]:
+    language = language or "eng"
+    return list(dict.fromkeys([language, *table()["fallback"].get(language, []), "eng"]))
+
+
+def text(key: str, language: str | None = None, **values) -> str:
+    """The text ``key`` in ``language`` (with fallbacks), placeholders filled."""
+    for code in chain(language):
+        node = table().get(code, {})
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            return node.format(**values) if values else node
+    raise KeyError(f"no text {key!r} in messages.yaml")
+
+
+def to_gsm7(value: str) -> str:
+    """Free text made safe for a GSM-7 alert: typographic punctuation to ASCII,
+    accents stripped, anything else that would flip the SMS to UCS-2 dropped."""
+    value = gsm.normalise_punctuation(unicodedata.normalize("NFC", value))
+    out = []
+    for ch in value:
+        if gsm.is_gsm7(ch):
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFKD", ch)
+        stripped = "".join(c for c in base if gsm.is_gsm7(c) and not unicodedata.combining(c))
+        out.append(stripped)
+    return " ".join("".join(out).split())
+
+
+def fit(template: str, description: str, budget: int = ALERT_BUDGET) -> str:
+    """Fill ``{description}`` with as much of it as fits two segments."""
+    description = to_gsm7(description)
+    full = template.replace("{description}", description)
+    if gsm.sms_segments(full) <= ALERT_SEGMENTS and gsm.is_gsm7(full):
+        return full
+    low, high = 0, len(description)
+    while low < high:  # longest prefix that still fits
+        mid = (low + high + 1) // 2
+        candidate = template.replace("{description}", description[:mid].rstrip() + "...")
+        if gsm.sms_segments(candidate) <= ALERT_SEGMENTS:
+            low = mid
+        else:
+            high = mid - 1
+    return template.replace("{description}", description[:low].rstrip() + "...")

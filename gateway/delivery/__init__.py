@@ -1,0 +1,1 @@
+"""The one sending path: the outbox and its providers."""

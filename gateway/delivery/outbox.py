@@ -1,0 +1,177 @@
+"""The one sending path: every outbound message is first a ledger row
+(``status=queued``), then sent by a job through the configured provider.
+
+States: ``queued`` → ``sending`` (recorded *before* the provider call) →
+``sent``/``delivered`` | ``retry`` (transient failure, tried again with
+backoff) | ``failed`` (permanent, or out of attempts).  A worker killed between
+the provider accepting a message and our commit leaves it ``sending``; the
+sweeper re-sends such rows after ``STUCK_DELIVERY_SECONDS``: that window is the
+only place a duplicate can arise (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from gateway.ops import metrics
+from gateway.privacy.protector import Protector
+from gateway.store.models import AgencyEndpoint, Message
+from handlers.base import Channel, DeliveryStatus, OutboundMessage, SendResult
+from handlers.registry import build_sender
+from handlers.webhook import WebhookSender
+
+log = logging.getLogger(__name__)
+
+PENDING = ("queued", "retry")
+
+
+def provider_for(config, channel: str) -> str:
+    if channel == Channel.WHATSAPP:
+        return config["WHATSAPP_PROVIDER"]
+    return config["SMS_PROVIDER"]
+
+
+def backoff_seconds(attempt: int, *, base: float = 5.0, cap: float = 600.0, rng=random.random) -> float:
+    """Exponential backoff with "equal jitter": half of min(cap, base * 2**attempt)
+    for sure, plus up to the other half at random.  Full jitter could spend all
+    attempts inside a one-minute provider outage; this guarantees a minimum
+    total wait (about 2.5 minutes before a 6th attempt with the defaults)
+    while still spreading retries out."""
+    delay = min(cap, base * 2 ** attempt)
+    return delay / 2 + rng() * delay / 2
+
+
+def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
+    """Send the pending messages among ``message_ids``; return those to retry.
+
+    ``senders`` maps provider name to a sender (tests and benchmarks pass
+    their own); by default each is built from configuration.
+    """
+    protector = Protector.from_config(svc.config)
+    with svc.db() as db:
+        # Claim atomically: of two workers handed the same ids (a retry and the
+        # sweeper, say), only one moves a row from pending to sending.
+        claimed = db.scalars(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status.in_(PENDING))
+            .values(status="sending", attempts=Message.attempts + 1, updated_at=datetime.now(UTC))
+            .returning(Message.id)
+        ).all()
+        db.commit()
+        rows = db.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)).all()
+
+        groups: dict[str, list[OutboundMessage]] = defaultdict(list)
+        results: list[SendResult] = []
+        for row in rows:
+            if row.provider == "webhook":
+                results.append(send_webhook(db, row))
+                continue
+            groups[row.provider].append(
+                OutboundMessage(
+                    id=str(row.id), channel=Channel(row.channel),
+                    to=protector.decrypt(row.recipient) or "", text=row.text or "",
+                )
+            )
+        for provider, batch in groups.items():
+            sender = (senders or {}).get(provider) or build_sender(provider, svc.config)
+            results.extend(sender.send(batch))
+
+        by_id = {row.id: row for row in rows}
+        retry: list[int] = []
+        for result in results:
+            row = by_id[int(result.id)]
+            row.provider_message_id = result.provider_message_id or row.provider_message_id
+            if result.status == DeliveryStatus.FAILED:
+                row.error = (result.error or "failed")[:255]
+                row.status = "retry" if result.transient else "failed"
+                if result.transient:
+                    retry.append(row.id)
+            else:
+                row.status = str(result.status)
+                row.error = None
+        db.commit()
+        metrics.send_results(svc, by_id, results)
+    return retry
+
+
+def send_webhook(db, row: Message) -> SendResult:
+    """An agency endpoint: the row's text is the JSON payload, its recipient
+    ``endpoint:<id>``; the endpoint's URL and secret are read at send time so
+    an admin's correction applies to pending retries."""
+    endpoint_id = int((row.recipient or "endpoint:0").split(":", 1)[1])
+    endpoint = db.get(AgencyEndpoint, endpoint_id)
+    if endpoint is None or not endpoint.active:
+        return SendResult(id=str(row.id), status=DeliveryStatus.FAILED, error="endpoint removed")
+    sender = WebhookSender(endpoint.url, endpoint.secret)
+    return sender.send_json(str(row.id), json.loads(row.text or "{}"))
+
+
+def give_up(svc, message_ids: list[int]) -> None:
+    """Out of attempts: mark failed so admins see it."""
+    with svc.db() as db:
+        for row in db.scalars(select(Message).where(Message.id.in_(message_ids))):
+            if row.status in PENDING or row.status == "sending":
+                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
+                             channel=row.channel, status="failed")
+                row.status = "failed"
+                row.error = f"gave up after {row.attempts} attempts: {row.error or ''}"[:255]
+        db.commit()
+
+
+def stuck(svc, *, now: datetime | None = None) -> list[int]:
+    """Outbound messages left ``sending`` or ``queued`` past the timeout."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(seconds=svc.config["STUCK_DELIVERY_SECONDS"])
+    with svc.db() as db:
+        rows = db.scalars(
+            select(Message).where(
+                Message.direction == "out",
+                Message.status.in_(("sending", "queued")),
+                Message.updated_at < cutoff,
+            )
+        ).all()
+        for row in rows:
+            if row.status == "sending":
+                row.status = "retry"
+        db.commit()
+        return [row.id for row in rows]
+
+
+#: Later states never go back to earlier ones (callbacks arrive out of order).
+_RANK = {"queued": 0, "retry": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3}
+
+
+def apply_delivery_report(svc, report) -> bool:
+    """Update the ledger from a provider's delivery callback.  Idempotent;
+    ``False`` for an id we never sent (logged, answered 200 all the same)."""
+    if not report.provider_message_id:
+        return False
+    with svc.db() as db:
+        row = db.scalar(
+            select(Message).where(
+                Message.provider == report.provider,
+                Message.provider_message_id == report.provider_message_id,
+            )
+        )
+        if row is None:
+            log.info("delivery report for an unknown message id from %s", report.provider)
+            return False
+        if report.status is None:
+            log.info("unknown delivery status %r from %s", report.raw_status, report.provider)
+            return True
+        new = str(report.status)
+        if _RANK.get(new, 0) >= _RANK.get(row.status, 0) and row.status not in ("delivered", "failed"):
+            if new != row.status and new in ("delivered", "failed"):
+                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
+                             channel=row.channel, status=new)
+            row.status = new
+            if new == "failed":
+                row.error = (report.failure_reason or report.raw_status or "failed")[:255]
+        db.commit()
+    return True

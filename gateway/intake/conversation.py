@@ -1,0 +1,318 @@
+"""The host around the dialogue engine (mailroom's role): for one inbound
+message, deduplicate, lock the conversation, load its session from Redis, run
+the pure engine, persist (session, draft, report, ledger), then return the
+reply for the channel to render.  The engine itself does no I/O.
+
+Conversations are keyed by the USSD ``sessionId``, or by channel and the
+phone's keyed hash for SMS and WhatsApp.  Unfinished dialogues are also kept as
+a *draft* under the phone's keyed hash, so a dropped USSD session can be
+resumed within ``RESUME_WINDOW`` on any channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import LockError, RedisError
+from sqlalchemy import text as sql
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.core import keys, texts
+from gateway.core.errors import GatewayError
+from gateway.delivery import outbox
+from gateway.dialogue import Session, advance, new_session
+from gateway.intake import reports, safety
+from gateway.ops import logs, metrics
+from gateway.privacy.protector import Protector
+from gateway.routing import acks
+from gateway.store import funnel, ledger
+from gateway.store import script_versions as scriptstore
+from handlers.base import Channel, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the host did with one inbound message."""
+
+    reply: Reply | None  # None: a duplicate, nothing to answer
+    language: str | None = None
+    report_id: int | None = None
+    reference: str | None = None
+    duplicate: bool = False
+
+
+def ussd_new_input(previous: str, current: str) -> str | None:
+    """The input typed since the previous request of the same USSD session.
+
+    Africa's Talking sends every input of the session joined with ``*``.  A
+    ``*`` typed inside a free-text answer looks exactly like a separator, so
+    the new input is what follows the previous request's text, never a split.
+    ``None`` means the same request again (a retry).
+    """
+    if current == previous:
+        return None
+    if not previous:
+        return current
+    if current.startswith(previous + "*"):
+        return current[len(previous) + 1 :]
+    # The network rewrote the history (rare): the last segment is the best guess.
+    return current.rsplit("*", 1)[-1]
+
+
+class Conversations:
+    def __init__(self, svc, *, clock=time.time, new_reference=reports.new_reference):
+        self.svc = svc
+        self.config = svc.config
+        self.clock = clock
+        self.new_reference = new_reference
+        self.protector = Protector.from_config(svc.config)
+
+    # -- entry point -------------------------------------------------------
+    def handle(self, msg: InboundMessage, *, inline_reply: bool = True) -> Outcome:
+        """Run one inbound message through the dialogue.  Never raises for
+        storage failures: the reporter gets a short apology instead.
+
+        ``inline_reply`` says the reply travels in the webhook's response (USSD,
+        TwiML) and is recorded as sent; otherwise the caller queues it
+        (``queue_reply``) because the provider ignores the response body.
+        """
+        try:
+            return self._handle(msg, inline_reply)
+        except (RedisError, LockError, SQLAlchemyError, GatewayError) as exc:
+            log.warning("storage unavailable during dialogue: %s", type(exc).__name__)
+            metrics.inbound(self.svc, msg.channel, "unavailable")
+            return Outcome(reply=Reply(self.unavailable_text(), ended=True))
+
+    def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
+        r = self.svc.redis
+        msg = dataclasses.replace(
+            msg, text=safety.normalise_text(msg.text), raw_text=safety.normalise_text(msg.raw_text)
+        )
+        dedupe_key = None
+        if msg.message_id and msg.channel != Channel.USSD:
+            dedupe_key = keys.dedupe(msg.provider, msg.message_id)
+            if not r.set(dedupe_key, "1", nx=True, ex=self.config["DEDUPE_TTL"]):
+                metrics.inbound(self.svc, msg.channel, "duplicate")
+                return Outcome(reply=None, duplicate=True)
+        try:
+            phone_hash = self.protector.phone_hash(msg.phone)
+            conversation = msg.session_id if msg.channel == Channel.USSD else phone_hash
+            lock = r.lock(
+                keys.session_lock(msg.channel, conversation),
+                timeout=self.config["SESSION_LOCK_TIMEOUT"],
+                blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
+            )
+            command = acks.parse(msg.text) if msg.channel != Channel.USSD else None
+            limited = None if command is not None else self._limit(msg, phone_hash)
+            if command is not None:
+                # Team commands (ACK, STATUS) never touch the reporting dialogue,
+                # and members' ACKs are never rate-limited.
+                outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
+            elif limited is not None:
+                outcome = limited
+            else:
+                if not lock.acquire():
+                    raise LockError("conversation busy")
+                try:
+                    outcome = self._converse(msg, conversation, phone_hash)
+                finally:
+                    try:
+                        lock.release()
+                    except (RedisError, LockError):  # expires by itself; keep the outcome
+                        log.warning("could not release the session lock")
+        except BaseException:
+            if dedupe_key:  # let the provider's retry run the message again
+                r.delete(dedupe_key)
+            raise
+        self._record(msg, outcome, inline_reply)
+        metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)
+        return outcome
+
+    def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
+        """An outcome when a flood must not reach the dialogue; ``None`` to go
+        on.  (Loops are recognised in ``_converse``, where the question is known.)"""
+        r, now = self.svc.redis, self.clock()
+        window = 600
+        if safety.hit(r, safety.INBOUND, phone_hash,
+                      limit=self.config["INBOUND_PER_10_MINUTES"], window=window, now=now):
+            return None
+        if msg.channel == Channel.USSD or safety.first_notice(r, phone_hash, window):
+            # One polite message, then silence (USSD must always answer).
+            return Outcome(reply=Reply(texts.text("rate_limited"), ended=True))
+        return Outcome(reply=None)
+
+    # -- the dialogue ------------------------------------------------------
+    def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str) -> Outcome:
+        r = self.svc.redis
+        now = self.clock()
+        session_key = keys.session(msg.channel, conversation)
+        envelope = r.get(session_key)
+
+        if envelope is None:
+            script = scriptstore.live_script(self.svc)
+            draft = self._load_draft(phone_hash)
+            session = new_session(
+                script, channel=str(msg.channel), now=now, reference=self.new_reference(),
+                draft=draft,
+            )
+            if msg.channel == Channel.USSD:
+                # First screen, then any inputs pre-filled in an extended dial
+                # string (*384*1234*3*1#): those are menu choices, never free text.
+                inputs = [""] + (msg.text.split("*") if msg.text else [])
+            else:
+                inputs = [msg.text]
+        else:
+            state = json.loads(envelope)
+            session = Session.from_json(state["session"])
+            script = scriptstore.session_script(self.svc, session.script_id, session.script_version)
+            if msg.channel == Channel.USSD:
+                new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
+                if new_input is None:  # the same request again: same answer
+                    return Outcome(reply=Reply(state["reply"]), language=session.language)
+                inputs = [new_input]
+            else:
+                inputs = [msg.text]
+        if msg.channel != Channel.USSD and safety.is_loop(
+            r, phone_hash, msg.text, session.step or "<new>",
+            window=self.config["LOOP_WINDOW_SECONDS"],
+        ):
+            return Outcome(reply=None, duplicate=True)  # a looping phone: answered already
+        previous_raw = msg.text or ""
+
+        turn = None
+        funnel_turns = []
+        for index, text in enumerate(inputs):
+            before = session.step
+            turn = advance(script, session, text, now)
+            funnel_turns.append((script, before, turn.events))
+            session = turn.session
+            metrics.observe_turn(self.svc, msg.channel, turn, new=envelope is None and index == 0)
+            if turn.ended:
+                break
+
+        logs.bind(channel=str(msg.channel), step=session.step, reference=session.reference)
+        if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
+            turn = dataclasses.replace(turn, reply=acks.status_text(
+                self.svc, turn.lookup["query"], msg.phone, turn.lookup["language"]))
+        report_id = None
+        if turn.report is not None:
+            report_id = self._store_report(turn.report, msg, phone_hash, now)
+
+        ttl = (
+            self.config["SESSION_TTL_USSD"]
+            if msg.channel == Channel.USSD
+            else self.config["SESSION_TTL_MESSAGE"]
+        )
+        pipe = r.pipeline()
+        if turn.ended:
+            pipe.delete(session_key)
+        else:
+            state = {"session": session.to_json(), "raw": previous_raw, "reply": turn.reply}
+            pipe.set(session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+        if turn.keep_draft and session.answers:
+            pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
+        elif not turn.keep_draft:
+            pipe.delete(keys.draft(phone_hash))
+        for script_used, before, events in funnel_turns:
+            funnel.buffer(pipe, script_used, events, before=before)
+        if turn.report is not None:
+            # A draft resumed on another channel must not be finished twice.
+            pipe.delete(keys.session(Channel.SMS, phone_hash),
+                        keys.session(Channel.WHATSAPP, phone_hash))
+        try:
+            pipe.execute()
+        except RedisError:
+            if turn.report is None:
+                raise
+            # The report is stored (or parked): the reporter must see the reference.
+            log.warning("redis lost after a report was stored; session left to expire")
+
+        return Outcome(
+            reply=Reply(turn.reply, ended=turn.ended),
+            language=session.language,
+            report_id=report_id,
+            reference=turn.report["reference"] if turn.report else None,
+        )
+
+    def _store_report(self, report: dict, msg: InboundMessage, phone_hash: str, now) -> int | None:
+        record = reports.record_from_turn(
+            report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
+        )
+        try:
+            within = safety.hit(self.svc.redis, safety.REPORTS, phone_hash,
+                                limit=self.config["REPORTS_PER_HOUR"], window=3600, now=now)
+        except RedisError:
+            within = True  # a limit must never cost a report
+        if not within:
+            record["priority"] = "low"  # never discarded: kept for review, not alerted
+        return reports.store(self.svc, record)
+
+    def _load_draft(self, phone_hash: str) -> Session | None:
+        raw = self.svc.redis.get(keys.draft(phone_hash))
+        if raw is None:
+            return None
+        try:
+            draft = Session.from_json(raw)
+            scriptstore.session_script(self.svc, draft.script_id, draft.script_version)
+        except Exception:  # an unreadable draft must never block a new report
+            log.warning("discarding unreadable draft")
+            self.svc.redis.delete(keys.draft(phone_hash))
+            return None
+        return draft
+
+    # -- ledger ------------------------------------------------------------
+    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:
+        """Ledger rows for the inbound message and an inline reply, in one
+        transaction.  A database outage loses these rows, never the dialogue."""
+        try:
+            with self.svc.db() as db:
+                if db.get_bind().dialect.name == "postgresql":
+                    # Ledger rows need not wait for the WAL flush (reports are
+                    # written in their own, synchronous transaction): a server
+                    # crash could lose the last fraction of a second of ledger.
+                    db.execute(sql("SET LOCAL synchronous_commit TO OFF"))
+                db.add(ledger.inbound(msg, protector=self.protector))
+                if outcome.reply is not None and inline_reply:
+                    db.add(self.reply_record(msg, outcome, status="sent"))
+                db.commit()
+        except SQLAlchemyError as exc:
+            log.warning("ledger write failed: %s", type(exc).__name__)
+
+    def queue_reply(self, msg: InboundMessage, outcome: Outcome) -> int | None:
+        """For channels that ignore the webhook's response body (AT SMS): the
+        reply becomes a queued ledger message, sent by a job.  If Redis is down
+        the row stays queued and the sweeper sends it."""
+        from workers import jobs
+
+        try:
+            with self.svc.db() as db:
+                row = self.reply_record(msg, outcome, status="queued")
+                row.provider = outbox.provider_for(self.config, msg.channel)
+                db.add(row)
+                db.commit()
+                message_id = row.id
+        except SQLAlchemyError as exc:
+            log.warning("could not queue reply: %s", type(exc).__name__)
+            return None
+        try:
+            self.svc.queue("alerts").enqueue(jobs.send_messages, [message_id], meta=logs.job_meta())
+        except RedisError:
+            log.warning("redis unavailable: reply %s left for the sweeper", message_id)
+        return message_id
+
+    def reply_record(self, msg: InboundMessage, outcome: Outcome, *, status: str):
+        return ledger.outbound(
+            channel=msg.channel, provider=msg.provider, to=msg.phone,
+            text=outcome.reply.text, status=status, protector=self.protector,
+            sender=msg.to, report_id=outcome.report_id,
+        )
+
+    def unavailable_text(self) -> str:
+        script = scriptstore.fallback_script()
+        return script.message("unavailable_multilingual")

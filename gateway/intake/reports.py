@@ -1,0 +1,156 @@
+"""Storing completed reports.
+
+A report is written in one transaction with its first timeline event; then a
+routing job is enqueued.  When the database does not answer, the report is kept
+in Redis under its reference and written by ``flush_pending`` (a periodic job)
+as soon as the database is back: the reporter has their reference either way.
+When Redis does not answer at enqueue time, the report is in the database
+without ``routed_at``; the sweeper routes it later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import UTC, datetime
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from gateway.core import keys
+from gateway.ops import logs
+from gateway.store.models import Report, ReportEvent
+
+log = logging.getLogger(__name__)
+
+#: No 0/O or 1/I: a reference is read aloud and typed on a keypad.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 6
+
+
+def new_reference(randbelow=secrets.randbelow) -> str:
+    body = "".join(REFERENCE_ALPHABET[randbelow(32)] for _ in range(REFERENCE_LENGTH))
+    return f"R-{body}"
+
+
+def normalise_reference(text: str) -> str:
+    """Accept what people type: lower case, spaces, a missing or extra dash."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    if cleaned.startswith("R") and len(cleaned) == REFERENCE_LENGTH + 1:
+        cleaned = cleaned[1:]
+    return f"R-{cleaned}"
+
+
+def record_from_turn(report: dict, *, phone: str, protector, channel: str) -> dict:
+    """The JSON-serialisable row to store, from the engine's report dict.
+
+    Anonymous reporters keep no number and no hash: nothing links the report
+    back to a phone.
+    """
+    fields = report["fields"]
+    contact = str(fields.get("contact", "no")).lower() == "yes"
+    return {
+        "reference": report["reference"],
+        "channel": channel,
+        "language": report["language"],
+        "category": fields.get("category") or "other",
+        "county": fields.get("county") or "other",
+        "sub_county": fields.get("sub_county"),
+        "when": fields.get("when"),
+        "description": fields.get("description"),
+        "contact_allowed": contact,
+        "reporter_phone": protector.encrypt(phone) if contact else None,
+        "reporter_hash": protector.phone_hash(phone) if contact else None,
+        "severity": report.get("severity") or "medium",
+        "script_id": report["script_id"],
+        "script_version": str(report["script_version"]),
+        "answers": report.get("answers") or {},
+        "priority": "normal",
+        "started_at": report.get("started_at"),
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _row(record: dict) -> Report:
+    values = dict(record)
+    for name in ("started_at", "created_at"):
+        value = values.get(name)
+        if isinstance(value, int | float):
+            values[name] = datetime.fromtimestamp(value, UTC)
+        elif isinstance(value, str):
+            values[name] = datetime.fromisoformat(value)
+    return Report(**values)
+
+
+def insert(db, record: dict) -> Report | None:
+    """Insert one report with its ``received`` event; ``None`` if the reference exists.
+
+    The reference is the report's identity, so writing the same report twice
+    (a retried flush, a resumed draft finished twice) stores it once.
+    """
+    if db.scalar(select(Report.id).where(Report.reference == record["reference"])):
+        return None
+    row = _row(record)
+    row.events.append(ReportEvent(kind="received", detail={"channel": record["channel"]}))
+    if record.get("priority") == "low":
+        row.status = "held"
+        row.events.append(ReportEvent(kind="held", detail={"reason": "sender over the report limit"}))
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return None
+    return row
+
+
+def store(svc, record: dict) -> int | None:
+    """Store a completed report and enqueue its routing.  Never loses it.
+
+    Returns the report id, or ``None`` when it was parked in Redis.
+    """
+    try:
+        with svc.db() as db:
+            row = insert(db, record)
+            if row is None:
+                return None
+            report_id = row.id
+    except SQLAlchemyError as exc:
+        log.warning("database unavailable, report parked in Redis", extra={"error": type(exc).__name__})
+        svc.redis.hset(keys.PENDING_REPORTS, record["reference"], json.dumps(record))
+        return None
+    if record.get("priority") != "low":  # held reports wait for an admin's review
+        enqueue_routing(svc, report_id)
+    return report_id
+
+
+def enqueue_routing(svc, report_id: int) -> bool:
+    from workers import jobs
+
+    try:
+        svc.queue("alerts").enqueue(
+            jobs.route_report, report_id, job_id=f"route-{report_id}", retry=jobs.ROUTE_RETRY,
+            meta=logs.job_meta(),
+        )
+        return True
+    except RedisError:
+        log.warning("redis unavailable, routing left to the sweeper", extra={"report_id": report_id})
+        return False
+
+
+def flush_pending(svc) -> list[int]:
+    """Write reports parked in Redis while the database was down.  Idempotent."""
+    stored = []
+    for reference, payload in svc.redis.hgetall(keys.PENDING_REPORTS).items():
+        record = json.loads(payload)
+        with svc.db() as db:
+            row = insert(db, record)
+            report_id = row.id if row else None
+        svc.redis.hdel(keys.PENDING_REPORTS, reference)
+        if report_id is not None:
+            if record.get("priority") != "low":
+                enqueue_routing(svc, report_id)
+            stored.append(report_id)
+    return stored

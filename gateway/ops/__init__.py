@@ -1,0 +1,1 @@
+"""Operations: structured logs, metric counters, progress output."""

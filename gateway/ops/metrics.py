@@ -1,0 +1,393 @@
+"""Prometheus metrics (listed, with what to alert on, in docs/metrics.md).
+
+Two kinds of storage, each where it adds up correctly:
+
+* **Business counters** (messages, dialogues, reports, alerts, escalations)
+  and the time-to-first-acknowledgement histogram are kept in **Redis**
+  (``HINCRBY``).  They happen in web processes, in RQ work-horses (one fork
+  per job) and on several machines; Redis adds them into one cluster-wide
+  number that survives restarts.  Every web instance exports the same values:
+  aggregate them with ``max``, not ``sum``, across instances.
+* **Per-process measurements** (webhook latency) use ``prometheus_client``;
+  under gunicorn its multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by
+  ``gunicorn.conf.py``) sums every worker of the instance.
+
+Queue depths, RQ workers and overdue alerts are read at scrape time.
+
+Label values are short identifiers from closed sets (channel, county,
+category, step id, provider...).  ``label()`` turns anything else into
+``other``, so a phone number or free text can never become a label.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import time
+from datetime import UTC, datetime
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from gateway.core import keys
+
+log = logging.getLogger(__name__)
+
+#: name -> (help, label names).  Every counter Mpaka exports.
+COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mpaka_inbound_messages": (
+        "Inbound messages by channel and outcome (reply, report, command, duplicate, unavailable)",
+        ("channel", "outcome"),
+    ),
+    "mpaka_dialogue_starts": ("Dialogues started", ("channel",)),
+    "mpaka_dialogue_completions": ("Dialogues completed with a report", ("channel", "language")),
+    "mpaka_dialogue_abandonments": (
+        "Dialogues left unfinished, by the step they stopped at and why", ("channel", "step", "reason")
+    ),
+    "mpaka_dialogue_quick_exits": ("Quick exits (the reporter's safety key)", ("channel",)),
+    "mpaka_dialogue_resumes": ("Unfinished dialogues resumed", ("channel",)),
+    "mpaka_reports": ("Reports routed for the first time", ("county", "category", "severity")),
+    "mpaka_alerts": ("Alerts created for a team", ("kind", "tier")),
+    "mpaka_outbound_messages": (
+        "Outbound messages by provider and result (sent, delivered, failed, retry)",
+        ("provider", "channel", "status"),
+    ),
+    "mpaka_escalations": ("Alerts escalated to a higher tier", ("tier",)),
+    "mpaka_acknowledgements": (
+        "First acknowledgements, by who (member: SMS ACK, user: console or API)", ("via",)
+    ),
+}
+
+#: Seconds from a report's arrival to its first acknowledgement.
+FIRST_ACK = "mpaka_first_acknowledgement_seconds"
+FIRST_ACK_BUCKETS = (60, 300, 600, 1800, 3600, 7200, 21600, 86400)
+
+WEBHOOK_DURATION = Histogram(
+    "mpaka_webhook_duration_seconds",
+    "Time to answer a provider webhook",
+    ("endpoint", "status"),
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15),
+)
+
+_LABEL = re.compile(r"^[a-z][a-z0-9_.-]{0,47}$")
+_SEP = "\x1f"
+
+
+def label(value) -> str:
+    """A safe label value: a short lower-case identifier, else ``other``."""
+    text = str(value if value is not None else "none").strip().lower()
+    return text if _LABEL.match(text) else "other"
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+def _redis(target):
+    return getattr(target, "redis", target)
+
+
+def incr(target, name: str, amount: int = 1, **labels) -> None:
+    """Add to a counter in Redis.  ``target`` is ``Services`` or a Redis client.
+    Never raises: a metric must not cost a report."""
+    names = COUNTERS[name][1]
+    if set(labels) != set(names):
+        raise ValueError(f"{name} takes labels {names}, got {sorted(labels)}")
+    field = _SEP.join(label(labels[n]) for n in names)
+    try:
+        _redis(target).hincrby(keys.metric(name), field, amount)
+    except Exception as exc:  # noqa: BLE001 - Redis down: the count is lost, nothing else
+        log.debug("metric %s not recorded: %s", name, type(exc).__name__)
+
+
+def observe_first_ack(target, seconds: float, severity: str) -> None:
+    bucket = next((str(b) for b in FIRST_ACK_BUCKETS if seconds <= b), "+Inf")
+    sev = label(severity)
+    try:
+        pipe = _redis(target).pipeline()
+        pipe.hincrby(keys.metric(FIRST_ACK), f"{sev}{_SEP}{bucket}", 1)
+        pipe.hincrbyfloat(keys.metric(FIRST_ACK), f"{sev}{_SEP}sum", max(seconds, 0.0))
+        pipe.execute()
+    except Exception as exc:  # noqa: BLE001
+        log.debug("metric %s not recorded: %s", FIRST_ACK, type(exc).__name__)
+
+
+# -- instrumentation helpers (one line at each call site) ---------------------------
+
+
+def inbound(svc, channel, outcome) -> None:
+    """``outcome``: a label, or the conversation's ``Outcome``."""
+    if not isinstance(outcome, str):
+        if outcome.duplicate:
+            outcome = "duplicate"
+        elif outcome.reference:
+            outcome = "report"
+        else:
+            outcome = "reply"
+    incr(svc, "mpaka_inbound_messages", channel=str(channel), outcome=outcome)
+
+
+def observe_turn(svc, channel, turn, *, new: bool) -> None:
+    """Dialogue counters from one engine turn (its events, report and end)."""
+    channel = str(channel)
+    events = turn.events or []
+    kinds = [e.get("type") for e in events]
+    if new and ("step" in kinds or not turn.ended):
+        incr(svc, "mpaka_dialogue_starts", channel=channel)
+    for event in events:
+        kind = event.get("type")
+        if kind == "quick_exit":
+            incr(svc, "mpaka_dialogue_quick_exits", channel=channel)
+        elif kind == "resumed":
+            incr(svc, "mpaka_dialogue_resumes", channel=channel)
+        elif kind in ("strikes_out", "cancelled"):
+            step = event.get("step") or getattr(turn.session, "step", None) or "start"
+            incr(svc, "mpaka_dialogue_abandonments", channel=channel, step=step, reason=kind)
+    if turn.report is not None:
+        incr(svc, "mpaka_dialogue_completions", channel=channel,
+             language=turn.report.get("language"))
+
+
+def ussd_session_ended(svc, event: dict) -> None:
+    """AT's end-of-session notice: a session that was not completed was dropped
+    (timeout, network) at the step its Redis session shows."""
+    status = (event.get("status") or "").lower()
+    if status in ("", "success", "completed"):
+        return
+    step = "start"
+    try:
+        import json
+
+        raw = svc.redis.get(keys.session("ussd", event.get("session_id") or ""))
+        if raw:
+            step = json.loads(raw)["session"].get("step") or "start"
+        elif raw is None:
+            return  # finished (or ended by the reporter) already: nothing to count
+    except Exception:  # noqa: BLE001
+        return
+    incr(svc, "mpaka_dialogue_abandonments", channel="ussd", step=step, reason="timeout")
+
+
+def send_results(svc, rows_by_id: dict, results) -> None:
+    """After a sending batch: one count per result."""
+    for result in results:
+        row = rows_by_id.get(int(result.id))
+        if row is None:
+            continue
+        status = str(result.status)
+        if status == "failed" and result.transient:
+            status = "retry"
+        incr(svc, "mpaka_outbound_messages", provider=row.provider, channel=row.channel,
+             status=status)
+
+
+def alert_created(svc, alert, team) -> None:
+    incr(svc, "mpaka_alerts", kind=alert.kind, tier=team.tier)
+
+
+def escalated(svc, alerts) -> None:
+    for alert in alerts:
+        incr(svc, "mpaka_escalations", tier=alert.team.tier)
+
+
+def report_routed(svc, report) -> None:
+    from gateway.store.queries import CATEGORIES, COUNTIES
+
+    incr(svc, "mpaka_reports",
+         county=report.county if report.county in COUNTIES else "other",
+         category=report.category if report.category in CATEGORIES else "other",
+         severity=report.severity)
+
+
+def acknowledged(svc, report, actor: str, now: datetime) -> None:
+    """The first acknowledgement of ``report``."""
+    incr(svc, "mpaka_acknowledgements", via=(actor or "other").split(":", 1)[0])
+    created = report.created_at
+    if created is not None:
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        observe_first_ack(svc, (now - created).total_seconds(), report.severity)
+
+
+# -- reading (the /metrics endpoint) --------------------------------------------------
+
+
+class ClusterCollector:
+    """Counters from Redis, queue depths and overdue alerts, at scrape time."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def collect(self):
+        up = GaugeMetricFamily("mpaka_dependency_up", "1 when the dependency answered the scrape",
+                               labels=["dependency"])
+        try:
+            yield from self._counters()
+            yield from self._queues()
+            up.add_metric(["redis"], 1)
+        except Exception as exc:  # noqa: BLE001 - export what we can
+            log.warning("metrics: redis unavailable: %s", type(exc).__name__)
+            up.add_metric(["redis"], 0)
+        try:
+            yield from self._database()
+            up.add_metric(["database"], 1)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("metrics: database unavailable: %s", type(exc).__name__)
+            up.add_metric(["database"], 0)
+        yield up
+
+    def _counters(self):
+        r = self.svc.redis
+        pipe = r.pipeline()
+        for name in COUNTERS:
+            pipe.hgetall(keys.metric(name))
+        pipe.hgetall(keys.metric(FIRST_ACK))
+        *counts, ack = pipe.execute()
+        for (name, (help_text, names)), values in zip(COUNTERS.items(), counts, strict=True):
+            family = CounterMetricFamily(name, help_text, labels=list(names))
+            for field, value in sorted(values.items()):
+                parts = field.decode().split(_SEP)
+                if len(parts) == len(names):
+                    family.add_metric(parts, float(value))
+            yield family
+        yield self._first_ack(ack)
+
+    def _first_ack(self, values: dict) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(
+            FIRST_ACK, "Seconds from a report's arrival to its first acknowledgement",
+            labels=["severity"],
+        )
+        by_severity: dict[str, dict[str, float]] = {}
+        for field, value in values.items():
+            severity, bucket = field.decode().split(_SEP, 1)
+            by_severity.setdefault(severity, {})[bucket] = float(value)
+        for severity, data in sorted(by_severity.items()):
+            cumulative, buckets = 0.0, []
+            for bound in [*map(str, FIRST_ACK_BUCKETS), "+Inf"]:
+                cumulative += data.get(bound, 0.0)
+                buckets.append((bound, cumulative))
+            family.add_metric([severity], buckets, data.get("sum", 0.0))
+        return family
+
+    def _queues(self):
+        from rq import Worker
+
+        from gateway.core.services import QUEUE_NAMES
+
+        depth = GaugeMetricFamily("mpaka_queue_jobs", "RQ jobs by queue and state",
+                                  labels=["queue", "state"])
+        for name in QUEUE_NAMES:
+            q = self.svc.queue(name)
+            depth.add_metric([name, "queued"], q.count)
+            depth.add_metric([name, "scheduled"], q.scheduled_job_registry.count)
+            depth.add_metric([name, "started"], q.started_job_registry.count)
+            depth.add_metric([name, "failed"], q.failed_job_registry.count)
+        yield depth
+        workers = GaugeMetricFamily("mpaka_workers", "RQ workers registered in Redis")
+        workers.add_metric([], Worker.count(connection=self.svc.redis))
+        yield workers
+
+    def _database(self):
+        from sqlalchemy import func, select
+
+        from gateway.store.models import Alert, Message
+
+        now = datetime.now(UTC)
+        with self.svc.db() as db:
+            overdue = db.scalar(select(func.count(Alert.id)).where(
+                Alert.status == "pending", Alert.deadline_at < now))
+            waiting = dict(db.execute(
+                select(Message.status, func.count(Message.id))
+                .where(Message.direction == "out",
+                       Message.status.in_(("queued", "sending", "retry")))
+                .group_by(Message.status)
+            ).all())
+        family = GaugeMetricFamily("mpaka_alerts_overdue",
+                                   "Alerts past their acknowledgement deadline, still pending")
+        family.add_metric([], overdue or 0)
+        yield family
+        outbox = GaugeMetricFamily("mpaka_outbox_messages", "Outbound messages not yet sent",
+                                   labels=["status"])
+        for status in ("queued", "sending", "retry"):
+            outbox.add_metric([status], waiting.get(status, 0))
+        yield outbox
+
+
+class _ProcessCollector:
+    """This process's own prometheus_client metrics (outside multiprocess mode)."""
+
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+def exposition(svc) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessCollector())
+    registry.register(ClusterCollector(svc))
+    return generate_latest(registry)
+
+
+# -- the endpoint ----------------------------------------------------------------------
+
+
+def allowed(config, remote_addr: str | None, authorization: str | None) -> bool:
+    """With ``METRICS_TOKEN`` and/or ``METRICS_ALLOW`` set, a scrape must match one."""
+    import hmac
+
+    token = config.get("METRICS_TOKEN")
+    allow = config.get("METRICS_ALLOW") or []
+    if not token and not allow:
+        return True
+    if token and authorization:
+        scheme, _, given = authorization.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return True
+    if allow and remote_addr:
+        try:
+            address = ipaddress.ip_address(remote_addr)
+        except ValueError:
+            return False
+        for entry in allow:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def init_app(app) -> None:
+    from flask import Response, abort, g, request
+
+    from gateway.core.services import current_services
+
+    @app.get("/metrics")
+    def metrics():
+        if not allowed(app.config, request.remote_addr, request.headers.get("Authorization")):
+            abort(403)
+        return Response(exposition(current_services()), mimetype=CONTENT_TYPE_LATEST)
+
+    @app.before_request
+    def _start_timer():
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe_webhook(response):
+        if request.blueprint == "webhooks" and "metrics_started" in g:
+            endpoint = (request.endpoint or "unknown").rsplit(".", 1)[-1]
+            WEBHOOK_DURATION.labels(endpoint, str(response.status_code)).observe(
+                time.perf_counter() - g.metrics_started
+            )
+        return response

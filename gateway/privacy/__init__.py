@@ -1,0 +1,1 @@
+"""Reporters' numbers: encryption and keyed hashes, retention and erasure."""

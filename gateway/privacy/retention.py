@@ -1,0 +1,150 @@
+"""Data retention and erasure requests (Kenya's Data Protection Act).
+
+* ``purge_expired``: reports older than ``RETENTION_DAYS`` lose the reporter's
+  number and the free-text description; ledger rows that old lose their text
+  and numbers.  Category, place, time and status stay: the statistics survive.
+* ``forget``: everything linked to one number's keyed hash is erased: drafts,
+  sessions, rate-limit windows, numbers on reports, the ledger's numbers and
+  the texts that number sent.
+* ``reencrypt``: every stored number re-encrypted under the newest key, so an
+  old encryption key can be retired.
+
+Both write an audit entry saying what they did.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from gateway.core import keys
+from gateway.privacy.protector import Protector
+from gateway.store.models import AuditEntry, Message, Report, ReportEvent
+from handlers.base import Channel
+
+BATCH = 500
+
+
+def _each(items, label, iterate):
+    return iterate(items, label) if iterate else items
+
+
+def purge_expired(svc, *, now: datetime | None = None, iterate=None) -> dict:
+    """``iterate(items, label)`` may wrap the loops to show progress
+    (``gateway.ops.progress.progress`` in the CLI)."""
+    now = now or datetime.now(UTC)
+    days = svc.config["RETENTION_DAYS"]
+    cutoff = now - timedelta(days=days)
+    counts = {"reports": 0, "messages": 0}
+    with svc.db() as db:
+        reports = db.scalars(
+            select(Report).where(
+                Report.created_at < cutoff,
+                or_(Report.reporter_phone.is_not(None), Report.description.is_not(None),
+                    Report.reporter_hash.is_not(None)),
+            )
+        ).all()
+        messages = db.scalars(
+            select(Message).where(
+                Message.created_at < cutoff,
+                or_(Message.text.is_not(None), Message.phone_hash.is_not(None)),
+            )
+        ).all()
+        for report in _each(reports, "reports", iterate):
+            _strip_report(report)
+            counts["reports"] += 1
+        for message in _each(messages, "messages", iterate):
+            _strip_message(message)
+            counts["messages"] += 1
+        db.add(AuditEntry(actor="system", action="retention.purge", target=f"before {cutoff.date()}",
+                          detail={**counts, "retention_days": days}))
+        db.commit()
+    return counts
+
+
+def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
+    """Re-encrypt every stored number under the newest key of ``ENCRYPTION_KEYS``
+    so an old key can be retired (``mpaka keys rotate``)."""
+    protector = Protector.from_config(svc.config)
+    counts = {"reports": 0, "messages": 0}
+    with svc.db() as db:
+        reports = db.scalars(select(Report).where(Report.reporter_phone.is_not(None))).all()
+        for report in _each(reports, "reports", iterate):
+            report.reporter_phone = protector.rotate(report.reporter_phone)
+            counts["reports"] += 1
+        messages = db.scalars(
+            select(Message).where(or_(Message.sender.is_not(None), Message.recipient.is_not(None)))
+        ).all()
+        for message in _each(messages, "messages", iterate):
+            for name in ("sender", "recipient"):
+                value = getattr(message, name)
+                if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
+                    setattr(message, name, protector.rotate(value))
+                    counts["messages"] += 1
+        db.add(AuditEntry(actor=actor, action="keys.rotate", detail=counts))
+        db.commit()
+    return counts
+
+
+def _strip_report(report: Report) -> None:
+    report.reporter_phone = None
+    report.reporter_hash = None
+    report.description = None
+    report.answers = {k: v for k, v in (report.answers or {}).items() if k != "description"}
+
+
+def _strip_message(message: Message) -> None:
+    message.text = None
+    _strip_number(message)
+
+
+def forget(svc, phone: str, *, actor: str = "cli") -> dict:
+    """Erase what is linked to ``phone``; returns counts of what was erased."""
+    protector = Protector.from_config(svc.config)
+    phone_hash = protector.phone_hash(phone)
+    r = svc.redis
+    redis_keys = [
+        keys.draft(phone_hash),
+        keys.session(Channel.SMS, phone_hash),
+        keys.session(Channel.WHATSAPP, phone_hash),
+        keys.rate("inbound", phone_hash),
+        keys.rate("reports", phone_hash),
+        keys.rate_notified(phone_hash),
+        keys.status_checks(phone_hash),
+    ]
+    redis_keys += list(r.scan_iter(match=keys.loop_guard(phone_hash, "*")))
+    erased = {"redis_keys": r.delete(*redis_keys) if redis_keys else 0, "parked_reports": 0}
+    for reference, payload in r.hgetall(keys.PENDING_REPORTS).items():
+        record = json.loads(payload)
+        if record.get("reporter_hash") == phone_hash:
+            record.update(reporter_phone=None, reporter_hash=None, contact_allowed=False)
+            r.hset(keys.PENDING_REPORTS, reference, json.dumps(record))
+            erased["parked_reports"] += 1
+    with svc.db() as db:
+        reports = db.scalars(select(Report).where(Report.reporter_hash == phone_hash)).all()
+        for report in reports:
+            report.reporter_phone = None
+            report.reporter_hash = None
+            report.contact_allowed = False
+            db.add(ReportEvent(report_id=report.id, kind="erased", actor=actor,
+                               detail={"what": "reporter's number"}))
+        messages = db.scalars(select(Message).where(Message.phone_hash == phone_hash)).all()
+        for message in messages:
+            if message.direction == "in":
+                message.text = None  # their own words
+            _strip_number(message)
+        erased.update(reports=len(reports), messages=len(messages))
+        db.add(AuditEntry(actor=actor, action="reporter.forget", target=phone_hash[:12],
+                          detail=erased))
+        db.commit()
+    return erased
+
+
+def _strip_number(message: Message) -> None:
+    message.phone_hash = None
+    if message.direction == "in":
+        message.sender = None
+    else:
+        message.recipient = None

@@ -1,0 +1,120 @@
+"""Early-warning incidents: reports of the same category in the same
+sub-county within a window are grouped.  At the threshold one incident alert
+goes to the county team and the national desk; later reports update the count
+without a new alert until the count doubles (3, 6, 12, ...)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from gateway.core import keys, texts
+from gateway.routing import dispatch as routing
+from gateway.store.models import Alert, Incident, IncidentPolicy, IncidentReport, Report, Team
+
+
+def policy(db, config, category: str) -> tuple[timedelta, int]:
+    row = db.get(IncidentPolicy, category)
+    if row is not None:
+        return timedelta(hours=row.window_hours), row.threshold
+    return timedelta(hours=config["INCIDENT_WINDOW_HOURS"]), config["INCIDENT_THRESHOLD"]
+
+
+def observe(svc, report_id: int, *, now=None) -> int | None:
+    """Add the report to its incident (or open one); alert when due.  Idempotent."""
+    now = now or routing.now_utc()
+    with svc.db() as db:
+        report = db.get(Report, report_id)
+        if report is None or report.priority == "low":
+            return None
+        group = f"{report.category}:{report.county}:{report.sub_county or '-'}"
+        # Two reports of one group routed at once must land in one incident.
+        with svc.redis.lock(keys.incident_lock(group), timeout=10, blocking_timeout=10):
+            incident_id = _observe(svc, db, report, now)
+    return incident_id
+
+
+def _observe(svc, db, report: Report, now) -> int | None:
+    linked = db.scalar(select(IncidentReport).where(IncidentReport.report_id == report.id))
+    if linked is not None:
+        return linked.incident_id
+    window, threshold = policy(db, svc.config, report.category)
+    at = routing.aware(report.created_at) or now
+    incident = db.scalar(
+        select(Incident)
+        .where(
+            Incident.category == report.category,
+            Incident.county == report.county,
+            (
+                Incident.sub_county == report.sub_county
+                if report.sub_county
+                else Incident.sub_county.is_(None)
+            ),
+            Incident.status == "open",
+            Incident.last_report_at >= at - window,
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+    if incident is None:
+        incident = Incident(
+            category=report.category, county=report.county, sub_county=report.sub_county,
+            report_count=0, alerted_count=0, first_report_at=at, last_report_at=at,
+        )
+        db.add(incident)
+        db.flush()
+    db.add(IncidentReport(incident_id=incident.id, report_id=report.id))
+    incident.report_count += 1
+    if at > routing.aware(incident.last_report_at):
+        incident.last_report_at = at
+    created = []
+    due = threshold if incident.alerted_count == 0 else incident.alerted_count * 2
+    if incident.report_count >= due:
+        created = _alert(svc, db, incident, window, now)
+        incident.alerted_count = incident.report_count
+    db.commit()
+    for alert in created:
+        db.refresh(alert)
+        alert.deliveries  # noqa: B018 - load before the session closes
+    routing.dispatch(svc, created)
+    return incident.id
+
+
+def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
+    references = list(
+        db.scalars(
+            select(Report.reference)
+            .join(IncidentReport, IncidentReport.report_id == Report.id)
+            .where(IncidentReport.incident_id == incident.id)
+            .order_by(Report.id)
+        )
+    )
+    teams = [
+        t for t in db.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
+        if (t.tier == "county" and incident.county in (t.counties or [])) or t.tier == "national"
+    ]
+    latest = db.scalar(
+        select(Report).join(IncidentReport, IncidentReport.report_id == Report.id)
+        .where(IncidentReport.incident_id == incident.id).order_by(Report.id.desc()).limit(1)
+    )
+    created = []
+    for team in teams:
+        labels = routing.field_labels(svc, db, latest, team.language or "eng")
+        body = texts.text(
+            "incident", team.language, count=incident.report_count, category=labels["category"],
+            place=labels["place"], hours=int(window.total_seconds() // 3600),
+            references=" ".join(references[-8:]), reference=references[-1],
+        )
+        alert = Alert(kind="incident", incident_id=incident.id, team_id=team.id,
+                      level=incident.report_count, text=texts.fit(body, ""), created_at=now)
+        db.add(alert)
+        db.flush()
+        routing.add_deliveries(svc, db, alert, team, report_id=None, payload={
+            "event": "incident.alert", "incident_id": incident.id,
+            "category": incident.category, "county": incident.county,
+            "sub_county": incident.sub_county, "count": incident.report_count,
+            "references": references,
+        })
+        created.append(alert)
+    return created

@@ -1,0 +1,1 @@
+"""Persistence: the SQL models and migrations, the message ledger, shared queries, script versions, the funnel and seed data."""

@@ -1,0 +1,114 @@
+"""Queries shared by the web console, the CLI and the REST API, so that a
+county officer sees exactly the same reports everywhere.
+
+``Scope`` says what a user may see: an admin sees everything, a county
+officer only the counties assigned to them.  Every listing goes through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, or_, select
+
+from gateway.store.models import Alert, Incident, Report, User
+
+CATEGORIES = (
+    "terrorism", "trafficking", "migrant_smuggling", "weapons_smuggling", "armed_attack",
+    "goods_smuggling", "suspicious", "other",
+)
+COUNTIES = ("turkana", "marsabit", "mandera", "wajir", "busia", "other")
+SEVERITIES = ("high", "medium", "low")
+STATUSES = ("received", "held", "routed", "acknowledged", "investigating", "resolved", "false_alarm")
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_admin: bool
+    counties: frozenset = frozenset()
+    username: str | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Scope:
+        return cls(user.role == "admin", frozenset(user.counties or ()), user.username)
+
+    def may_see_county(self, county: str | None) -> bool:
+        return self.is_admin or (county is not None and county in self.counties)
+
+    def reports(self, query: Select) -> Select:
+        return query if self.is_admin else query.where(Report.county.in_(self.counties))
+
+    def incidents(self, query: Select) -> Select:
+        return query if self.is_admin else query.where(Incident.county.in_(self.counties))
+
+    def may_see_reporter_number(self, report: Report) -> bool:
+        """Admins only, and only for reporters who agreed to be contacted."""
+        return self.is_admin and bool(report.contact_allowed)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    county: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    since: date | None = None
+    until: date | None = None
+    text: str | None = None
+    overdue: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> ReportFilters:
+        """From a request's query arguments; unknown or malformed values are ignored."""
+
+        def choice(name, allowed):
+            value = (args.get(name) or "").strip()
+            return value if value in allowed else None
+
+        def day(name):
+            try:
+                return date.fromisoformat((args.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        text = (args.get("q") or "").strip()[:100] or None
+        return cls(
+            county=choice("county", COUNTIES), category=choice("category", CATEGORIES),
+            severity=choice("severity", SEVERITIES), status=choice("status", STATUSES),
+            since=day("since"), until=day("until"), text=text,
+            overdue=(args.get("overdue") or "") in ("1", "true", "yes", "on"),
+        )
+
+    def apply(self, query: Select, *, now: datetime | None = None) -> Select:
+        if self.county:
+            query = query.where(Report.county == self.county)
+        if self.category:
+            query = query.where(Report.category == self.category)
+        if self.severity:
+            query = query.where(Report.severity == self.severity)
+        if self.status:
+            query = query.where(Report.status == self.status)
+        if self.since:
+            query = query.where(Report.created_at >= datetime.combine(self.since, time.min, UTC))
+        if self.until:
+            end = datetime.combine(self.until, time.min, UTC) + timedelta(days=1)
+            query = query.where(Report.created_at < end)
+        if self.text:
+            pattern = f"%{self.text.replace('%', '').replace('_', '')}%"
+            query = query.where(or_(Report.reference.ilike(pattern), Report.description.ilike(pattern),
+                                    Report.sub_county.ilike(pattern)))
+        if self.overdue:
+            now = now or datetime.now(UTC)
+            overdue_ids = select(Alert.report_id).where(
+                Alert.status == "pending", Alert.deadline_at < now, Alert.report_id.is_not(None)
+            )
+            query = query.where(Report.acknowledged_at.is_(None), Report.id.in_(overdue_ids))
+        return query
+
+
+def reports(scope: Scope, filters: ReportFilters) -> Select:
+    """Reports the scope may see, filtered, newest first."""
+    query = filters.apply(select(Report))
+    return scope.reports(query).order_by(Report.created_at.desc(), Report.id.desc())
