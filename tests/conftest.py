@@ -16,7 +16,7 @@ from sqlalchemy import text
 from gateway.app import create_app
 from gateway.core.services import QUEUE_NAMES
 from gateway.store import migrate
-from gateway.store.db import make_engine
+from gateway.core.db import make_engine
 from gateway.store.models import Base
 from workers import context
 

@@ -17,7 +17,7 @@ from redis.retry import Retry
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.store.db import make_engine
+from gateway.core.db import make_engine
 
 #: Queue names, most urgent first: a worker listens to them in this order.
 QUEUE_NAMES = ("alerts", "default", "maintenance")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import sessionmaker
 
 from gateway.core import keys
 from gateway.core.services import connect_redis
-from gateway.store.db import make_engine
+from gateway.core.db import make_engine
 from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, post_ussd, walk
 from workers import jobs

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from gateway.store.db import make_engine
+from gateway.core.db import make_engine
 from gateway.store.models import Base
 
 config = context.config
