@@ -16,7 +16,7 @@ import requests
 from africastalking.Service import validate_phone
 from africastalking.SMS import SMSService
 
-from ._form import get_field
+from ._form import get_field, phone_field
 from .base import (
     Channel,
     DeliveryReport,
@@ -26,7 +26,7 @@ from .base import (
     Reply,
     SendResult,
 )
-from .errors import BadRequest
+from .errors import InvalidPhone
 from .phones import normalise_phone
 
 PROVIDER = "africastalking"
@@ -57,7 +57,7 @@ def parse_ussd(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=Channel.USSD,
         provider=PROVIDER,
-        phone=normalise_phone(phone),
+        phone=phone_field(phone, "phoneNumber"),
         text=text,
         session_id=session_id,
         to=service_code,
@@ -106,7 +106,7 @@ def parse_session_event(form: Mapping[str, str]) -> dict:
             event[key] = None
     try:
         event["phone"] = normalise_phone(form.get("phoneNumber"))
-    except BadRequest:
+    except InvalidPhone:
         event["phone"] = None
     return event
 
@@ -130,7 +130,7 @@ def parse_sms(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=Channel.SMS,
         provider=PROVIDER,
-        phone=normalise_phone(sender),
+        phone=phone_field(sender, "from"),
         text=text,
         message_id=message_id,
         to=to or None,
@@ -170,7 +170,7 @@ def parse_delivery(form: Mapping[str, str]) -> DeliveryReport:
     reason = get_field(form, "failureReason", max_len=MAX_ID)
     try:
         phone = normalise_phone(form.get("phoneNumber"))
-    except BadRequest:
+    except InvalidPhone:
         phone = None
     return DeliveryReport(
         provider=PROVIDER,

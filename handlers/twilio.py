@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ._form import get_field
+from ._form import get_field, phone_field
 from .base import (
     Channel,
     DeliveryReport,
@@ -29,7 +29,7 @@ from .base import (
     Reply,
     SendResult,
 )
-from .errors import BadRequest, Forbidden
+from .errors import BadRequest, Forbidden, InvalidPhone
 from .phones import normalise_phone
 
 PROVIDER = "twilio"
@@ -77,7 +77,7 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=channel,
         provider=PROVIDER,
-        phone=normalise_phone(sender),
+        phone=phone_field(sender, "From"),
         text=body,
         message_id=message_id,
         to=_strip_prefix(to) if to else None,
@@ -106,7 +106,7 @@ def parse_status(form: Mapping[str, str]) -> DeliveryReport:
     error_code = get_field(form, "ErrorCode", max_len=16)
     try:
         phone = normalise_phone(form.get("To"))
-    except BadRequest:
+    except InvalidPhone:
         phone = None
     return DeliveryReport(
         provider=PROVIDER,
