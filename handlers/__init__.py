@@ -15,7 +15,7 @@ from .base import (
     Sender,
     SendResult,
 )
-from .errors import BadRequest, ConfigurationError, Forbidden, HandlerError, Unauthorized
+from .errors import BadRequest, ConfigurationError, Forbidden, HandlerError, InvalidPhone
 from .phones import mask_phone, normalise_phone
 from .registry import build_sender
 
@@ -28,11 +28,11 @@ __all__ = [
     "Forbidden",
     "HandlerError",
     "InboundMessage",
+    "InvalidPhone",
     "OutboundMessage",
     "Reply",
     "SendResult",
     "Sender",
-    "Unauthorized",
     "build_sender",
     "mask_phone",
     "normalise_phone",

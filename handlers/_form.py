@@ -1,10 +1,24 @@
-"""Reading webhook form fields with presence and length checks."""
+"""Reading webhook form fields with presence and length checks, and phone fields."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal, overload
 
-from .errors import BadRequest
+from .errors import BadRequest, InvalidPhone
+from .phones import normalise_phone
+
+
+@overload
+def get_field(
+    form: Mapping[str, str], name: str, *, max_len: int, required: Literal[True]
+) -> str: ...
+
+
+@overload
+def get_field(
+    form: Mapping[str, str], name: str, *, max_len: int, required: bool = False
+) -> str | None: ...
 
 
 def get_field(
@@ -24,3 +38,14 @@ def get_field(
     if len(value) > max_len:
         raise BadRequest(f"field {name!r} is longer than {max_len} characters")
     return value
+
+
+def phone_field(value: str, name: str) -> str:
+    """``value``, read from field ``name``, as E.164.
+
+    Raises ``BadRequest`` naming the field when it is not a phone number.
+    """
+    try:
+        return normalise_phone(value)
+    except InvalidPhone as exc:
+        raise BadRequest(f"field {name!r}: {exc}") from None

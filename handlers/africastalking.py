@@ -16,7 +16,7 @@ import requests
 from africastalking.Service import validate_phone
 from africastalking.SMS import SMSService
 
-from ._form import get_field
+from ._form import get_field, phone_field
 from .base import (
     Channel,
     DeliveryReport,
@@ -26,7 +26,7 @@ from .base import (
     Reply,
     SendResult,
 )
-from .errors import BadRequest
+from .errors import InvalidPhone
 from .phones import normalise_phone
 
 PROVIDER = "africastalking"
@@ -57,7 +57,7 @@ def parse_ussd(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=Channel.USSD,
         provider=PROVIDER,
-        phone=normalise_phone(phone),
+        phone=phone_field(phone, "phoneNumber"),
         text=text,
         session_id=session_id,
         to=service_code,
@@ -89,24 +89,25 @@ _SESSION_EVENT_INTS = {
 }
 
 
-def parse_session_event(form: Mapping[str, str]) -> dict:
+def parse_session_event(form: Mapping[str, str]) -> dict[str, str | int | None]:
     """Leniently parse the USSD session-end "events" callback; never raises.
 
     AT publishes no field list for it, so every key is optional: missing or
     unreadable values come back as ``None``.  Reply 200 whatever it holds.
     """
-    event: dict = {}
+    event: dict[str, str | int | None] = {}
     for name, key in _SESSION_EVENT_FIELDS.items():
         value = form.get(name)
         event[key] = str(value)[:256] if value not in (None, "") else None
     for name, key in _SESSION_EVENT_INTS.items():
+        raw = form.get(name)
         try:
-            event[key] = int(form.get(name))
+            event[key] = int(raw) if raw is not None else None
         except (TypeError, ValueError):
             event[key] = None
     try:
         event["phone"] = normalise_phone(form.get("phoneNumber"))
-    except BadRequest:
+    except InvalidPhone:
         event["phone"] = None
     return event
 
@@ -130,7 +131,7 @@ def parse_sms(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=Channel.SMS,
         provider=PROVIDER,
-        phone=normalise_phone(sender),
+        phone=phone_field(sender, "from"),
         text=text,
         message_id=message_id,
         to=to or None,
@@ -160,6 +161,7 @@ DELIVERY_STATUSES: dict[str, DeliveryStatus] = {
     "Success": DeliveryStatus.DELIVERED,  # final
     "Rejected": DeliveryStatus.FAILED,  # final
     "Failed": DeliveryStatus.FAILED,  # final
+    "Expired": DeliveryStatus.FAILED,  # final: the operator gave up (handset off too long)
 }
 
 
@@ -169,8 +171,8 @@ def parse_delivery(form: Mapping[str, str]) -> DeliveryReport:
     raw_status = get_field(form, "status", max_len=MAX_SHORT, required=True)
     reason = get_field(form, "failureReason", max_len=MAX_ID)
     try:
-        phone = normalise_phone(form.get("phoneNumber"))
-    except BadRequest:
+        phone: str | None = normalise_phone(form.get("phoneNumber"))
+    except InvalidPhone:
         phone = None
     return DeliveryReport(
         provider=PROVIDER,
@@ -206,7 +208,7 @@ REJECTED: dict[int, bool] = {
 MAX_BATCH = 1000  # recipients per API call, to bound the request size
 
 
-class _SMSService(SMSService):
+class _SMSService(SMSService):  # type: ignore[misc]  # the SDK is untyped: SMSService is Any
     """The SDK's SMS service, run on our ``requests.Session``.
 
     The SDK still validates numbers and builds the URL, form and ``apiKey``
@@ -215,6 +217,9 @@ class _SMSService(SMSService):
     ``AfricasTalkingException(res.text)`` and drops the status code, which is
     what tells a bad API key (401, permanent) from an outage (5xx, retry).  A
     session also reuses the TLS connection between batches.
+
+    ``_is_sandbox`` and ``_make_request`` are private to the SDK, which is why
+    pyproject pins ``africastalking<3``: check both when raising the pin.
     """
 
     def __init__(self, username: str, api_key: str, *, sandbox: bool, http: requests.Session):
@@ -225,7 +230,16 @@ class _SMSService(SMSService):
     def _is_sandbox(self) -> bool:
         return self._sandbox
 
-    def _make_request(self, url, method, headers, data, params, callback=None, timeout=None):
+    def _make_request(
+        self,
+        url: str,
+        method: str,
+        headers: Mapping[str, str],
+        data: Mapping[str, str | int] | None,
+        params: Mapping[str, str] | None,
+        callback: object = None,  # never passed by SMSService.send without one
+        timeout: float | tuple[float, float] | None = None,
+    ) -> requests.Response:
         return self._http.request(
             method, url, headers=headers, data=data, params=params, timeout=timeout
         )
@@ -287,7 +301,7 @@ class AfricasTalkingSender:
             return {i: _failed(m, error, transient) for i, m in group}
 
         try:
-            response = self._service.send(
+            response: requests.Response = self._service.send(
                 text, [m.to for _, m in group], sender_id=sender_id, timeout=self.timeout
             )
         except requests.Timeout:
@@ -315,8 +329,8 @@ class AfricasTalkingSender:
             # It may have been sent: a duplicate alert beats a lost one.
             return all_failed("unreadable answer from Africa's Talking", transient=True)
 
-        by_number: dict[str, dict] = {str(e.get("number")): e for e in entries}
-        results = {}
+        by_number: dict[str, Mapping[str, object]] = {str(e.get("number")): e for e in entries}
+        results: dict[int, SendResult] = {}
         for index, message in group:
             entry = by_number.get(message.to)
             if entry is not None:
@@ -330,21 +344,24 @@ class AfricasTalkingSender:
         return results
 
 
-def _result(message: OutboundMessage, entry: Mapping) -> SendResult:
+def _result(message: OutboundMessage, entry: Mapping[str, object]) -> SendResult:
     """Map one entry of ``SMSMessageData.Recipients`` by its ``statusCode``."""
+    raw_code = entry.get("statusCode")
     try:
-        code = int(entry.get("statusCode"))
-    except (TypeError, ValueError):
+        code = int(raw_code) if isinstance(raw_code, str | int | float) else 0
+    except ValueError:
         code = 0
     name = entry.get("status") or "Unknown"
-    cost = entry.get("cost") or None
+    cost = entry.get("cost") or None  # AT sends text such as "KES 0.8000"
     if code in ACCEPTED:
         message_id = entry.get("messageId")
         return SendResult(
             id=message.id,
             status=ACCEPTED[code],
-            provider_message_id=message_id if message_id not in (None, "", "None") else None,
-            cost=cost,
+            provider_message_id=(
+                str(message_id) if message_id not in (None, "", "None") else None
+            ),
+            cost=str(cost) if cost is not None else None,
         )
     transient = REJECTED.get(code, code >= 500)
     note = " (409 is documented inconsistently; treated as permanent)" if code == 409 else ""

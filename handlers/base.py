@@ -46,7 +46,7 @@ class InboundMessage:
     to: str | None = None  # our shortcode / number
     raw_text: str | None = None
     network_code: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import phonenumbers
 
-from .errors import BadRequest
+from .errors import InvalidPhone
 
 _CHANNEL_PREFIXES = ("whatsapp:", "tel:", "sms:")
 
 
 def normalise_phone(raw: str | None, region: str = "KE", *, strict: bool = False) -> str:
-    """Return ``raw`` as E.164 (``+254712345678``), or raise ``BadRequest``.
+    """Return ``raw`` as E.164 (``+254712345678``), or raise ``InvalidPhone``.
 
     Accepts national (``0712345678``, ``712345678``), international with or
     without ``+`` and channel-prefixed (``whatsapp:+254…``) forms.
@@ -22,7 +22,7 @@ def normalise_phone(raw: str | None, region: str = "KE", *, strict: bool = False
     typed by people (team members in the admin console).
     """
     if not isinstance(raw, str) or not raw.strip():
-        raise BadRequest("phone number is missing")
+        raise InvalidPhone("phone number is missing")
     text = raw.strip()
     lowered = text.lower()
     for prefix in _CHANNEL_PREFIXES:
@@ -30,14 +30,14 @@ def normalise_phone(raw: str | None, region: str = "KE", *, strict: bool = False
             text = text[len(prefix) :].strip()
             break
     if len(text) > 32:
-        raise BadRequest("phone number is longer than 32 characters")
+        raise InvalidPhone("phone number is longer than 32 characters")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise BadRequest(f"not a phone number: {mask_phone(text)}") from None
+        raise InvalidPhone(f"not a phone number: {mask_phone(text)}") from None
     ok = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
     if not ok:
-        raise BadRequest(f"not a valid phone number: {mask_phone(text)}")
+        raise InvalidPhone(f"not a valid phone number: {mask_phone(text)}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -13,19 +13,19 @@ from .twilio import TwilioSender
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 
 
-def _required(config: Mapping, name: str, provider: str) -> str:
+def _required(config: Mapping[str, object], name: str, provider: str) -> str:
     value = config.get(name)
     if not value or not str(value).strip():
         raise ConfigurationError(f"{name} is not set; the {provider} sender needs it")
     return str(value).strip()
 
 
-def _optional(config: Mapping, name: str) -> str | None:
+def _optional(config: Mapping[str, object], name: str) -> str | None:
     value = config.get(name)
     return str(value).strip() or None if value else None
 
 
-def _africastalking(config: Mapping) -> AfricasTalkingSender:
+def _africastalking(config: Mapping[str, object]) -> AfricasTalkingSender:
     return AfricasTalkingSender(
         username=_required(config, "AT_USERNAME", "africastalking"),
         api_key=_required(config, "AT_API_KEY", "africastalking"),
@@ -33,7 +33,7 @@ def _africastalking(config: Mapping) -> AfricasTalkingSender:
     )
 
 
-def _twilio(config: Mapping) -> TwilioSender:
+def _twilio(config: Mapping[str, object]) -> TwilioSender:
     base_url = _optional(config, "PUBLIC_BASE_URL")
     return TwilioSender(
         account_sid=_required(config, "TWILIO_ACCOUNT_SID", "twilio"),
@@ -44,18 +44,18 @@ def _twilio(config: Mapping) -> TwilioSender:
     )
 
 
-def _console(config: Mapping) -> ConsoleSender:
+def _console(config: Mapping[str, object]) -> ConsoleSender:
     return ConsoleSender()
 
 
-SENDERS: dict[str, Callable[[Mapping], Sender]] = {
+SENDERS: dict[str, Callable[[Mapping[str, object]], Sender]] = {
     "africastalking": _africastalking,
     "twilio": _twilio,
     "console": _console,
 }
 
 
-def build_sender(provider: str, config: Mapping) -> Sender:
+def build_sender(provider: str, config: Mapping[str, object]) -> Sender:
     """The sender for ``provider``; ``ConfigurationError`` names what is missing."""
     try:
         factory = SENDERS[provider]

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ._form import get_field
+from ._form import get_field, phone_field
 from .base import (
     Channel,
     DeliveryReport,
@@ -29,7 +29,7 @@ from .base import (
     Reply,
     SendResult,
 )
-from .errors import BadRequest, Forbidden
+from .errors import BadRequest, Forbidden, InvalidPhone
 from .phones import normalise_phone
 
 PROVIDER = "twilio"
@@ -58,7 +58,7 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
     to = get_field(form, "To", max_len=MAX_ADDRESS)
     body = get_field(form, "Body", max_len=MAX_INBOUND_BODY) or ""
     channel = Channel.WHATSAPP if sender.lower().startswith(WHATSAPP_PREFIX) else Channel.SMS
-    extra: dict = {}
+    extra: dict[str, object] = {}
     num_media = _int(form.get("NumMedia"), "NumMedia")
     if num_media:
         extra["num_media"] = num_media
@@ -77,7 +77,7 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=channel,
         provider=PROVIDER,
-        phone=normalise_phone(sender),
+        phone=phone_field(sender, "From"),
         text=body,
         message_id=message_id,
         to=_strip_prefix(to) if to else None,
@@ -105,8 +105,8 @@ def parse_status(form: Mapping[str, str]) -> DeliveryReport:
     raw_status = get_field(form, "MessageStatus", max_len=32, required=True)
     error_code = get_field(form, "ErrorCode", max_len=16)
     try:
-        phone = normalise_phone(form.get("To"))
-    except BadRequest:
+        phone: str | None = normalise_phone(form.get("To"))
+    except InvalidPhone:
         phone = None
     return DeliveryReport(
         provider=PROVIDER,
@@ -118,13 +118,29 @@ def parse_status(form: Mapping[str, str]) -> DeliveryReport:
     )
 
 
+def signed_url(
+    request_url: str, path: str, query_string: str = "", public_base_url: str | None = None
+) -> str:
+    """The URL Twilio signed: ``public_base_url`` + ``path`` (+ ``?query_string``)
+    when a public base URL is configured, else ``request_url`` as received.
+
+    Behind a TLS-terminating proxy the request arrives as ``http://internal…``
+    while Twilio signed the public ``https://`` URL, so configure the base URL.
+    """
+    if not public_base_url:
+        return request_url
+    url = public_base_url.rstrip("/") + path
+    return url + "?" + query_string if query_string else url
+
+
 def validate_signature(
     auth_token: str, url: str, form: Mapping[str, str], signature: str | None
 ) -> bool:
     """Check ``X-Twilio-Signature`` over the public ``url`` and **all** POST params.
 
-    ``url`` must be the one Twilio called (``https://…``, with its query):
-    behind a TLS-terminating proxy build it from the configured public base URL.
+    ``url`` must be the one Twilio called (``https://…``, with its query; see
+    ``signed_url``).  Pass the form as received: with a multi-dict (Flask's
+    ``request.form``) every value of a repeated parameter is covered too.
     """
     if not auth_token or not signature:
         return False
@@ -134,13 +150,20 @@ def validate_signature(
 def check_signature(
     auth_token: str, url: str, form: Mapping[str, str], signature: str | None
 ) -> None:
-    """Like ``validate_signature``, but raise ``Forbidden`` saying what is wrong."""
+    """Like ``validate_signature``, but raise ``Forbidden`` saying what is wrong
+    (a mismatch also logs ``url`` at WARNING).
+
+    The one signature check: the Twilio webhooks call it with ``signed_url``.
+    """
     if not signature:
         raise Forbidden("missing X-Twilio-Signature header")
     if not validate_signature(auth_token, url, form, signature):
+        # The URL goes to the log, not the answer: without PUBLIC_BASE_URL it is
+        # the internal one, which is no business of whoever posted.
+        log.warning("X-Twilio-Signature does not match for %s", url)
         raise Forbidden(
             "X-Twilio-Signature does not match: check TWILIO_AUTH_TOKEN and that "
-            f"{url} is the exact URL configured at Twilio (PUBLIC_BASE_URL, https)"
+            "PUBLIC_BASE_URL gives the exact https URL configured at Twilio"
         )
 
 
@@ -247,9 +270,11 @@ def _int(raw: str | None, name: str) -> int:
 
 
 def _coordinate(raw: str | None, name: str, limit: float) -> float:
+    if raw is None:
+        raise BadRequest(f"field {name!r} is not a number")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except ValueError:
         raise BadRequest(f"field {name!r} is not a number") from None
     if not math.isfinite(value) or abs(value) > limit:
         raise BadRequest(f"field {name!r} is out of range")

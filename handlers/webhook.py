@@ -75,7 +75,7 @@ class WebhookSender:
         self._clock = clock
         self._http = session or requests.Session()
 
-    def send_json(self, delivery_id: str, payload: dict) -> SendResult:
+    def send_json(self, delivery_id: str, payload: dict[str, object]) -> SendResult:
         """POST ``payload``; 2xx is DELIVERED, 5xx/408/429/network errors are transient."""
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(self._clock()))

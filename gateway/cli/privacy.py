@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from handlers.errors import BadRequest
+from handlers.errors import InvalidPhone
 from handlers.phones import mask_phone, normalise_phone
 
 
@@ -27,7 +27,7 @@ def forget(phone, yes):
 
     try:
         e164 = normalise_phone(phone)
-    except BadRequest as exc:
+    except InvalidPhone as exc:
         raise click.BadParameter(str(exc), param_hint="PHONE") from None
     if not yes:
         click.confirm(f"Erase everything linked to {mask_phone(e164)}?", abort=True)

@@ -25,7 +25,7 @@ from .script import (
     Settings,
     Step,
 )
-from .yamltext import Parsed
+from .yamltext import Node, Parsed, Path
 
 LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
 IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -39,12 +39,19 @@ STEP_TEXT_KEYS = ("prompt", "text", "summary")
 ERROR_KEYS = ("invalid", "too_short", "too_long")
 SETTING_INTS = ("ussd_screen_chars", "max_invalid", "max_steps_per_turn", "quote_chars")
 
+Where = dict[tuple[str, str], tuple[str, int | None]]  # (language, flat key) -> (source, line)
+
+
+def _one_of(value: Node, allowed: tuple[str, ...]) -> str | None:
+    """``value`` when it is one of the ``allowed`` names, else None."""
+    return value if isinstance(value, str) and value in allowed else None
+
 
 class Built:
     """A built script and where its pieces are in the YAML."""
 
-    def __init__(self, script: Script | None, where: dict, step_lines: dict, option_lines: dict,
-                 parsed: Parsed | None = None):
+    def __init__(self, script: Script | None, where: Where, step_lines: dict[str, int | None],
+                 option_lines: dict[tuple[str, str], int | None], parsed: Parsed | None = None):
         self.script = script
         self.parsed = parsed
         self.where = where  # (language, flat key) -> (source, line)
@@ -55,24 +62,29 @@ class Built:
 class _Builder:
     def __init__(self, parsed: Parsed, gazetteer: Parsed | None, report: LintReport):
         self.p, self.g, self.report = parsed, gazetteer, report
-        self.texts: dict = {}
-        self.where: dict = {}
-        self.step_lines: dict = {}
-        self.option_lines: dict = {}
+        self.texts: dict[str, dict[str, str]] = {}
+        self.where: Where = {}
+        self.step_lines: dict[str, int | None] = {}
+        self.option_lines: dict[tuple[str, str], int | None] = {}
 
     # -- reporting --------------------------------------------------------
-    def issue(self, level, code, message, path=(), step=None, language=None, source="script"):
+    def issue(self, level: str, code: str, message: str, path: Path = (),
+              step: str | None = None, language: str | None = None,
+              source: str = "script") -> None:
         parsed = self.g if source == "gazetteer" else self.p
         line = parsed.line(path) if parsed is not None else None
         self.report.add(LintIssue(level, code, message, line, step, language, source))
 
-    def error(self, code, message, path=(), **kw):
-        self.issue(ERROR, code, message, path, **kw)
+    def error(self, code: str, message: str, path: Path = (), *, step: str | None = None,
+              language: str | None = None, source: str = "script") -> None:
+        self.issue(ERROR, code, message, path, step, language, source)
 
-    def warn(self, code, message, path=(), **kw):
-        self.issue(WARNING, code, message, path, **kw)
+    def warn(self, code: str, message: str, path: Path = (), *, step: str | None = None,
+             language: str | None = None, source: str = "script") -> None:
+        self.issue(WARNING, code, message, path, step, language, source)
 
-    def mapping(self, value, path, what, source="script") -> dict:
+    def mapping(self, value: Node, path: Path, what: str, source: str = "script"
+                ) -> dict[str, Node]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -80,7 +92,8 @@ class _Builder:
             return {}
         return value
 
-    def put_text(self, lang, key, value, path, source="script", step=None):
+    def put_text(self, lang: str, key: str, value: Node, path: Path, source: str = "script",
+                 step: str | None = None) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, str | int):
@@ -89,7 +102,7 @@ class _Builder:
             return
         parsed = self.g if source == "gazetteer" else self.p
         self.texts.setdefault(lang, {})[key] = str(value)
-        self.where[(lang, key)] = (source, parsed.line(path))
+        self.where[(lang, key)] = (source, parsed.line(path) if parsed is not None else None)
 
     # -- the script ---------------------------------------------------------
     def build(self) -> Built:
@@ -127,13 +140,13 @@ class _Builder:
         )
         return Built(script, self.where, self.step_lines, self.option_lines, self.p)
 
-    def languages(self, data) -> tuple[dict, str]:
+    def languages(self, data: dict[str, Node]) -> tuple[dict[str, Language], str]:
         base = data.get("base_language")
         raw = self.mapping(data.get("languages"), ("languages",), "languages")
         if not raw:
             self.error("bad_language", "languages must declare at least the base language",
                        ("languages",))
-        languages = {}
+        languages: dict[str, Language] = {}
         for code, spec in raw.items():
             path = ("languages", code)
             if not LANG_CODE.match(code):
@@ -167,9 +180,9 @@ class _Builder:
             base = next(iter(languages), "eng")
         return languages, base
 
-    def settings(self, raw, languages) -> Settings:
+    def settings(self, raw: Node, languages: dict[str, Language]) -> Settings:
         raw = self.mapping(raw, ("settings",), "settings")
-        values = {}
+        ints: dict[str, int] = {}
         for key in SETTING_INTS:
             if key in raw:
                 value = raw[key]
@@ -177,16 +190,17 @@ class _Builder:
                     self.error("bad_setting", f"settings.{key} must be a positive whole number",
                                ("settings", key))
                 else:
-                    values[key] = value
-        if "quick_exit" in raw:
-            values["quick_exit"] = str(raw["quick_exit"])
+                    ints[key] = value
+        quick_exit = str(raw["quick_exit"]) if "quick_exit" in raw else Settings.quick_exit
+        default_severity = Settings.default_severity
         if "default_severity" in raw:
-            if raw["default_severity"] not in SEVERITIES:
+            severity = _one_of(raw["default_severity"], SEVERITIES)
+            if severity is None:
                 self.error("bad_setting", f"settings.default_severity must be one of "
                            f"{', '.join(SEVERITIES)}", ("settings", "default_severity"))
             else:
-                values["default_severity"] = raw["default_severity"]
-        keywords = {}
+                default_severity = severity
+        keywords: dict[str, dict[str, str]] = {}
         kw_raw = self.mapping(raw.get("keywords"), ("settings", "keywords"), "settings.keywords")
         for kind, words in kw_raw.items():
             path = ("settings", "keywords", kind)
@@ -198,20 +212,29 @@ class _Builder:
                 if lang not in languages:
                     self.error("bad_language", f"keyword {word} names undeclared language "
                                f"{lang!r}", path + (word,))
-                keywords.setdefault(kind, {})[str(word).casefold()] = lang
+                # str(): a non-text language is the error above; the script is unusable
+                keywords.setdefault(kind, {})[str(word).casefold()] = str(lang)
         if not keywords.get("stop"):
             self.warn("no_stop_keyword", "no settings.keywords.stop: SMS reporters cannot "
                       "cancel by sending STOP", ("settings",))
         for key in raw:
             if key not in {*SETTING_INTS, "quick_exit", "default_severity", "keywords"}:
                 self.warn("unknown_key", f"unknown setting {key!r}", ("settings", key))
-        return Settings(keywords=keywords, **values)
+        return Settings(
+            ussd_screen_chars=ints.get("ussd_screen_chars", Settings.ussd_screen_chars),
+            quick_exit=quick_exit,
+            max_invalid=ints.get("max_invalid", Settings.max_invalid),
+            max_steps_per_turn=ints.get("max_steps_per_turn", Settings.max_steps_per_turn),
+            default_severity=default_severity,
+            quote_chars=ints.get("quote_chars", Settings.quote_chars),
+            keywords=keywords,
+        )
 
-    def steps(self, raw, base) -> dict:
+    def steps(self, raw: Node, base: str) -> dict[str, Step]:
         if not isinstance(raw, list) or not raw:
             self.error("shape", "steps must be a non-empty list", ("steps",))
             return {}
-        steps: dict = {}
+        steps: dict[str, Step] = {}
         for index, spec in enumerate(raw):
             path = ("steps", index)
             if not isinstance(spec, dict):
@@ -231,9 +254,9 @@ class _Builder:
                 steps[step_id] = step
         return steps
 
-    def step(self, sid, spec, path, base) -> Step | None:
-        kind = spec.get("kind")
-        if kind not in STEP_KINDS:
+    def step(self, sid: str, spec: dict[str, Node], path: Path, base: str) -> Step | None:
+        kind = _one_of(spec.get("kind"), STEP_KINDS)
+        if kind is None:
             self.error("shape", f"step {sid}: kind must be one of {', '.join(STEP_KINDS)}",
                        path + ("kind",), step=sid)
             return None
@@ -251,7 +274,7 @@ class _Builder:
             self.put_text(base, f"steps.{sid}.errors.{key}", value, path + ("errors", key),
                           step=sid)
         options = self.options(sid, kind, spec.get("options"), path + ("options",), base)
-        lengths = {}
+        lengths: dict[str, int] = {}
         for key in ("min", "max"):
             value = spec.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
@@ -260,7 +283,7 @@ class _Builder:
                            path + (key,), step=sid)
             elif value is not None:
                 lengths[f"{key}_length"] = value
-        refs = {}
+        refs: dict[str, str] = {}
         for key in ("field", "options_from", "filter_by", "next", "change_to", "lookup",
                     "lookup_from"):
             value = spec.get(key)
@@ -275,15 +298,25 @@ class _Builder:
             elif not refs.get("lookup_from"):
                 self.error("shape", f"step {sid}: lookup needs lookup_from (the step whose "
                            "answer is looked up)", path + ("lookup",), step=sid)
-        return Step(id=sid, kind=kind, options=options, **refs, **lengths)
+        return Step(
+            id=sid, kind=kind, options=options,
+            field=refs.get("field"), options_from=refs.get("options_from"),
+            filter_by=refs.get("filter_by"), next=refs.get("next"),
+            change_to=refs.get("change_to"), lookup=refs.get("lookup"),
+            lookup_from=refs.get("lookup_from"),
+            min_length=lengths.get("min_length", Step.min_length),
+            max_length=lengths.get("max_length", Step.max_length),
+        )
 
-    def options(self, sid, kind, raw, path, base) -> tuple[Option, ...]:
+    def options(self, sid: str, kind: str, raw: Node, path: Path, base: str
+                ) -> tuple[Option, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, list):
             self.error("shape", f"step {sid}: options must be a list", path, step=sid)
             return ()
-        options, seen = [], set()
+        options: list[Option] = []
+        seen: set[str] = set()
         for i, spec in enumerate(raw):
             opath = path + (i,)
             if not isinstance(spec, dict) or spec.get("value") in (None, ""):
@@ -301,11 +334,10 @@ class _Builder:
                 continue
             seen.add(value)
             self.option_lines[(sid, value)] = self.p.line(opath)
-            severity = spec.get("severity")
-            if severity is not None and severity not in SEVERITIES:
+            severity = _one_of(spec.get("severity"), SEVERITIES)
+            if spec.get("severity") is not None and severity is None:
                 self.error("shape", f"step {sid}: severity must be one of "
                            f"{', '.join(SEVERITIES)}", opath + ("severity",), step=sid)
-                severity = None
             if kind == "confirm" and value not in CONFIRM_VALUES:
                 self.error("shape", f"step {sid}: confirm options are "
                            f"{', '.join(CONFIRM_VALUES)}, not {value!r}", opath, step=sid)
@@ -315,7 +347,8 @@ class _Builder:
             options.append(Option(value, str(nxt) if nxt is not None else None, severity))
         return tuple(options)
 
-    def translations(self, raw, languages, base, steps) -> None:
+    def translations(self, raw: Node, languages: dict[str, Language], base: str,
+                     steps: dict[str, Step]) -> None:
         raw = self.mapping(raw, ("translations",), "translations")
         for lang, block in raw.items():
             path = ("translations", lang)
@@ -351,7 +384,7 @@ class _Builder:
                               f"{lang}", path + (key,), language=lang)
 
     # -- the gazetteer --------------------------------------------------------
-    def gazetteer(self, base) -> dict:
+    def gazetteer(self, base: str) -> dict[str, GazList]:
         if self.g is None:
             return {}
         kw = {"source": "gazetteer"}
@@ -359,7 +392,7 @@ class _Builder:
             self.report.add(LintIssue(ERROR, "duplicate_key", f"key {path[-1]!r} is given twice",
                                       line, source="gazetteer"))
         data = self.mapping(self.g.data, (), "the gazetteer", **kw)
-        lists = {}
+        lists: dict[str, GazList] = {}
         for name, spec in self.mapping(data.get("lists"), ("lists",), "lists", **kw).items():
             path = ("lists", name)
             spec = self.mapping(spec, path, f"list {name}", **kw)
@@ -373,7 +406,7 @@ class _Builder:
                 self.put_text(base, f"gazetteer.{name}.{value}", label,
                               path + ("labels", value), source="gazetteer")
             known = set(names) | set(labels)
-            groups = None
+            groups: dict[str, list[str]] | None = None
             if spec.get("groups") is not None:
                 groups = {}
                 for key, values in self.mapping(spec["groups"], path + ("groups",), "groups",
@@ -392,23 +425,25 @@ class _Builder:
             if not isinstance(always, list):
                 self.error("shape", f"list {name}: always must be a list", path + ("always",), **kw)
                 always = []
-            for value in always:
-                if str(value) not in known:
-                    self.error("unknown_value", f"list {name}: always names {value!r}, which "
+            for item in always:
+                if str(item) not in known:
+                    self.error("unknown_value", f"list {name}: always names {item!r}, which "
                                "has no name or label", path + ("always",), **kw)
             lists[name] = GazList(name, names, {str(k): v for k, v in labels.items()}, groups,
                                   tuple(str(v) for v in always))
         for lang, block in self.mapping(data.get("translations"), ("translations",),
                                         "translations", **kw).items():
-            for name, labels in self.mapping(block, ("translations", lang), lang, **kw).items():
-                if name not in lists:
-                    self.warn("unknown_translation", f"translation for unknown list {name!r}",
-                              ("translations", lang, name), language=lang, **kw)
+            for list_name, translated in self.mapping(block, ("translations", lang), lang,
+                                                      **kw).items():
+                if list_name not in lists:
+                    self.warn("unknown_translation", f"translation for unknown list "
+                              f"{list_name!r}", ("translations", lang, list_name),
+                              language=lang, **kw)
                     continue
-                for value, label in self.mapping(labels, ("translations", lang, name), name,
-                                                 **kw).items():
-                    self.put_text(lang, f"gazetteer.{name}.{value}", label,
-                                  ("translations", lang, name, value), source="gazetteer")
+                for value, label in self.mapping(translated, ("translations", lang, list_name),
+                                                 list_name, **kw).items():
+                    self.put_text(lang, f"gazetteer.{list_name}.{value}", label,
+                                  ("translations", lang, list_name, value), source="gazetteer")
         return lists
 
 

@@ -34,7 +34,7 @@ def new_session(script: Script, channel: str, now: float, reference: str,
     )
 
 
-def _resumable(script: Script, draft: Session | None) -> dict | None:
+def _resumable(script: Script, draft: Session | None) -> dict[str, object] | None:
     if draft is None:
         return None
     if draft.mode == RESUME and draft.draft:  # dropped while being offered a resume
@@ -64,24 +64,25 @@ def keyword(text: str) -> str:
 class _Run:
     def __init__(self, script: Script, session: Session, now: float):
         self.script, self.s, self.now = script, session, now
-        self.events: list[dict] = []
+        self.events: list[dict[str, object]] = []
         self.moves = 0
 
     # -- outcomes ---------------------------------------------------------------
     @property
-    def lang(self):
+    def lang(self) -> str:
         return self.s.language or self.script.base_language
 
-    def turn(self, reply, ended=False, report=None, keep_draft=None, session=None) -> Turn:
+    def turn(self, reply: str, ended: bool = False, report: dict[str, object] | None = None,
+             keep_draft: bool | None = None, session: Session | None = None) -> Turn:
         s = session or self.s
         if keep_draft is None:
             keep_draft = bool(s.answers or s.draft)
         return Turn(s, reply, ended, report, self.events, keep_draft)
 
-    def end(self, reply: str, keep_draft: bool, report=None) -> Turn:
+    def end(self, reply: str, keep_draft: bool, report: dict[str, object] | None = None) -> Turn:
         return self.turn(reply, ended=True, report=report, keep_draft=keep_draft)
 
-    def event(self, kind: str, **data) -> None:
+    def event(self, kind: str, **data: object) -> None:
         self.events.append({"type": kind, **data})
 
     # -- entry -------------------------------------------------------------------
@@ -107,10 +108,14 @@ class _Run:
             return self.goto(self.script.start)
         if text == render.BACK:
             return self.back()
-        step = self.script.steps[s.step]
+        step = self.on_screen()
         if step.kind == "text":
             return self.on_text(step, text)
         return self.on_menu(step, text)
+
+    def on_screen(self) -> Step:
+        """The step being shown: set (by ``goto``) whenever the mode is not NEW."""
+        return self.script.steps[self.s.step or ""]
 
     def keyword_language(self, kind: str, text: str) -> str | None:
         words = self.script.settings.keywords.get(kind, {})
@@ -149,8 +154,9 @@ class _Run:
         return turn
 
     # -- resume ----------------------------------------------------------------
-    def draft_language(self):
-        return (self.s.draft or {}).get("language") or self.lang
+    def draft_language(self) -> str:
+        language = (self.s.draft or {}).get("language")
+        return language if isinstance(language, str) and language else self.lang
 
     def on_resume(self, text: str) -> Turn:
         s = self.s
@@ -173,7 +179,7 @@ class _Run:
     def goto(self, step_id: str | None) -> Turn:
         s = self.s
         self.moves += 1
-        step = self.script.steps.get(step_id)
+        step = self.script.steps.get(step_id) if step_id is not None else None
         if step is None or self.moves > self.script.settings.max_steps_per_turn:
             # Lint rules this out for published scripts; never loop or crash on it.
             self.event("error", reason="no_step" if step is None else "step_limit")
@@ -192,9 +198,9 @@ class _Run:
         s = self.s
         if s.page > 0:
             s.page -= 1
-            return self.turn(self.screen(self.script.steps[s.step]))
+            return self.turn(self.screen(self.on_screen()))
         if not s.history:  # nothing before this step: show it again
-            return self.turn(self.screen(self.script.steps[s.step]))
+            return self.turn(self.screen(self.on_screen()))
         self.event("back")
         return self.goto(s.history.pop())
 
@@ -228,8 +234,9 @@ class _Run:
     def screen(self, step: Step) -> str:
         s, script = self.s, self.script
         if step.kind == "text":
-            if s.mode == KEEP:
-                return render.keep_screen(script, step, self.lang, self.kept_text(step))
+            kept = self.kept_text(step) if s.mode == KEEP else None
+            if kept is not None:  # KEEP is only entered when there is a text to keep
+                return render.keep_screen(script, step, self.lang, kept)
             return script.step_text(step, "prompt", self.lang)
         if step.kind == "confirm":
             return render.confirm_screen(script, step, self.lang, s.answers, s.history)
@@ -266,7 +273,7 @@ class _Run:
         s = self.s
         if s.mode == KEEP:
             kept = self.kept_text(step)
-            if text == render.KEEP:
+            if text == render.KEEP and kept is not None:  # not None: see goto
                 s.proposed = None
                 return self.forward(step, kept)
             if text == render.REWRITE:
@@ -304,7 +311,7 @@ class _Run:
 
     def lookup(self, end: Step) -> Turn:
         """End without a report: the host answers the query (a status check)."""
-        query = self.s.answers.get(end.lookup_from)
+        query = self.s.answers.get(end.lookup_from) if end.lookup_from else None
         self.event("lookup", lookup=end.lookup)
         turn = self.end("", keep_draft=False)
         return Turn(turn.session, turn.reply, True, None, turn.events, False,
@@ -314,7 +321,9 @@ class _Run:
         s, script = self.s, self.script
         path = [script.steps[sid] for sid in s.history if sid in script.steps]
         answers = {step.id: s.answers[step.id] for step in path if step.id in s.answers}
-        fields = {step.field: None for step in script.steps.values() if step.field}
+        fields: dict[str, str | None] = {
+            step.field: None for step in script.steps.values() if step.field
+        }
         severity = script.settings.default_severity
         for step in path:
             if step.field:
@@ -322,7 +331,7 @@ class _Run:
             chosen = script.severity(step, answers.get(step.id))
             if chosen and SEVERITIES.index(chosen) > SEVERITIES.index(severity):
                 severity = chosen
-        report = {
+        report: dict[str, object] = {
             "fields": fields, "severity": severity, "language": self.lang,
             "reference": s.reference, "script_id": script.id,
             "script_version": script.version, "channel": s.channel,

@@ -12,13 +12,18 @@ Both are also ``ValueError``s: bad input, not a bug in the engine.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .issues import LintIssue
+
 
 class DialogueError(Exception):
     """Base class for errors raised by gateway.dialogue."""
 
 
 class ScriptError(DialogueError, ValueError):
-    def __init__(self, message: str, line: int | None = None, issues: list | None = None):
+    def __init__(self, message: str, line: int | None = None, issues: list[LintIssue] | None = None):
         super().__init__(message if line is None else f"line {line}: {message}")
         self.message = message
         self.line = line

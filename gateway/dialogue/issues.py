@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 ERROR, WARNING = "error", "warning"
 
@@ -23,14 +24,36 @@ class LintIssue:
         return f"{where}: {self.level}: {self.message} [{self.code}]"
 
 
+class Coverage(TypedDict):
+    """Translation coverage of one language."""
+
+    translated: int
+    total: int
+    missing: list[str]  # flat text keys with no text of this language's own
+
+
+class Screen(TypedDict):
+    """One rendered screen, as the linter measured it."""
+
+    step: str  # a step id, or "messages.<name>" for a system screen
+    language: str
+    channel: str
+    text: str
+    length: int
+    length_with_error: int
+    fits_ussd: bool
+    sms_segments: int
+    non_gsm: list[tuple[int, str]]
+    page: NotRequired[int]  # 1-based, for menus cut into pages
+    variant: NotRequired[str]  # e.g. the group of a filtered list, or "kept"
+
+
 @dataclass
 class LintReport:
     errors: list[LintIssue] = field(default_factory=list)
     warnings: list[LintIssue] = field(default_factory=list)
-    # {lang: {"translated": n, "total": m, "missing": [keys]}}
-    coverage: dict = field(default_factory=dict)
-    # one dict per rendered screen; see lint.py
-    screens: list[dict] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)  # language -> coverage
+    screens: list[Screen] = field(default_factory=list)  # one per rendered screen
 
     @property
     def ok(self) -> bool:

@@ -12,12 +12,13 @@ length check is a check of what a reporter will actually see.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 
 from . import render, yamltext
 from .build import Built, build
 from .errors import ScriptError
 from .gsm import non_gsm7, screen_cost, sms_segments
-from .issues import ERROR, WARNING, LintIssue, LintReport
+from .issues import ERROR, WARNING, Coverage, LintIssue, LintReport, Screen
 from .script import MESSAGE_KEYS, Script, Step
 
 REFERENCE_SAMPLE = "R-XXXXXXXX"  # as long as the references the host issues
@@ -41,12 +42,14 @@ def load_script(yaml_text: str, gazetteer_text: str | None = None) -> Script:
         more = f" (and {len(report.errors) - 1} more errors)" if len(report.errors) > 1 else ""
         where = "gazetteer: " if first.source == "gazetteer" else ""
         raise ScriptError(where + first.message + more, line=first.line, issues=report.errors)
+    assert script is not None  # only an error stops the builder from making one
     return script
 
 
-def _lint(yaml_text, gazetteer_text) -> tuple[LintReport, Script | None]:
+def _lint(yaml_text: str, gazetteer_text: str | None) -> tuple[LintReport, Script | None]:
     report = LintReport()
-    parsed = gazetteer = None
+    parsed: yamltext.Parsed | None = None
+    gazetteer: yamltext.Parsed | None = None
     try:
         parsed = yamltext.parse(yaml_text, "script")
         if gazetteer_text is not None:
@@ -57,18 +60,20 @@ def _lint(yaml_text, gazetteer_text) -> tuple[LintReport, Script | None]:
         return report, None
     built = build(parsed, gazetteer, report)
     if built.script is not None and built.script.steps:
-        _Checks(built, report).run()
+        _Checks(built, built.script, report).run()
     return report, built.script
 
 
 class _Checks:
-    def __init__(self, built: Built, report: LintReport):
-        self.b, self.s, self.report = built, built.script, report
-        self.reported: set = set()
+    def __init__(self, built: Built, script: Script, report: LintReport):
+        self.b, self.s, self.report = built, script, report
+        self.reported: set[tuple[str, str]] = set()  # (screen text, channel) already reported
 
-    def issue(self, level, code, message, step=None, language=None, key=None, line=None):
+    def issue(self, level: str, code: str, message: str, step: str | None = None,
+              language: str | None = None, key: str | None = None,
+              line: int | None = None) -> None:
         source = "script"
-        if key is not None and (language, key) in self.b.where:
+        if key is not None and language is not None and (language, key) in self.b.where:
             source, line = self.b.where[(language, key)]
         elif line is None and step is not None:
             line = self.b.step_lines.get(step)
@@ -88,7 +93,7 @@ class _Checks:
         if s.settings.quick_exit in RESERVED_INPUTS:
             self.issue(ERROR, "bad_setting", f"settings.quick_exit {s.settings.quick_exit!r} "
                        "clashes with navigation (0 back, 00 start, 98 more)")
-        fields: dict = {}
+        fields: dict[str, str] = {}
         for step in s.steps.values():
             sid = step.id
             for name, target in (("next", step.next), ("change_to", step.change_to),
@@ -143,7 +148,7 @@ class _Checks:
         return [self.s.next_after(step, v) for v in values]
 
     def successors(self, step: Step) -> list[str]:
-        return [t for t in self.targets(step) if t in self.s.steps]
+        return [t for t in self.targets(step) if t is not None and t in self.s.steps]
 
     def graph(self) -> None:
         s = self.s
@@ -158,7 +163,7 @@ class _Checks:
                 self.issue(ERROR, "unreachable", f"step {sid} can never be reached from "
                            f"{s.start}", step=sid)
         # Walk backwards from the end steps: whatever is not met has no way out.
-        parents: dict = {sid: set() for sid in s.steps}
+        parents: dict[str, set[str]] = {sid: set() for sid in s.steps}
         for step in s.steps.values():
             for nxt in self.successors(step):
                 parents[nxt].add(step.id)
@@ -202,6 +207,7 @@ class _Checks:
         keys = [k for k in s.texts.get(base, {}) if k not in self.multilingual()]
         for code, lang in s.languages.items():
             own = s.texts.get(code, {})
+            s_cov: Coverage
             if code == base:
                 s_cov = {"translated": len(keys), "total": len(keys), "missing": []}
             else:
@@ -224,10 +230,11 @@ class _Checks:
                            line=self.language_line(code))
             self.report.coverage[code] = s_cov
 
-    def language_line(self, code) -> int | None:
-        return self.b.parsed.line(("languages", code))
+    def language_line(self, code: str) -> int | None:
+        parsed = self.b.parsed
+        return parsed.line(("languages", code)) if parsed is not None else None
 
-    def multilingual(self) -> set:
+    def multilingual(self) -> set[str]:
         """Texts shown before a language is known, so written in several at once."""
         keys = {"messages.unavailable_multilingual"}
         keys.update(f"steps.{st.id}.prompt" for st in self.s.steps.values()
@@ -266,10 +273,10 @@ class _Checks:
         self.screen("messages.unavailable_multilingual", s.base_language, "ussd",
                     s.message("unavailable_multilingual"), "")
 
-    def variants(self, step: Step, code) -> list[tuple[str | None, dict]]:
+    def variants(self, step: Step, code: str) -> list[tuple[str | None, dict[str, str]]]:
         """Answers that change how a step renders: each group of a filtered list."""
         s = self.s
-        if not step.filter_by or step.options_from not in s.lists:
+        if not step.filter_by or step.options_from is None or step.options_from not in s.lists:
             return [(None, {})]
         groups = list(s.lists[step.options_from].groups or {})
         source = s.steps.get(step.filter_by)
@@ -277,7 +284,8 @@ class _Checks:
             groups += [v for v, _label in s.options(source, {}, code) if v not in groups]
         return [(g, {step.filter_by: g}) for g in groups] or [(None, {})]
 
-    def step_screens(self, step: Step, code, channel, answers):
+    def step_screens(self, step: Step, code: str, channel: str, answers: dict[str, str]
+                     ) -> Iterator[tuple[int | str | None, str, str]]:
         """(page, text, error line shown when re-prompting) for each screen of a step."""
         s = self.s
         if step.kind in ("language", "choice"):
@@ -297,8 +305,10 @@ class _Checks:
         else:
             yield None, render.end_screen(s, step, code, REFERENCE_SAMPLE), ""
 
-    def longest_answers(self, confirm: Step, code) -> tuple[dict, list]:
-        s, answers, path = self.s, {}, []
+    def longest_answers(self, confirm: Step, code: str) -> tuple[dict[str, str], list[str]]:
+        s = self.s
+        answers: dict[str, str] = {}
+        path: list[str] = []
         for step in s.steps.values():
             if step.id == confirm.id:
                 break
@@ -316,11 +326,12 @@ class _Checks:
                         answers.update(extra)
         return answers, path
 
-    def screen(self, where, code, channel, text, error, page=None, variant=None) -> None:
+    def screen(self, where: str, code: str, channel: str, text: str, error: str,
+               page: int | str | None = None, variant: str | None = None) -> None:
         s = self.s
         shown = render.with_error(error, text) if error else text
         budget = s.settings.ussd_screen_chars
-        entry = {
+        entry: Screen = {
             "step": where, "language": code, "channel": channel, "text": text,
             "length": len(text), "length_with_error": len(shown),
             "fits_ussd": screen_cost(shown) <= budget, "sms_segments": sms_segments(text),

@@ -31,14 +31,17 @@ def quote(script: Script, text: str) -> str:
     return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
 
 
-def paginate(script: Script, language, prompt: str, items: list[str], reserve: int):
+def paginate(
+    script: Script, language: str | None, prompt: str, items: list[str], reserve: int
+) -> list[tuple[int, int]]:
     """Split menu lines into pages that fit the USSD budget: [(start, end), ...]."""
     budget = script.settings.ussd_screen_chars - reserve
     more = f"{MORE}. {script.message('more', language)}"
     back = f"{BACK}. {script.message('back', language)}"
     if screen_cost(join(prompt, *items)) <= budget:
         return [(0, len(items))]
-    pages, start = [], 0
+    pages: list[tuple[int, int]] = []
+    start = 0
     while start < len(items):
         nav_back = [back] if pages else []
         if screen_cost(join(prompt, *items[start:], *nav_back)) <= budget:
@@ -54,7 +57,7 @@ def paginate(script: Script, language, prompt: str, items: list[str], reserve: i
     return pages
 
 
-def menu(script: Script, language, channel: str, prompt: str, labels: list[str], page: int,
+def menu(script: Script, language: str | None, channel: str, prompt: str, labels: list[str], page: int,
          reserve: int) -> tuple[str, int]:
     """The screen for ``page`` of a menu, and how many pages there are."""
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
@@ -71,15 +74,16 @@ def menu(script: Script, language, channel: str, prompt: str, labels: list[str],
     return join(prompt, *items[start:end], *nav), len(pages)
 
 
-def invalid_text(script: Script, step: Step, language) -> str:
+def invalid_text(script: Script, step: Step, language: str | None) -> str:
     return script.error_text(step, "invalid", language)
 
 
-def reserve_for(script: Script, step: Step, language) -> int:
+def reserve_for(script: Script, step: Step, language: str | None) -> int:
     return screen_cost(invalid_text(script, step, language) + "\n")
 
 
-def choice_screen(script: Script, step: Step, language, channel: str, answers: dict,
+def choice_screen(script: Script, step: Step, language: str | None, channel: str,
+                  answers: dict[str, str],
                   page: int = 0) -> tuple[str, int]:
     labels = [label for _value, label in script.options(step, answers, language)]
     prompt = script.step_text(step, "prompt", language)
@@ -87,7 +91,7 @@ def choice_screen(script: Script, step: Step, language, channel: str, answers: d
                 reserve_for(script, step, language))
 
 
-def keep_screen(script: Script, step: Step, language, text: str) -> str:
+def keep_screen(script: Script, step: Step, language: str | None, text: str) -> str:
     """A text step offering to keep what the reporter already wrote."""
     wrote = script.message("you_wrote", language).replace("{text}", quote(script, text))
     return join(
@@ -98,11 +102,14 @@ def keep_screen(script: Script, step: Step, language, text: str) -> str:
     )
 
 
-def confirm_screen(script: Script, step: Step, language, answers: dict, path: list[str]) -> str:
+def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
+                   path: list[str]) -> str:
     summary = []
     for sid in path:
         shown = script.steps.get(sid)
-        title = script.step_text(shown, "summary", language) if shown else ""
+        if shown is None:
+            continue
+        title = script.step_text(shown, "summary", language)
         if title and sid in answers:
             label = script.answer_label(shown, answers, language)
             if shown.kind == "text":  # a reporter's own words can be long
@@ -113,11 +120,11 @@ def confirm_screen(script: Script, step: Step, language, answers: dict, path: li
     return join(script.step_text(step, "prompt", language), *summary, *items)
 
 
-def end_screen(script: Script, step: Step, language, reference: str) -> str:
+def end_screen(script: Script, step: Step, language: str | None, reference: str) -> str:
     return script.step_text(step, "text", language).replace("{reference}", reference)
 
 
-def resume_screen(script: Script, language) -> str:
+def resume_screen(script: Script, language: str | None) -> str:
     return join(
         script.message("resume", language),
         f"1. {script.message('continue', language)}",

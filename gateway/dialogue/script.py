@@ -67,16 +67,18 @@ class Language:
 @dataclass(frozen=True)
 class GazList:
     name: str
-    names: dict  # value -> proper noun, the same in every language
-    labels: dict  # value -> translatable label (base language)
-    groups: dict | None = None  # group key -> [values]; None: one flat list
+    names: dict[str, str]  # value -> proper noun, the same in every language
+    # value -> translatable label as the YAML gave it; only the keys are read
+    # here, the texts themselves are in Script.texts ("gazetteer.<list>.<value>").
+    labels: dict[str, object]
+    groups: dict[str, list[str]] | None = None  # group key -> [values]; None: one flat list
     always: tuple[str, ...] = ()  # values appended to every group
 
     def values(self, group: str | None = None) -> list[str]:
         if self.groups is None:
             base = list(self.names) + list(self.labels)
         else:
-            base = list(self.groups.get(group, ()))
+            base = list(self.groups.get(group, ())) if group is not None else []
         return base + [v for v in self.always if v not in base]
 
     def all_values(self) -> list[str]:
@@ -91,7 +93,7 @@ class Settings:
     max_steps_per_turn: int = 20  # guard against auto-advance loops
     default_severity: str = "low"
     quote_chars: int = 40  # how much of a kept text "You wrote: ..." repeats
-    keywords: dict = field(default_factory=dict)  # kind -> {WORD: language}
+    keywords: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> {WORD: language}
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,11 @@ class Script:
     id: str
     version: str
     base_language: str
-    languages: dict  # code -> Language, in menu order
+    languages: dict[str, Language]  # code -> Language, in menu order
     settings: Settings
-    steps: dict  # id -> Step, in script order
-    texts: dict  # language -> {flat key -> text}
-    lists: dict = field(default_factory=dict)  # gazetteer list name -> GazList
+    steps: dict[str, Step]  # id -> Step, in script order
+    texts: dict[str, dict[str, str]]  # language -> {flat key -> text}
+    lists: dict[str, GazList] = field(default_factory=dict)  # gazetteer list name -> GazList
 
     @property
     def start(self) -> str:
@@ -134,7 +136,9 @@ class Script:
         text = self.text(f"steps.{step.id}.errors.{key}", language) or self.message(key, language)
         return text.replace("{min}", str(step.min_length)).replace("{max}", str(step.max_length))
 
-    def options(self, step: Step, answers: dict, language: str | None) -> list[tuple[str, str]]:
+    def options(
+        self, step: Step, answers: dict[str, str], language: str | None
+    ) -> list[tuple[str, str]]:
         """(value, label) pairs of a menu step, as shown to this session."""
         if step.kind == "language":
             return [(code, lang.name) for code, lang in self.languages.items()]
@@ -152,7 +156,7 @@ class Script:
             return gaz.names[value]
         return self.text(f"gazetteer.{gaz.name}.{value}", language) or value
 
-    def answer_label(self, step: Step, answers: dict, language: str | None) -> str:
+    def answer_label(self, step: Step, answers: dict[str, str], language: str | None) -> str:
         value = answers.get(step.id)
         if value is None:
             return ""

@@ -27,16 +27,17 @@ class Session:
     language: str | None = None
     step: str | None = None  # None until the first screen is shown
     mode: str = NEW
-    answers: dict = field(default_factory=dict)  # step id -> raw value
-    history: list = field(default_factory=list)  # answered step ids, for Back
+    answers: dict[str, str] = field(default_factory=dict)  # step id -> raw value
+    history: list[str] = field(default_factory=list)  # answered step ids, for Back
     page: int = 0  # menu page on USSD
     strikes: int = 0  # invalid answers in a row
     proposed: str | None = None  # text sent before it was asked for (SMS)
-    draft: dict | None = None  # an earlier unfinished session offered for resuming
+    # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
+    draft: dict[str, object] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         # Leave out defaults: sessions live in Redis for every open dialogue.
-        data = asdict(self)
+        data: dict[str, object] = asdict(self)
         for f in fields(self):
             if f.name in ("script_id", "script_version", "channel", "reference", "started_at"):
                 continue
@@ -49,7 +50,7 @@ class Session:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data) -> Session:
+    def from_dict(cls, data: object) -> Session:
         if not isinstance(data, dict):
             raise SessionError("a session must be a JSON object")
         names = {f.name for f in fields(cls)}
@@ -87,9 +88,9 @@ class Turn:
     session: Session
     reply: str
     ended: bool = False
-    report: dict | None = None
-    events: list = field(default_factory=list)
+    report: dict[str, object] | None = None
+    events: list[dict[str, object]] = field(default_factory=list)
     keep_draft: bool = True
     #: An end step's lookup for the host to answer (``{"kind": "status",
     #: "query": "R-7KQ4XH", "language": "swa"}``); the host writes the reply.
-    lookup: dict | None = None
+    lookup: dict[str, str | None] | None = None

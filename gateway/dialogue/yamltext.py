@@ -12,6 +12,7 @@ Scalars follow the YAML 1.2 core schema, not PyYAML's 1.1 one: only
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 import yaml
 
@@ -21,12 +22,15 @@ MAX_BYTES = 256 * 1024
 MAX_DEPTH = 24
 MAX_NODES = 50_000
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
-Path = tuple
+#: What ``parse`` returns: YAML 1.2 core-schema scalars, lists and string-keyed mappings.
+Node: TypeAlias = "None | bool | int | str | list[Node] | dict[str, Node]"
+#: Keys and indexes leading to a node, e.g. ("steps", 2, "options").
+Path: TypeAlias = tuple[str | int, ...]
 
 
 class Parsed:
@@ -36,7 +40,7 @@ class Parsed:
     to a 1-based line; ``duplicates`` lists (path, line) of keys given twice.
     """
 
-    def __init__(self, data, lines: dict, duplicates: list):
+    def __init__(self, data: Node, lines: dict[Path, int], duplicates: list[tuple[Path, int]]):
         self.data = data
         self.lines = lines
         self.duplicates = duplicates
@@ -65,8 +69,8 @@ def parse(text: str, what: str = "script") -> Parsed:
         raise ScriptError(f"the {what} is not valid YAML: {exc.problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise ScriptError(f"the {what} is not valid YAML: {exc}") from None
-    lines: dict = {}
-    duplicates: list = []
+    lines: dict[Path, int] = {}
+    duplicates: list[tuple[Path, int]] = []
     budget = [MAX_NODES]
     data = _convert(node, (), 0, lines, duplicates, budget, what) if node is not None else None
     return Parsed(data, lines, duplicates)
@@ -82,13 +86,21 @@ def _check_depth(text: str, what: str) -> None:
             if depth > MAX_DEPTH:
                 raise ScriptError(
                     f"the {what} is nested deeper than {MAX_DEPTH} levels",
-                    line=event.start_mark.line + 1,
+                    line=event.start_mark.line + 1 if event.start_mark else None,
                 )
         elif isinstance(event, _CLOSE):
             depth -= 1
 
 
-def _convert(node, path, depth, lines, duplicates, budget, what):
+def _convert(
+    node: yaml.Node,
+    path: Path,
+    depth: int,
+    lines: dict[Path, int],
+    duplicates: list[tuple[Path, int]],
+    budget: list[int],
+    what: str,
+) -> Node:
     budget[0] -= 1
     if budget[0] < 0:
         raise ScriptError(
@@ -107,7 +119,7 @@ def _convert(node, path, depth, lines, duplicates, budget, what):
             _convert(item, path + (i,), depth + 1, lines, duplicates, budget, what)
             for i, item in enumerate(node.value)
         ]
-    result: dict = {}
+    result: dict[str, Node] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise ScriptError(
@@ -123,8 +135,8 @@ def _convert(node, path, depth, lines, duplicates, budget, what):
     return result
 
 
-def _scalar(node):
-    value = node.value
+def _scalar(node: yaml.ScalarNode) -> Node:
+    value: str = node.value
     if node.style:  # quoted or block scalars are always text (plain: None or '')
         return value
     if _INT.match(value):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from gateway.store.models import Team, TeamMember
-from handlers.errors import BadRequest
+from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
 COLUMNS = ["team", "tier", "counties", "language", "member", "phone", "channel", "active"]
@@ -54,7 +54,7 @@ def _validate(rows) -> tuple[list[dict], list[str]]:
             problems.append("member name is empty")
         try:
             phone = normalise_phone(row.get("phone"), strict=True)
-        except BadRequest as exc:
+        except InvalidPhone as exc:
             problems.append(str(exc))
             phone = None
         if problems:

@@ -75,20 +75,18 @@ def check_at_secret() -> None:
         raise Forbidden("missing or wrong secret")
 
 
-def check_twilio_signature(params: dict[str, str]) -> None:
+def check_twilio_signature() -> None:
+    """With ``TWILIO_AUTH_TOKEN`` set, check ``X-Twilio-Signature`` (``handlers.twilio``)."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         return
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        url = base.rstrip("/") + request.path
-        if request.query_string:
-            url += "?" + request.query_string.decode()
-    else:
-        url = request.url  # ProxyFix has applied X-Forwarded-Proto/Host
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not twilio.validate_signature(token, url, params, signature):
-        raise Forbidden("missing or invalid X-Twilio-Signature")
+    url = twilio.signed_url(
+        request.url,  # without PUBLIC_BASE_URL; ProxyFix has applied X-Forwarded-Proto/Host
+        request.path,
+        request.query_string.decode(),
+        current_app.config.get("PUBLIC_BASE_URL"),
+    )
+    twilio.check_signature(token, url, request.form, request.headers.get("X-Twilio-Signature"))
 
 
 def conversations() -> Conversations:
@@ -132,7 +130,7 @@ def at_ussd_events():
 @bp.post("/twilio/messages")
 def twilio_messages():
     params = form()
-    check_twilio_signature(params)
+    check_twilio_signature()
     msg = twilio.parse_message(params)
     conv = conversations()
     try:
@@ -153,6 +151,6 @@ def at_delivery():
 @bp.post("/twilio/status")
 def twilio_status():
     params = form()
-    check_twilio_signature(params)
+    check_twilio_signature()
     outbox.apply_delivery_report(current_services(), twilio.parse_status(params))
     return Response("", status=200, mimetype="text/plain")

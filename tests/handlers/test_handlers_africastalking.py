@@ -204,6 +204,7 @@ def test_parse_sms_optional_fields():
         pytest.param("Success", DeliveryStatus.DELIVERED, id="Success"),
         pytest.param("Rejected", DeliveryStatus.FAILED, id="Rejected"),
         pytest.param("Failed", DeliveryStatus.FAILED, id="Failed"),
+        pytest.param("Expired", DeliveryStatus.FAILED, id="Expired"),
         pytest.param("Teleported", None, id="unknown status"),
     ],
 )

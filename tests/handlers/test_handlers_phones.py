@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.errors import BadRequest, ConfigurationError, Forbidden, HandlerError, Unauthorized
+from handlers.errors import BadRequest, ConfigurationError, Forbidden, HandlerError, InvalidPhone
 from handlers.phones import mask_phone, normalise_phone
 
 
@@ -36,21 +36,21 @@ def test_normalise_phone_accepts(raw, expected):
     ],
 )
 def test_normalise_phone_rejects(raw):
-    """Anything that is not a phone number raises BadRequest."""
-    with pytest.raises(BadRequest):
+    """Anything that is not a phone number raises InvalidPhone."""
+    with pytest.raises(InvalidPhone):
         normalise_phone(raw)
 
 
 def test_normalise_phone_strict_checks_assigned_ranges():
     """strict=True refuses a number of the right length in an unassigned range."""
     assert normalise_phone("+254912345678") == "+254912345678"
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidPhone):
         normalise_phone("+254912345678", strict=True)
 
 
 def test_rejection_message_does_not_echo_the_number():
     """Error messages (which end up in logs and 400 bodies) mask the digits."""
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(InvalidPhone) as caught:
         normalise_phone("0712")
     assert "0712" not in str(caught.value)
 
@@ -74,7 +74,6 @@ def test_mask_phone(e164, expected):
     [
         pytest.param(BadRequest, 400, id="bad request"),
         pytest.param(Forbidden, 403, id="forbidden"),
-        pytest.param(Unauthorized, 403, id="unauthorized is forbidden"),
         pytest.param(ConfigurationError, 500, id="configuration"),
     ],
 )
@@ -82,3 +81,16 @@ def test_errors_carry_http_status(error, status):
     """Each error says which HTTP status the web layer should answer."""
     assert issubclass(error, HandlerError)
     assert error.status_code == status
+
+
+def test_invalid_phone_is_not_an_http_error():
+    """InvalidPhone is a ValueError for forms and imports; only webhooks turn it into a 400."""
+    assert issubclass(InvalidPhone, ValueError)
+    assert not issubclass(InvalidPhone, HandlerError)
+
+
+def test_gateway_config_error_is_the_handlers_one():
+    """One config error: gateway.errors.ConfigError is handlers' ConfigurationError."""
+    from gateway.errors import ConfigError
+
+    assert ConfigError is ConfigurationError

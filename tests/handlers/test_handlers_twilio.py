@@ -18,6 +18,7 @@ from handlers.twilio import (
     parse_message,
     parse_status,
     render_twiml,
+    signed_url,
     validate_signature,
 )
 
@@ -176,6 +177,31 @@ def test_check_signature_raises_forbidden(signature, complaint):
 def test_check_signature_accepts_vector():
     """check_signature returns quietly for a good signature."""
     check_signature(VECTOR_TOKEN, VECTOR_URL, VECTOR_PARAMS, VECTOR_SIGNATURE)
+
+
+def test_check_signature_covers_repeated_params():
+    """Given a multi-dict (Flask's request.form), every value of a repeated parameter is signed."""
+    from twilio.request_validator import RequestValidator
+    from werkzeug.datastructures import MultiDict
+
+    form = MultiDict([("Body", "one"), ("Body", "two"), ("From", "+254711000000")])
+    signature = RequestValidator(VECTOR_TOKEN).compute_signature(VECTOR_URL, form)
+    check_signature(VECTOR_TOKEN, VECTOR_URL, form, signature)
+    assert not validate_signature(VECTOR_TOKEN, VECTOR_URL, form.to_dict(), signature)
+
+
+@pytest.mark.parametrize(
+    "base, query, expected",
+    [
+        pytest.param(None, "", "http://10.0.0.5:8000/webhooks/twilio/status?x=1", id="no base"),
+        pytest.param("https://mpaka.example.org/", "", "https://mpaka.example.org/webhooks/twilio/status", id="base"),
+        pytest.param("https://mpaka.example.org", "a=b/c", "https://mpaka.example.org/webhooks/twilio/status?a=b/c", id="base with raw query"),
+    ],
+)
+def test_signed_url(base, query, expected):
+    """The configured public base URL replaces the scheme and host the request arrived with."""
+    request_url = "http://10.0.0.5:8000/webhooks/twilio/status?x=1"
+    assert signed_url(request_url, "/webhooks/twilio/status", query, base) == expected
 
 
 # --- TwiML -----------------------------------------------------------------------------

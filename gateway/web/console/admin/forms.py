@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
-from handlers.errors import BadRequest
+from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
 TIERS = ("county", "regional", "national")
@@ -51,7 +51,7 @@ def member(form) -> tuple[dict, dict]:
         errors["name"] = "Give the member's name (up to 128 characters)."
     try:
         values["phone"] = normalise_phone(form.get("phone", ""), strict=True)
-    except BadRequest as exc:
+    except InvalidPhone as exc:
         errors["phone"] = (f"{str(exc).capitalize()}. Write it in international form, "
                            "such as +254712345678.")
     if values["channel"] not in CHANNELS:
