@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from gateway.app import create_app
-from gateway.store import migrate
 from gateway.core.db import make_engine
+from gateway.store import migrate
 from gateway.store.seed import seed
 
 INPUTS = ["1", "1", "1", "1", "1", "Armed men near the well", "2", "1"]

@@ -14,9 +14,9 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
 from gateway.app import create_app
+from gateway.core.db import make_engine
 from gateway.core.services import QUEUE_NAMES
 from gateway.store import migrate
-from gateway.core.db import make_engine
 from gateway.store.models import Base
 from workers import context
 

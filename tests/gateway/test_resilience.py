@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from gateway.core import keys
-from gateway.core.services import connect_redis
 from gateway.core.db import make_engine
+from gateway.core.services import connect_redis
 from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, post_ussd, walk
 from workers import jobs
