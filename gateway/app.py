@@ -9,6 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway.core import config as config_module
 from gateway.core import production
 from gateway.core.services import Services
+from gateway.ops import logs
+from gateway.web import api, console, health, metrics, webhooks
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,8 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["mpaka"] = Services(app.config)
 
-    from gateway.ops import logs, metrics
-    from gateway.web import api, console, health, webhooks
 
     logs.init_app(app)
     metrics.init_app(app)

@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-
-class Channel(StrEnum):
-    USSD = "ussd"
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
+from gateway.vocab import Channel
 
 
 class DeliveryStatus(StrEnum):

@@ -149,6 +149,17 @@ def svc(app):
 
 
 @pytest.fixture
+def clock(svc):
+    """Stop the app's clock at the current time; the test moves it (``clock.advance``)."""
+    from gateway.core.clock import ManualClock
+
+    original = svc.clock
+    svc.clock = ManualClock()
+    yield svc.clock
+    svc.clock = original
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gateway" / "dialogue"
+#: The shared enums: a leaf that imports only ``enum``.
+ALLOWED = {"gateway.vocab"}
 FORBIDDEN = {
     "flask", "redis", "rq", "sqlalchemy", "requests", "httpx", "twilio", "africastalking",
     "os", "socket", "subprocess", "urllib", "http", "time", "random", "pathlib",
@@ -43,6 +45,6 @@ def test_module_imports_nothing_that_does_io(path):
     bad = [
         f"{path.name}:{line} {name}"
         for line, name in imported_modules(tree)
-        if name.endswith("()") or name.split(".")[0] in FORBIDDEN
+        if name.endswith("()") or (name.split(".")[0] in FORBIDDEN and name not in ALLOWED)
     ]
     assert not bad, "gateway/dialogue must stay pure (see its README.md): " + ", ".join(bad)

@@ -6,11 +6,9 @@ none.  No cron and no polling loop."""
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from rq import Retry
-
+from gateway import tasks
 from gateway.delivery import outbox
 from gateway.intake import reports
 from gateway.ops import logs
@@ -21,9 +19,6 @@ from gateway.store import funnel
 from workers.context import services
 
 log = logging.getLogger(__name__)
-
-ROUTE_RETRY = Retry(max=5, interval=[2, 10, 30, 60, 120])
-
 
 @logs.job
 def route_report(report_id: int) -> dict:
@@ -44,10 +39,7 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
                 attempt, base=svc.config["DELIVERY_BACKOFF_BASE"],
                 cap=svc.config["DELIVERY_BACKOFF_CAP"],
             )
-            svc.queue("alerts").enqueue_in(
-                timedelta(seconds=delay), send_messages, retry, attempt + 1,
-                meta=logs.job_meta(),
-            )
+            tasks.send_messages(svc, retry, attempt=attempt + 1, delay_seconds=delay)
     return {"sent": len(message_ids) - len(retry), "retry": retry, "attempt": attempt}
 
 
@@ -62,7 +54,7 @@ def sweep() -> dict:
     rerouted = routing.enqueue_unrouted(svc)
     stuck = outbox.stuck(svc)
     if stuck:
-        svc.queue("alerts").enqueue(send_messages, stuck, meta=logs.job_meta())
+        tasks.send_messages(svc, stuck)
     return {"stored": stored, "rerouted": rerouted, "resent": stuck}
 
 
@@ -81,17 +73,15 @@ PERIODIC = {
 }
 
 
-def schedule_periodic(svc, name: str, now: float | None = None) -> str:
+def schedule_periodic(svc, name: str) -> str:
     """Schedule job ``name`` for its next slot; idempotent within a slot."""
     func, interval = PERIODIC[name]
     if isinstance(interval, str):
         interval = svc.config[interval]
-    slot = int((now if now is not None else time.time()) // interval) + 1
+    slot = int(svc.clock.time() // interval) + 1
     job_id = f"mpaka-{name}-{slot}"
-    svc.queue("maintenance").enqueue_at(
-        datetime.fromtimestamp(slot * interval, UTC), func, job_id=job_id,
-        result_ttl=interval * 2, failure_ttl=86400,
-    )
+    tasks.periodic(svc, func.__name__, at=datetime.fromtimestamp(slot * interval, UTC),
+                   job_id=job_id, result_ttl=interval * 2)
     return job_id
 
 

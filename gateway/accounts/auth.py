@@ -23,8 +23,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway.core import keys
 from gateway.store.models import User
 from gateway.store.queries import COUNTIES, Scope
+from gateway.vocab import Role
 
-ROLES = ("admin", "county_officer")
+ROLES = tuple(Role)
 SLOW_AFTER = 3
 LOCK_AFTER = 10
 LOCK_SECONDS = 15 * 60

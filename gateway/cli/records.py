@@ -12,43 +12,17 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from gateway.ops.progress import progress
-from gateway.privacy.protector import Protector
+from gateway.privacy.masked import iso, masked_report
 from gateway.routing import teams_csv
 from gateway.store import ledger
 from gateway.store.models import Incident, IncidentReport, Message, Report, Team
-from handlers.phones import mask_phone
+from gateway.vocab import Direction
 
 
 def _services():
     from gateway.core.services import current_services
 
     return current_services()
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
-
-def report_dict(report: Report, protector: Protector) -> dict:
-    phone = protector.decrypt(report.reporter_phone) if report.reporter_phone else None
-    return {
-        "reference": report.reference,
-        "channel": report.channel,
-        "language": report.language,
-        "category": report.category,
-        "county": report.county,
-        "sub_county": report.sub_county,
-        "when": report.when,
-        "description": report.description,
-        "contact_allowed": report.contact_allowed,
-        "reporter": mask_phone(phone) if phone else None,
-        "severity": report.severity,
-        "status": report.status,
-        "priority": report.priority,
-        "created_at": _iso(report.created_at),
-        "routed_at": _iso(report.routed_at),
-        "acknowledged_at": _iso(report.acknowledged_at),
-    }
 
 
 def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
@@ -71,10 +45,10 @@ def reports():
 def list_reports(as_json, limit):
     """Reports, newest first."""
     svc = _services()
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         rows = db.scalars(select(Report).order_by(Report.id.desc()).limit(limit)).all()
-        data = [report_dict(r, protector) for r in rows]
+        data = [masked_report(r, protector) for r in rows]
     _emit(data, as_json, ["reference", "created_at", "county", "category", "severity", "status"])
 
 
@@ -85,13 +59,13 @@ def messages():
 
 @messages.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array.")
-@click.option("--direction", type=click.Choice(["in", "out"]))
+@click.option("--direction", type=click.Choice([str(d) for d in Direction]))
 @click.option("--limit", default=100, show_default=True)
 @with_appcontext
 def list_messages(as_json, direction, limit):
     """Inbound and outbound messages, newest first; numbers masked."""
     svc = _services()
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         query = select(Message).order_by(Message.id.desc()).limit(limit)
         if direction:
@@ -181,7 +155,7 @@ def list_incidents(as_json):
                 "id": inc.id, "category": inc.category, "county": inc.county,
                 "sub_county": inc.sub_county, "status": inc.status,
                 "report_count": inc.report_count, "alerted_at_count": inc.alerted_count,
-                "references": refs, "first_report_at": _iso(inc.first_report_at),
-                "last_report_at": _iso(inc.last_report_at),
+                "references": refs, "first_report_at": iso(inc.first_report_at),
+                "last_report_at": iso(inc.last_report_at),
             })
     _emit(data, as_json, ["id", "category", "county", "sub_county", "report_count", "status"])

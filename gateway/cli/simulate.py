@@ -11,6 +11,8 @@ import click
 import requests
 from twilio.request_validator import RequestValidator
 
+from gateway.vocab import Channel
+
 USSD_PATH = "/webhooks/africastalking/ussd"
 AT_SMS_PATH = "/webhooks/africastalking/sms"
 TWILIO_PATH = "/webhooks/twilio/messages"
@@ -110,7 +112,7 @@ class Phone:
 
 
 @click.command()
-@click.option("--channel", type=click.Choice(["ussd", "sms", "whatsapp"]), default="ussd",
+@click.option("--channel", type=click.Choice([str(c) for c in Channel]), default="ussd",
               show_default=True)
 @click.option("--phone", required=True, help="The phone number to report from (E.164).")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True)

@@ -21,7 +21,7 @@ def users():
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--role", type=click.Choice([str(role) for role in auth.ROLES]), required=True)
 @click.option("--county", "counties", multiple=True, type=click.Choice(COUNTIES),
               help="A county the officer works on; repeat for several.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,

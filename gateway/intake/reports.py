@@ -12,38 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from datetime import UTC, datetime
 
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from gateway import tasks
 from gateway.core import keys
-from gateway.ops import logs
+from gateway.core.references import new_reference, normalise_reference  # noqa: F401 - re-exported
 from gateway.store.models import Report, ReportEvent
+from gateway.vocab import Priority, ReportStatus
 
 log = logging.getLogger(__name__)
 
-#: No 0/O or 1/I: a reference is read aloud and typed on a keypad.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-REFERENCE_LENGTH = 6
-
-
-def new_reference(randbelow=secrets.randbelow) -> str:
-    body = "".join(REFERENCE_ALPHABET[randbelow(32)] for _ in range(REFERENCE_LENGTH))
-    return f"R-{body}"
-
-
-def normalise_reference(text: str) -> str:
-    """Accept what people type: lower case, spaces, a missing or extra dash."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    if cleaned.startswith("R") and len(cleaned) == REFERENCE_LENGTH + 1:
-        cleaned = cleaned[1:]
-    return f"R-{cleaned}"
-
-
-def record_from_turn(report: dict, *, phone: str, protector, channel: str) -> dict:
+def record_from_turn(report: dict, *, phone: str, protector, channel: str,
+                     created_at: datetime) -> dict:
     """The JSON-serialisable row to store, from the engine's report dict.
 
     Anonymous reporters keep no number and no hash: nothing links the report
@@ -67,9 +50,9 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str) -> di
         "script_id": report["script_id"],
         "script_version": str(report["script_version"]),
         "answers": report.get("answers") or {},
-        "priority": "normal",
+        "priority": Priority.NORMAL,
         "started_at": report.get("started_at"),
-        "created_at": datetime.now(UTC).isoformat(),
+        "created_at": created_at.isoformat(),
     }
 
 
@@ -94,8 +77,8 @@ def insert(db, record: dict) -> Report | None:
         return None
     row = _row(record)
     row.events.append(ReportEvent(kind="received", detail={"channel": record["channel"]}))
-    if record.get("priority") == "low":
-        row.status = "held"
+    if record.get("priority") == Priority.LOW:
+        row.status = ReportStatus.HELD
         row.events.append(ReportEvent(kind="held", detail={"reason": "sender over the report limit"}))
     db.add(row)
     try:
@@ -121,23 +104,14 @@ def store(svc, record: dict) -> int | None:
         log.warning("database unavailable, report parked in Redis", extra={"error": type(exc).__name__})
         svc.redis.hset(keys.PENDING_REPORTS, record["reference"], json.dumps(record))
         return None
-    if record.get("priority") != "low":  # held reports wait for an admin's review
+    if record.get("priority") != Priority.LOW:  # held reports wait for an admin's review
         enqueue_routing(svc, report_id)
     return report_id
 
 
 def enqueue_routing(svc, report_id: int) -> bool:
-    from workers import jobs
-
-    try:
-        svc.queue("alerts").enqueue(
-            jobs.route_report, report_id, job_id=f"route-{report_id}", retry=jobs.ROUTE_RETRY,
-            meta=logs.job_meta(),
-        )
-        return True
-    except RedisError:
-        log.warning("redis unavailable, routing left to the sweeper", extra={"report_id": report_id})
-        return False
+    """Queue the routing job (the seam the fault tests wrap)."""
+    return tasks.route_report(svc, report_id)
 
 
 def flush_pending(svc) -> list[int]:
@@ -150,7 +124,7 @@ def flush_pending(svc) -> list[int]:
             report_id = row.id if row else None
         svc.redis.hdel(keys.PENDING_REPORTS, reference)
         if report_id is not None:
-            if record.get("priority") != "low":
+            if record.get("priority") != Priority.LOW:
                 enqueue_routing(svc, report_id)
             stored.append(report_id)
     return stored

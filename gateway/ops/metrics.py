@@ -12,7 +12,8 @@ Two kinds of storage, each where it adds up correctly:
   under gunicorn its multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by
   ``gunicorn.conf.py``) sums every worker of the instance.
 
-Queue depths, RQ workers and overdue alerts are read at scrape time.
+Queue depths, RQ workers and overdue alerts are read at scrape time by the
+``/metrics`` endpoint (``gateway.web.metrics``); this module only records.
 
 Label values are short identifiers from closed sets (channel, county,
 category, step id, provider...).  ``label()`` turns anything else into
@@ -21,23 +22,14 @@ category, step id, provider...).  ``label()`` turns anything else into
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
 import re
-import time
 from datetime import UTC, datetime
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Histogram,
-    generate_latest,
-)
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client import Histogram
 
 from gateway.core import keys
+from gateway.vocab import MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +70,7 @@ WEBHOOK_DURATION = Histogram(
 )
 
 _LABEL = re.compile(r"^[a-z][a-z0-9_.-]{0,47}$")
-_SEP = "\x1f"
+SEPARATOR = "\x1f"
 
 
 def label(value) -> str:
@@ -100,7 +92,7 @@ def incr(target, name: str, amount: int = 1, **labels) -> None:
     names = COUNTERS[name][1]
     if set(labels) != set(names):
         raise ValueError(f"{name} takes labels {names}, got {sorted(labels)}")
-    field = _SEP.join(label(labels[n]) for n in names)
+    field = SEPARATOR.join(label(labels[n]) for n in names)
     try:
         _redis(target).hincrby(keys.metric(name), field, amount)
     except Exception as exc:  # noqa: BLE001 - Redis down: the count is lost, nothing else
@@ -112,8 +104,8 @@ def observe_first_ack(target, seconds: float, severity: str) -> None:
     sev = label(severity)
     try:
         pipe = _redis(target).pipeline()
-        pipe.hincrby(keys.metric(FIRST_ACK), f"{sev}{_SEP}{bucket}", 1)
-        pipe.hincrbyfloat(keys.metric(FIRST_ACK), f"{sev}{_SEP}sum", max(seconds, 0.0))
+        pipe.hincrby(keys.metric(FIRST_ACK), f"{sev}{SEPARATOR}{bucket}", 1)
+        pipe.hincrbyfloat(keys.metric(FIRST_ACK), f"{sev}{SEPARATOR}sum", max(seconds, 0.0))
         pipe.execute()
     except Exception as exc:  # noqa: BLE001
         log.debug("metric %s not recorded: %s", FIRST_ACK, type(exc).__name__)
@@ -182,8 +174,8 @@ def send_results(svc, rows_by_id: dict, results) -> None:
         if row is None:
             continue
         status = str(result.status)
-        if status == "failed" and result.transient:
-            status = "retry"
+        if status == MessageStatus.FAILED and result.transient:
+            status = MessageStatus.RETRY
         incr(svc, "mpaka_outbound_messages", provider=row.provider, channel=row.channel,
              status=status)
 
@@ -198,11 +190,7 @@ def escalated(svc, alerts) -> None:
 
 
 def report_routed(svc, report) -> None:
-    from gateway.store.queries import CATEGORIES, COUNTIES
-
-    incr(svc, "mpaka_reports",
-         county=report.county if report.county in COUNTIES else "other",
-         category=report.category if report.category in CATEGORIES else "other",
+    incr(svc, "mpaka_reports", county=report.county, category=report.category,
          severity=report.severity)
 
 
@@ -214,180 +202,3 @@ def acknowledged(svc, report, actor: str, now: datetime) -> None:
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
         observe_first_ack(svc, (now - created).total_seconds(), report.severity)
-
-
-# -- reading (the /metrics endpoint) --------------------------------------------------
-
-
-class ClusterCollector:
-    """Counters from Redis, queue depths and overdue alerts, at scrape time."""
-
-    def __init__(self, svc):
-        self.svc = svc
-
-    def collect(self):
-        up = GaugeMetricFamily("mpaka_dependency_up", "1 when the dependency answered the scrape",
-                               labels=["dependency"])
-        try:
-            yield from self._counters()
-            yield from self._queues()
-            up.add_metric(["redis"], 1)
-        except Exception as exc:  # noqa: BLE001 - export what we can
-            log.warning("metrics: redis unavailable: %s", type(exc).__name__)
-            up.add_metric(["redis"], 0)
-        try:
-            yield from self._database()
-            up.add_metric(["database"], 1)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("metrics: database unavailable: %s", type(exc).__name__)
-            up.add_metric(["database"], 0)
-        yield up
-
-    def _counters(self):
-        r = self.svc.redis
-        pipe = r.pipeline()
-        for name in COUNTERS:
-            pipe.hgetall(keys.metric(name))
-        pipe.hgetall(keys.metric(FIRST_ACK))
-        *counts, ack = pipe.execute()
-        for (name, (help_text, names)), values in zip(COUNTERS.items(), counts, strict=True):
-            family = CounterMetricFamily(name, help_text, labels=list(names))
-            for field, value in sorted(values.items()):
-                parts = field.decode().split(_SEP)
-                if len(parts) == len(names):
-                    family.add_metric(parts, float(value))
-            yield family
-        yield self._first_ack(ack)
-
-    def _first_ack(self, values: dict) -> HistogramMetricFamily:
-        family = HistogramMetricFamily(
-            FIRST_ACK, "Seconds from a report's arrival to its first acknowledgement",
-            labels=["severity"],
-        )
-        by_severity: dict[str, dict[str, float]] = {}
-        for field, value in values.items():
-            severity, bucket = field.decode().split(_SEP, 1)
-            by_severity.setdefault(severity, {})[bucket] = float(value)
-        for severity, data in sorted(by_severity.items()):
-            cumulative, buckets = 0.0, []
-            for bound in [*map(str, FIRST_ACK_BUCKETS), "+Inf"]:
-                cumulative += data.get(bound, 0.0)
-                buckets.append((bound, cumulative))
-            family.add_metric([severity], buckets, data.get("sum", 0.0))
-        return family
-
-    def _queues(self):
-        from rq import Worker
-
-        from gateway.core.services import QUEUE_NAMES
-
-        depth = GaugeMetricFamily("mpaka_queue_jobs", "RQ jobs by queue and state",
-                                  labels=["queue", "state"])
-        for name in QUEUE_NAMES:
-            q = self.svc.queue(name)
-            depth.add_metric([name, "queued"], q.count)
-            depth.add_metric([name, "scheduled"], q.scheduled_job_registry.count)
-            depth.add_metric([name, "started"], q.started_job_registry.count)
-            depth.add_metric([name, "failed"], q.failed_job_registry.count)
-        yield depth
-        workers = GaugeMetricFamily("mpaka_workers", "RQ workers registered in Redis")
-        workers.add_metric([], Worker.count(connection=self.svc.redis))
-        yield workers
-
-    def _database(self):
-        from sqlalchemy import func, select
-
-        from gateway.store.models import Alert, Message
-
-        now = datetime.now(UTC)
-        with self.svc.db() as db:
-            overdue = db.scalar(select(func.count(Alert.id)).where(
-                Alert.status == "pending", Alert.deadline_at < now))
-            waiting = dict(db.execute(
-                select(Message.status, func.count(Message.id))
-                .where(Message.direction == "out",
-                       Message.status.in_(("queued", "sending", "retry")))
-                .group_by(Message.status)
-            ).all())
-        family = GaugeMetricFamily("mpaka_alerts_overdue",
-                                   "Alerts past their acknowledgement deadline, still pending")
-        family.add_metric([], overdue or 0)
-        yield family
-        outbox = GaugeMetricFamily("mpaka_outbox_messages", "Outbound messages not yet sent",
-                                   labels=["status"])
-        for status in ("queued", "sending", "retry"):
-            outbox.add_metric([status], waiting.get(status, 0))
-        yield outbox
-
-
-class _ProcessCollector:
-    """This process's own prometheus_client metrics (outside multiprocess mode)."""
-
-    def collect(self):
-        yield from REGISTRY.collect()
-
-
-def exposition(svc) -> bytes:
-    registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry.register(_ProcessCollector())
-    registry.register(ClusterCollector(svc))
-    return generate_latest(registry)
-
-
-# -- the endpoint ----------------------------------------------------------------------
-
-
-def allowed(config, remote_addr: str | None, authorization: str | None) -> bool:
-    """With ``METRICS_TOKEN`` and/or ``METRICS_ALLOW`` set, a scrape must match one."""
-    import hmac
-
-    token = config.get("METRICS_TOKEN")
-    allow = config.get("METRICS_ALLOW") or []
-    if not token and not allow:
-        return True
-    if token and authorization:
-        scheme, _, given = authorization.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
-            return True
-    if allow and remote_addr:
-        try:
-            address = ipaddress.ip_address(remote_addr)
-        except ValueError:
-            return False
-        for entry in allow:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-    return False
-
-
-def init_app(app) -> None:
-    from flask import Response, abort, g, request
-
-    from gateway.core.services import current_services
-
-    @app.get("/metrics")
-    def metrics():
-        if not allowed(app.config, request.remote_addr, request.headers.get("Authorization")):
-            abort(403)
-        return Response(exposition(current_services()), mimetype=CONTENT_TYPE_LATEST)
-
-    @app.before_request
-    def _start_timer():
-        g.metrics_started = time.perf_counter()
-
-    @app.after_request
-    def _observe_webhook(response):
-        if request.blueprint == "webhooks" and "metrics_started" in g:
-            endpoint = (request.endpoint or "unknown").rsplit(".", 1)[-1]
-            WEBHOOK_DURATION.labels(endpoint, str(response.status_code)).observe(
-                time.perf_counter() - g.metrics_started
-            )
-        return response

@@ -15,12 +15,11 @@ Both write an audit entry saying what they did.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 
 from gateway.core import keys
-from gateway.privacy.protector import Protector
 from gateway.store.models import AuditEntry, Message, Report, ReportEvent
 from handlers.base import Channel
 
@@ -31,10 +30,10 @@ def _each(items, label, iterate):
     return iterate(items, label) if iterate else items
 
 
-def purge_expired(svc, *, now: datetime | None = None, iterate=None) -> dict:
+def purge_expired(svc, *, iterate=None) -> dict:
     """``iterate(items, label)`` may wrap the loops to show progress
     (``gateway.ops.progress.progress`` in the CLI)."""
-    now = now or datetime.now(UTC)
+    now = svc.clock.now()
     days = svc.config["RETENTION_DAYS"]
     cutoff = now - timedelta(days=days)
     counts = {"reports": 0, "messages": 0}
@@ -67,7 +66,7 @@ def purge_expired(svc, *, now: datetime | None = None, iterate=None) -> dict:
 def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
     """Re-encrypt every stored number under the newest key of ``ENCRYPTION_KEYS``
     so an old key can be retired (``mpaka keys rotate``)."""
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     counts = {"reports": 0, "messages": 0}
     with svc.db() as db:
         reports = db.scalars(select(Report).where(Report.reporter_phone.is_not(None))).all()
@@ -102,7 +101,7 @@ def _strip_message(message: Message) -> None:
 
 def forget(svc, phone: str, *, actor: str = "cli") -> dict:
     """Erase what is linked to ``phone``; returns counts of what was erased."""
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     phone_hash = protector.phone_hash(phone)
     r = svc.redis
     redis_keys = [

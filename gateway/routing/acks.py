@@ -15,20 +15,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from gateway import tasks
 from gateway.core import keys, texts
+from gateway.core.references import normalise_reference
 from gateway.delivery import outbox
-from gateway.intake.reports import normalise_reference
-from gateway.ops import logs, metrics
-from gateway.privacy.protector import Protector
-from gateway.routing import dispatch as routing
+from gateway.ops import metrics
 from gateway.store import ledger
 from gateway.store.models import Alert, Report, ReportEvent, TeamMember
+from gateway.vocab import AlertStatus, MessageStatus, ReportStatus
 
 COMMAND = re.compile(
     r"^\W*(?P<verb>ACK|POKEA|STATUS|HALI)\b\W*(?P<ref>R?\W?[A-Z0-9]{6})?\W*$", re.IGNORECASE
 )
 STATUS_CHECKS_PER_HOUR = 10
-CLOSED = ("resolved", "false_alarm")
 
 
 @dataclass(frozen=True)
@@ -48,14 +47,14 @@ def parse(text: str) -> Command | None:
     return Command(kind, reference, "swa" if verb in ("POKEA", "HALI") else "eng")
 
 
-def handle(svc, command: Command, phone: str, *, now=None) -> str:
+def handle(svc, command: Command, phone: str) -> str:
     """The one-line reply to a team command."""
     if command.verb == "ack":
-        return acknowledge_by_sms(svc, command, phone, now=now)
+        return acknowledge_by_sms(svc, command, phone)
     return status(svc, command, phone)
 
 
-def acknowledge_by_sms(svc, command: Command, phone: str, *, now=None) -> str:
+def acknowledge_by_sms(svc, command: Command, phone: str) -> str:
     if command.reference is None:
         return texts.text("ack_usage", command.language)
     with svc.db() as db:
@@ -70,7 +69,7 @@ def acknowledge_by_sms(svc, command: Command, phone: str, *, now=None) -> str:
         if member is None:
             return texts.text("ack_refused", command.language)
         result = acknowledge(
-            svc, db, report, actor=f"member:{member.id}", actor_name=member.name, now=now
+            svc, db, report, actor=f"member:{member.id}", actor_name=member.name
         )
         db.commit()
     queue_messages(svc, result.message_ids)
@@ -84,13 +83,13 @@ class AckResult:
     message_ids: tuple[int, ...] = ()  # to send once the transaction is committed
 
 
-def acknowledge(svc, db, report: Report, *, actor: str, actor_name: str, now=None) -> AckResult:
+def acknowledge(svc, db, report: Report, *, actor: str, actor_name: str) -> AckResult:
     """Acknowledge every pending alert of ``report``.  The first acknowledgement
     also queues the one message a consenting reporter may receive.  The caller
     commits, then passes ``message_ids`` to ``queue_messages``."""
-    now = now or routing.now_utc()
-    for alert in db.scalars(select(Alert).where(Alert.report_id == report.id, Alert.status == "pending")):
-        alert.status = "acknowledged"
+    now = svc.clock.now()
+    for alert in db.scalars(select(Alert).where(Alert.report_id == report.id, Alert.status == AlertStatus.PENDING)):
+        alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_at = now
         alert.acknowledged_by = actor
     first = report.acknowledged_at is None
@@ -99,24 +98,21 @@ def acknowledge(svc, db, report: Report, *, actor: str, actor_name: str, now=Non
     if first:
         metrics.acknowledged(svc, report, actor, now)
         report.acknowledged_at = now
-        if report.status in ("received", "routed"):
-            report.status = "acknowledged"
+        if report.status in ReportStatus.awaiting_acknowledgement():
+            report.status = ReportStatus.ACKNOWLEDGED
         return AckResult(True, tuple(notify_reporter(svc, db, report)))
     return AckResult(False)
 
 
 def queue_messages(svc, message_ids) -> None:
-    if message_ids:
-        from workers import jobs
-
-        svc.queue("alerts").enqueue(jobs.send_messages, list(message_ids), meta=logs.job_meta())
+    tasks.send_messages(svc, list(message_ids))
 
 
 def notify_reporter(svc, db, report: Report) -> list[int]:
     """One short message, only to a reporter who agreed to be contacted."""
     if not report.contact_allowed or not report.reporter_phone:
         return []
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     phone = protector.decrypt(report.reporter_phone)
     if not phone:
         return []
@@ -124,7 +120,7 @@ def notify_reporter(svc, db, report: Report) -> list[int]:
     message = ledger.outbound(
         channel=channel, provider=outbox.provider_for(svc.config, channel), to=phone,
         text=texts.text("reporter_received", report.language, reference=report.reference),
-        status="queued", protector=protector, report_id=report.id,
+        status=MessageStatus.QUEUED, protector=protector, report_id=report.id,
     )
     db.add(message)
     db.flush()
@@ -145,7 +141,7 @@ def status_text(svc, reference: str | None, phone: str, language: str, *,
     sender so references cannot be guessed.  Used by SMS and the USSD menu."""
     if not reference:
         return texts.text("status_unknown", language, reference="")
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     key = keys.status_checks(protector.phone_hash(phone))
     count = svc.redis.incr(key)
     if count == 1:
@@ -159,9 +155,9 @@ def status_text(svc, reference: str | None, phone: str, language: str, *,
         return texts.text("status_unknown", language, reference=reference)
     if prefer_report_language:
         language = report.language
-    if report.status in CLOSED:
+    if report.status in ReportStatus.closed():
         key = "status_closed"
-    elif report.acknowledged_at is not None or report.status == "investigating":
+    elif report.acknowledged_at is not None or report.status == ReportStatus.INVESTIGATING:
         key = "status_with_team"
     else:
         key = "status_received"

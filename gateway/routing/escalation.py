@@ -11,46 +11,39 @@ import logging
 
 from sqlalchemy import select
 
+from gateway.core.services import Services
 from gateway.ops import metrics
-from gateway.routing import dispatch as routing
+from gateway.routing import alerts, decide
 from gateway.store.models import Alert, Report, ReportEvent, Team
+from gateway.vocab import AlertStatus
 
 log = logging.getLogger(__name__)
 
 
-def covers(team: Team, county: str) -> bool:
-    return not team.counties or county in team.counties
-
-
 def next_tier_teams(db, report: Report, team: Team) -> list[Team]:
     """Active teams of the first higher tier that covers the report's county."""
-    start = routing.TIERS.index(team.tier) + 1 if team.tier in routing.TIERS else 0
-    for tier in routing.TIERS[start:]:
-        teams = [
-            t for t in db.scalars(
-                select(Team).where(Team.tier == tier, Team.active.is_(True)).order_by(Team.id)
-            )
-            if covers(t, report.county)
-        ]
-        if teams:
-            return teams
-    return []
+    teams = {t.id: t for t in db.scalars(select(Team).where(Team.active.is_(True)))}
+    ids = decide.escalation_teams(teams.values(), from_tier=team.tier, county=report.county)
+    return [teams[i] for i in ids]
 
 
-def check(svc, alert_id: int, *, now=None) -> dict:
-    now = now or routing.now_utc()
+def check(svc: Services, alert_id: int) -> dict:
+    now = svc.clock.now()
     with svc.db() as db:
         alert = db.get(Alert, alert_id)
         if alert is None or alert.report_id is None:
             return {"alert_id": alert_id, "escalated": []}
         report = db.get(Report, alert.report_id)
-        if alert.status == "acknowledged" or report.acknowledged_at is not None:
-            return {"alert_id": alert_id, "escalated": [], "acknowledged": True}
-        if report.status in ("resolved", "false_alarm"):
-            return {"alert_id": alert_id, "escalated": [], "closed": True}
+        stop = decide.escalation_stop(
+            alert_acknowledged=alert.status == AlertStatus.ACKNOWLEDGED,
+            report_acknowledged=report.acknowledged_at is not None,
+            report_status=report.status,
+        )
+        if stop is not None:
+            return {"alert_id": alert_id, "escalated": [], stop: True}
         created = []
         for team in next_tier_teams(db, report, alert.team):
-            new = routing.create_alert(svc, db, report, team, level=alert.level + 1, now=now)
+            new = alerts.create_alert(svc, db, report, team, level=alert.level + 1)
             if new is not None:
                 created.append(new)
         if created:
@@ -65,5 +58,5 @@ def check(svc, alert_id: int, *, now=None) -> dict:
             new.deliveries  # noqa: B018 - load before the session closes
         result = {"alert_id": alert_id, "escalated": [a.id for a in created]}
         metrics.escalated(svc, created)
-    routing.dispatch(svc, created)
+    alerts.dispatch(svc, created)
     return result

@@ -10,8 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway.core import keys, texts
-from gateway.routing import dispatch as routing
+from gateway.core.services import Services
+from gateway.routing import alerts, decide
 from gateway.store.models import Alert, Incident, IncidentPolicy, IncidentReport, Report, Team
+from gateway.vocab import AlertKind, IncidentStatus, Priority
 
 
 def policy(db, config, category: str) -> tuple[timedelta, int]:
@@ -21,12 +23,12 @@ def policy(db, config, category: str) -> tuple[timedelta, int]:
     return timedelta(hours=config["INCIDENT_WINDOW_HOURS"]), config["INCIDENT_THRESHOLD"]
 
 
-def observe(svc, report_id: int, *, now=None) -> int | None:
+def observe(svc: Services, report_id: int) -> int | None:
     """Add the report to its incident (or open one); alert when due.  Idempotent."""
-    now = now or routing.now_utc()
+    now = svc.clock.now()
     with svc.db() as db:
         report = db.get(Report, report_id)
-        if report is None or report.priority == "low":
+        if report is None or report.priority == Priority.LOW:
             return None
         group = f"{report.category}:{report.county}:{report.sub_county or '-'}"
         # Two reports of one group routed at once must land in one incident.
@@ -40,7 +42,7 @@ def _observe(svc, db, report: Report, now) -> int | None:
     if linked is not None:
         return linked.incident_id
     window, threshold = policy(db, svc.config, report.category)
-    at = routing.aware(report.created_at) or now
+    at = report.created_at or now
     incident = db.scalar(
         select(Incident)
         .where(
@@ -51,7 +53,7 @@ def _observe(svc, db, report: Report, now) -> int | None:
                 if report.sub_county
                 else Incident.sub_county.is_(None)
             ),
-            Incident.status == "open",
+            Incident.status == IncidentStatus.OPEN,
             Incident.last_report_at >= at - window,
         )
         .order_by(Incident.id.desc())
@@ -66,18 +68,18 @@ def _observe(svc, db, report: Report, now) -> int | None:
         db.flush()
     db.add(IncidentReport(incident_id=incident.id, report_id=report.id))
     incident.report_count += 1
-    if at > routing.aware(incident.last_report_at):
+    if at > incident.last_report_at:
         incident.last_report_at = at
     created = []
-    due = threshold if incident.alerted_count == 0 else incident.alerted_count * 2
-    if incident.report_count >= due:
+    if decide.incident_alert_due(report_count=incident.report_count,
+                                 alerted_count=incident.alerted_count, threshold=threshold):
         created = _alert(svc, db, incident, window, now)
         incident.alerted_count = incident.report_count
     db.commit()
     for alert in created:
         db.refresh(alert)
         alert.deliveries  # noqa: B018 - load before the session closes
-    routing.dispatch(svc, created)
+    alerts.dispatch(svc, created)
     return incident.id
 
 
@@ -90,27 +92,25 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
             .order_by(Report.id)
         )
     )
-    teams = [
-        t for t in db.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
-        if (t.tier == "county" and incident.county in (t.counties or [])) or t.tier == "national"
-    ]
+    active = {t.id: t for t in db.scalars(select(Team).where(Team.active.is_(True)))}
+    teams = [active[i] for i in decide.incident_teams(active.values(), incident.county)]
     latest = db.scalar(
         select(Report).join(IncidentReport, IncidentReport.report_id == Report.id)
         .where(IncidentReport.incident_id == incident.id).order_by(Report.id.desc()).limit(1)
     )
     created = []
     for team in teams:
-        labels = routing.field_labels(svc, db, latest, team.language or "eng")
+        labels = alerts.field_labels(svc, db, latest, team.language or "eng")
         body = texts.text(
             "incident", team.language, count=incident.report_count, category=labels["category"],
             place=labels["place"], hours=int(window.total_seconds() // 3600),
             references=" ".join(references[-8:]), reference=references[-1],
         )
-        alert = Alert(kind="incident", incident_id=incident.id, team_id=team.id,
+        alert = Alert(kind=AlertKind.INCIDENT, incident_id=incident.id, team_id=team.id,
                       level=incident.report_count, text=texts.fit(body, ""), created_at=now)
         db.add(alert)
         db.flush()
-        routing.add_deliveries(svc, db, alert, team, report_id=None, payload={
+        alerts.add_deliveries(svc, db, alert, team, report_id=None, payload={
             "event": "incident.alert", "incident_id": incident.id,
             "category": incident.category, "county": incident.county,
             "sub_county": incident.sub_county, "count": incident.report_count,

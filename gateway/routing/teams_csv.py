@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from gateway.store.models import Team, TeamMember
+from gateway.vocab import MEMBER_CHANNELS, Tier
 from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
 COLUMNS = ["team", "tier", "counties", "language", "member", "phone", "channel", "active"]
-TIERS = ("county", "regional", "national")
-CHANNELS = ("sms", "whatsapp")
+TIERS = tuple(Tier)
+CHANNELS = MEMBER_CHANNELS
 YES = {"yes", "y", "true", "1", ""}
 NO = {"no", "n", "false", "0"}
 

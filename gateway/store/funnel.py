@@ -65,23 +65,11 @@ def step_changes(events: list[dict], before: str | None) -> tuple[Counter, Count
     return reached, stopped
 
 
-def record_funnel(db, script, events: list[dict], *, before: str | None = None,
-                  now: datetime | None = None) -> None:
-    """Add one turn to the funnel of ``script`` (a ``gateway.dialogue.Script``).
-    The caller commits."""
-    reached, stopped = step_changes(events, before)
-    day = (now or datetime.now(UTC)).astimezone(UTC).date()
-    for step in set(reached) | set(stopped):
-        if reached[step] or stopped[step]:
-            _add(db, str(script.id), str(script.version), step, day, reached[step], stopped[step])
-
-
-def buffer(pipe, script, events: list[dict], *, before: str | None = None,
-           now: datetime | None = None) -> None:
+def buffer(pipe, script, events: list[dict], *, now: datetime, before: str | None = None) -> None:
     """Add one turn's counts to a Redis pipeline (the conversation's own, so
     the counters cost no extra round trip); ``flush`` moves them to SQL."""
     reached, stopped = step_changes(events, before)
-    day = (now or datetime.now(UTC)).astimezone(UTC).date()
+    day = now.astimezone(UTC).date()
     key = keys.funnel(str(script.id), str(script.version), day.isoformat())
     for step in set(reached) | set(stopped):
         if reached[step]:

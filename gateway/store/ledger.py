@@ -1,6 +1,6 @@
 """The message ledger: every inbound and outbound message with its status.
 
-Every phone number in the ledger is stored encrypted (``gateway.privacy.protector``),
+Every phone number in the ledger is stored encrypted (``gateway.core.protector``),
 reporters' and team members' alike, so no column needs a rule about whose
 number it holds.  Our own shortcodes and sender ids are stored as they are.
 """
@@ -8,6 +8,7 @@ number it holds.  Our own shortcodes and sender ids are stored as they are.
 from __future__ import annotations
 
 from gateway.store.models import Message
+from gateway.vocab import MessageStatus
 
 
 def inbound(msg, *, protector) -> Message:
@@ -20,7 +21,7 @@ def inbound(msg, *, protector) -> Message:
         recipient=msg.to,
         phone_hash=protector.phone_hash(msg.phone),
         text=msg.text,
-        status="received",
+        status=MessageStatus.RECEIVED,
     )
 
 

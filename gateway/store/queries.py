@@ -12,15 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, or_, select
 
+from gateway.core.clock import utcnow
 from gateway.store.models import Alert, Incident, Report, User
+from gateway.vocab import AlertStatus, ReportStatus, Severity
 
 CATEGORIES = (
     "terrorism", "trafficking", "migrant_smuggling", "weapons_smuggling", "armed_attack",
     "goods_smuggling", "suspicious", "other",
 )
 COUNTIES = ("turkana", "marsabit", "mandera", "wajir", "busia", "other")
-SEVERITIES = ("high", "medium", "low")
-STATUSES = ("received", "held", "routed", "acknowledged", "investigating", "resolved", "false_alarm")
+SEVERITIES = Severity.most_severe_first()
+STATUSES = tuple(ReportStatus)
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,9 @@ class ReportFilters:
             query = query.where(or_(Report.reference.ilike(pattern), Report.description.ilike(pattern),
                                     Report.sub_county.ilike(pattern)))
         if self.overdue:
-            now = now or datetime.now(UTC)
+            now = now or utcnow()
             overdue_ids = select(Alert.report_id).where(
-                Alert.status == "pending", Alert.deadline_at < now, Alert.report_id.is_not(None)
+                Alert.status == AlertStatus.PENDING, Alert.deadline_at < now, Alert.report_id.is_not(None)
             )
             query = query.where(Report.acknowledged_at.is_(None), Report.id.in_(overdue_ids))
         return query

@@ -9,15 +9,16 @@ process, without a database query per request.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
 from gateway.core import keys
+from gateway.core.clock import utcnow
 from gateway.core.errors import ScriptNotFound
 from gateway.defaults import default_script_text, gazetteer_text
 from gateway.dialogue import Script, load_script
 from gateway.store.models import ScriptVersion
+from gateway.vocab import ScriptStatus
 
 DEFAULT_SCRIPT_ID = "report"
 LIVE_POINTER_TTL = 300
@@ -131,7 +132,7 @@ def save_draft(db, script_id: str, body: str, author: str | None) -> ScriptVersi
         .limit(1)
     )
     row = ScriptVersion(
-        script_id=script_id, version=(latest or 0) + 1, body=body, status="draft",
+        script_id=script_id, version=(latest or 0) + 1, body=body, status=ScriptStatus.DRAFT,
         created_by=author,
     )
     db.add(row)
@@ -148,9 +149,9 @@ def publish(svc, db, row: ScriptVersion, actor: str | None) -> None:
         .values(is_live=False)
     )
     row.is_live = True
-    row.status = "published"
+    row.status = ScriptStatus.PUBLISHED
     row.published_by = actor
-    row.published_at = datetime.now(UTC)
+    row.published_at = utcnow()
     db.flush()
     svc.redis.set(keys.script_body(row.script_id, str(row.version)), row.body, ex=BODY_TTL)
     svc.redis.set(keys.live_script(row.script_id), str(row.version), ex=LIVE_POINTER_TTL)
@@ -167,9 +168,9 @@ def seed_default(db) -> bool:
     fallback_script()  # validates the shipped script (parsed once per process)
     db.add(
         ScriptVersion(
-            script_id=DEFAULT_SCRIPT_ID, version=1, body=text, status="published",
+            script_id=DEFAULT_SCRIPT_ID, version=1, body=text, status=ScriptStatus.PUBLISHED,
             is_live=True, created_by="seed", published_by="seed",
-            published_at=datetime.now(UTC),
+            published_at=utcnow(),
         )
     )
     db.flush()

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from gateway.accounts import tokens
-from gateway.privacy.protector import Protector
 from gateway.routing import dispatch as routing
 from gateway.store.models import Report, ReportEvent, User
 
@@ -30,7 +29,7 @@ def token_for(svc, username) -> str:
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 reference, contact=False, phone="+254712345678", minutes_ago=0,
                 route=False) -> str:
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         report = Report(
             reference=reference, channel="ussd", language="swa", category=category,

@@ -66,9 +66,8 @@ def add_user(svc, username, role="county_officer", counties=("turkana",)):
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 description="Armed men near the borehole", reference=None, contact=False,
                 phone="+254712345678", created_at=None, route=False) -> str:
-    from gateway.privacy.protector import Protector
 
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         count = db.query(Report).count()
         report = Report(

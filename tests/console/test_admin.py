@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.privacy.protector import Protector
 from gateway.store import ledger
 from gateway.store.models import (
     AgencyEndpoint,
@@ -152,7 +151,7 @@ def test_admin_cannot_lock_themselves_out(admin_client, svc):
 
 def test_ledger_masks_reporters_numbers(admin_client, svc):
     """The message ledger shows numbers masked, never in full."""
-    protector = Protector.from_config(svc.config)
+    protector = svc.protector
     with svc.db() as db:
         db.add(ledger.outbound(channel="sms", provider="console", to="+254712345123",
                                text="Received", status="failed", protector=protector))

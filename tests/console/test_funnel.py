@@ -46,20 +46,22 @@ def test_recorded_dialogues_sum_to_the_funnel(svc):
 
     from gateway.defaults import load_default_script
     from gateway.dialogue import advance, new_session
-    from gateway.store.funnel import funnel, record_funnel
+    from gateway.store.funnel import buffer, flush, funnel
 
     script = load_default_script()
     walks = [["", "2", "1", "1", "1", "1", "Watu wenye silaha", "2", "1"],
              ["", "2", "1", "1", "1", "1"]]
+    pipe = svc.redis.pipeline()
+    for inputs in walks:
+        session = new_session(script, channel="ussd", now=0.0, reference="R-FUNNEL")
+        for text in inputs:
+            before = session.step
+            turn = advance(script, session, text, 1.0)
+            buffer(pipe, script, turn.events, before=before, now=svc.clock.now())
+            session = turn.session
+    pipe.execute()
+    flush(svc)
     with svc.db() as db:
-        for inputs in walks:
-            session = new_session(script, channel="ussd", now=0.0, reference="R-FUNNEL")
-            for text in inputs:
-                before = session.step
-                turn = advance(script, session, text, 1.0)
-                record_funnel(db, script, turn.events, before=before)
-                session = turn.session
-        db.commit()
         rows = {r.step: (r.reached, r.stopped) for r in funnel(db, script, date.min, date.max)}
     assert rows["language"] == (2, 0) and rows["when"] == (2, 0)
     assert rows["description"] == (2, 1)

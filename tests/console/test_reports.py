@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from gateway.privacy.protector import Protector
 from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
 
 from .conftest import make_report, post
@@ -108,7 +107,7 @@ def test_console_acknowledgement_acts_like_an_sms_ack(officer_client, svc):
         alerts = db.scalars(select(Alert).where(Alert.report_id == report.id)).all()
         assert alerts and all(a.status == "acknowledged" for a in alerts)
         assert {a.acknowledged_by for a in alerts} == {"user:turkana-officer"}
-        protector = Protector.from_config(svc.config)
+        protector = svc.protector
         to_reporter = [m for m in db.scalars(select(Message).where(Message.direction == "out"))
                        if protector.decrypt(m.recipient) == "+254712345678"]
         assert len(to_reporter) == 1

@@ -146,11 +146,11 @@ def test_funnel_page_shows_reached_and_stopped(admin_client, svc):
     """Counts recorded for the live script appear per step on the funnel page."""
     with svc.db() as db:
         script = scriptstore.parse_version(db.scalar(select(ScriptVersion)))
-        funnel.record_funnel(db, script, [{"type": "step", "step": "language"}])
-        funnel.record_funnel(db, script, [{"type": "step", "step": "language"}])
-        funnel.record_funnel(db, script, [{"type": "step", "step": "category"}],
-                             before="language")
-        db.commit()
+    pipe, today = svc.redis.pipeline(), svc.clock.now()
+    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)
+    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)
+    funnel.buffer(pipe, script, [{"type": "step", "step": "category"}], before="language", now=today)
+    pipe.execute()
     page = admin_client.get("/console/scripts/report/funnel").text
     rows = {step: (reached, stopped) for step, reached, stopped in _funnel_rows(page)}
     assert rows["language"] == ("2", "1")

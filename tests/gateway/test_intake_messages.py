@@ -9,7 +9,6 @@ import re
 from sqlalchemy import select
 
 from gateway.core import keys
-from gateway.privacy.protector import Protector
 from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
@@ -48,7 +47,7 @@ def test_help_and_stop(client, svc, redis_conn):
     assert "REPORT" in send(client, "HELP")
     send(client, "REPORT")
     send(client, "1")
-    phone_hash = Protector.from_config(svc.config).phone_hash(PHONE)
+    phone_hash = svc.protector.phone_hash(PHONE)
     assert redis_conn.exists(keys.draft(phone_hash))
     assert "deleted" in send(client, "STOP")
     assert not redis_conn.exists(keys.draft(phone_hash))
@@ -73,6 +72,6 @@ def test_quick_exit_deletes_draft(client, svc, redis_conn):
     send(client, "1")
     reply = send(client, "99")
     assert "report" not in reply.lower()
-    phone_hash = Protector.from_config(svc.config).phone_hash(PHONE)
+    phone_hash = svc.protector.phone_hash(PHONE)
     assert not redis_conn.exists(keys.draft(phone_hash))
     assert not redis_conn.exists(keys.session("sms", phone_hash))

@@ -8,7 +8,6 @@ import json
 from sqlalchemy import select
 
 from gateway.core import keys
-from gateway.privacy.protector import Protector
 from gateway.store.models import Message, Report
 
 PHONE = "+254739495441"
@@ -80,7 +79,7 @@ def test_reporter_number_is_encrypted_and_redis_holds_no_number(client, svc, red
     with svc.db() as db:
         report = db.scalar(select(Report))
         assert report.reporter_phone != other
-        assert Protector.from_config(svc.config).decrypt(report.reporter_phone) == other
+        assert svc.protector.decrypt(report.reporter_phone) == other
 
 
 def test_anonymous_report_keeps_no_number(client, svc):

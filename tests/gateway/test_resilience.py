@@ -121,11 +121,12 @@ def test_redis_down_at_enqueue_report_is_routed_by_sweeper(client, svc, run_work
     assert calls
     with svc.db() as db:
         assert db.scalar(select(Report.routed_at)) is None
-    from datetime import UTC, datetime, timedelta
-
+    from gateway.core.clock import ManualClock
     from gateway.routing import dispatch as routing
 
-    routing.enqueue_unrouted(svc, now=datetime.now(UTC) + timedelta(minutes=5))
+    svc.clock = ManualClock()
+    svc.clock.advance(minutes=5)
+    routing.enqueue_unrouted(svc)
     run_worker()
     with svc.db() as db:
         assert db.scalar(select(Report.routed_at)) is not None

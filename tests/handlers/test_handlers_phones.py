@@ -90,7 +90,7 @@ def test_invalid_phone_is_not_an_http_error():
 
 
 def test_gateway_config_error_is_the_handlers_one():
-    """One config error: gateway.errors.ConfigError is handlers' ConfigurationError."""
-    from gateway.errors import ConfigError
+    """One config error: gateway.core.errors.ConfigError is handlers' ConfigurationError."""
+    from gateway.core.errors import ConfigError
 
     assert ConfigError is ConfigurationError

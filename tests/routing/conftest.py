@@ -7,8 +7,8 @@ import itertools
 import pytest
 from sqlalchemy import select
 
+from gateway.core import references
 from gateway.intake import reports
-from gateway.privacy.protector import Protector
 from gateway.store.models import Message, Report, Team
 
 _counter = itertools.count(1)
@@ -18,9 +18,9 @@ REPORTER = "+254711999888"
 def reference_for(n: int) -> str:
     """A distinct valid reference per test report (base 32 in the reference alphabet)."""
     digits = ""
-    for _ in range(reports.REFERENCE_LENGTH):
+    for _ in range(references.REFERENCE_LENGTH):
         n, rest = divmod(n, 32)
-        digits = reports.REFERENCE_ALPHABET[rest] + digits
+        digits = references.REFERENCE_ALPHABET[rest] + digits
     return f"R-{digits}"
 
 
@@ -43,7 +43,8 @@ def make_report(svc):
         }
         record = reports.record_from_turn(
             turn_report, phone=overrides.get("phone", REPORTER),
-            protector=Protector.from_config(svc.config), channel=overrides.get("channel", "ussd"),
+            protector=svc.protector, channel=overrides.get("channel", "ussd"),
+            created_at=overrides.get("created_at") or svc.clock.now(),
         )
         if "created_at" in overrides:
             record["created_at"] = overrides["created_at"].isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import responses
 from sqlalchemy import select
@@ -56,7 +56,8 @@ def test_agency_endpoint_5xx_is_retried(app, svc, make_report, run_worker, outbo
     assert row.status == "delivered" and row.attempts == 2
 
 
-def test_message_stuck_in_sending_is_resent_by_the_sweeper(svc, make_report, run_worker, outbound):
+def test_message_stuck_in_sending_is_resent_by_the_sweeper(svc, clock, make_report, run_worker,
+                                                            outbound):
     """A worker killed mid-send leaves 'sending'; past the timeout the sweeper sends it again."""
     routing.route(svc, make_report())
     with svc.db() as db:
@@ -64,8 +65,8 @@ def test_message_stuck_in_sending_is_resent_by_the_sweeper(svc, make_report, run
             row.status = "sending"
             row.attempts = 1
         db.commit()
-    later = datetime.now(UTC) + timedelta(seconds=svc.config["STUCK_DELIVERY_SECONDS"] + 1)
-    ids = outbox.stuck(svc, now=later)
+    clock.advance(seconds=svc.config["STUCK_DELIVERY_SECONDS"] + 1)
+    ids = outbox.stuck(svc)
     assert len(ids) == 2
     svc.queue("alerts").enqueue(jobs.send_messages, ids)
     run_worker()
@@ -82,10 +83,12 @@ def test_recent_sending_is_left_alone(svc, make_report):
     assert outbox.stuck(svc) == []
 
 
-def test_periodic_jobs_are_scheduled_once_per_slot(svc):
+def test_periodic_jobs_are_scheduled_once_per_slot(svc, clock):
     """Scheduling the sweep twice in one slot leaves one job waiting."""
-    first = jobs.schedule_periodic(svc, "sweep", now=1000.0)
-    second = jobs.schedule_periodic(svc, "sweep", now=1001.0)
+    clock.set(datetime.fromtimestamp(1000.0, UTC))
+    first = jobs.schedule_periodic(svc, "sweep")
+    clock.advance(seconds=1)
+    second = jobs.schedule_periodic(svc, "sweep")
     assert first == second
     assert svc.queue("maintenance").scheduled_job_registry.count == 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ def incidents(svc) -> list[Incident]:
 
 
 def route_many(svc, make_report, n, *, start=None, step=timedelta(minutes=10), **fields):
-    start = start or routing.now_utc() - timedelta(hours=1)
+    start = start or datetime.now(UTC) - timedelta(hours=1)
     for i in range(n):
         routing.route(svc, make_report(created_at=start + i * step, **fields))
 
@@ -50,13 +50,13 @@ def test_later_reports_update_count_without_new_alert_until_it_doubles(svc, make
     route_many(svc, make_report, 5)
     assert len(incident_alerts(svc)) == 2
     assert incidents(svc)[0].report_count == 5
-    route_many(svc, make_report, 1, start=routing.now_utc())
+    route_many(svc, make_report, 1, start=datetime.now(UTC))
     assert [level for _, level in incident_alerts(svc)] == [3, 3, 6, 6]
 
 
 def test_reports_outside_the_window_start_a_new_incident(svc, make_report):
     """A report more than the window after the last one opens a new incident."""
-    start = routing.now_utc() - timedelta(hours=20)
+    start = datetime.now(UTC) - timedelta(hours=20)
     route_many(svc, make_report, 2, start=start)
     route_many(svc, make_report, 1, start=start + timedelta(hours=6, minutes=11))
     assert [i.report_count for i in incidents(svc)] == [2, 1]
@@ -65,7 +65,7 @@ def test_reports_outside_the_window_start_a_new_incident(svc, make_report):
 
 def test_report_exactly_at_window_edge_joins(svc, make_report):
     """A report exactly 6 h after the previous one still belongs to its incident."""
-    start = routing.now_utc() - timedelta(hours=20)
+    start = datetime.now(UTC) - timedelta(hours=20)
     route_many(svc, make_report, 2, start=start, step=timedelta(hours=6))
     assert [i.report_count for i in incidents(svc)] == [2]
 
@@ -81,7 +81,7 @@ def test_other_category_or_sub_county_is_another_incident(svc, make_report):
 
 def test_routing_again_does_not_count_twice(svc, make_report):
     """Observing the same report twice leaves the count unchanged."""
-    start = routing.now_utc() - timedelta(hours=1)
+    start = datetime.now(UTC) - timedelta(hours=1)
     report_id = make_report(created_at=start)
     routing.route(svc, report_id)
     routing.route(svc, report_id)

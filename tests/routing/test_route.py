@@ -117,15 +117,13 @@ def test_missing_report_is_a_no_op(svc):
     assert routing.route(svc, 999999) == {"report_id": 999999, "alerts": []}
 
 
-def test_sweeper_routes_unrouted_reports_once(svc, make_report, run_worker):
+def test_sweeper_routes_unrouted_reports_once(svc, clock, make_report, run_worker):
     """enqueue_unrouted finds reports never routed; routing them twice changes nothing."""
-    from datetime import UTC, datetime, timedelta
-
     report_id = make_report()
-    later = datetime.now(UTC) + timedelta(minutes=5)
-    assert routing.enqueue_unrouted(svc, now=later) == [report_id]
+    clock.advance(minutes=5)
+    assert routing.enqueue_unrouted(svc) == [report_id]
     run_worker()
-    assert routing.enqueue_unrouted(svc, now=later) == []
+    assert routing.enqueue_unrouted(svc) == []
     with svc.db() as db:
         assert db.scalar(select(func.count()).select_from(ReportEvent).where(ReportEvent.kind == "routed")) == 1
         assert db.get(Report, report_id).routed_at is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from gateway.routing import decide
 from gateway.routing import dispatch as routing
 from gateway.store.models import Report, RoutingRule, Team
 
@@ -35,7 +36,8 @@ def report(county="turkana", category="armed_attack", severity="high"):
 )
 def test_rule_matches(the_rule, the_report, matches):
     """A rule matches on county (or any), category set (or any) and minimum severity."""
-    assert routing.rule_matches(the_rule, the_report) is matches
+    assert decide.rule_matches(the_rule, county=the_report.county, category=the_report.category,
+                               severity=the_report.severity) is matches
 
 
 def test_seeded_rules_send_county_reports_to_the_county_team(svc):

@@ -3,22 +3,21 @@ everything linked to one number's keyed hash."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from sqlalchemy import select
 
 from gateway.cli.main import main
 from gateway.core import keys
+from gateway.core.protector import Protector
 from gateway.privacy import retention
-from gateway.privacy.protector import Protector
 from gateway.store.models import AuditEntry, Message, Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 
-def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc):
+def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc, clock):
     """Past the retention period a report keeps category, place and time, not the number or text."""
     walk(client, INPUTS)
-    counts = retention.purge_expired(svc, now=datetime.now(UTC) + timedelta(days=366))
+    clock.advance(days=366)
+    counts = retention.purge_expired(svc)
     with svc.db() as db:
         report = db.scalar(select(Report))
         messages = db.scalars(select(Message)).all()
@@ -43,7 +42,7 @@ def test_forget_erases_numbers_drafts_and_texts(client, svc, redis_conn):
     """`forget` removes the number from reports and ledger, the texts sent, and the Redis draft."""
     walk(client, INPUTS)
     walk(client, INPUTS[:3], session_id="ATUid_unfinished")  # leaves a draft
-    phone_hash = Protector.from_config(svc.config).phone_hash(PHONE)
+    phone_hash = svc.protector.phone_hash(PHONE)
     assert redis_conn.exists(keys.draft(phone_hash))
     erased = retention.forget(svc, PHONE)
     assert erased["reports"] == 1 and erased["messages"] > 0 and erased["redis_keys"] >= 1
@@ -76,12 +75,13 @@ def test_key_rotation_reencrypts_every_number(app, client, svc):
     """`mpaka keys rotate` re-encrypts under the newest key; the old key can then go."""
     from cryptography.fernet import Fernet
 
-    from gateway.privacy.protector import encryption_keys
+    from gateway.core.protector import encryption_keys
 
     walk(client, INPUTS)
     old = encryption_keys(svc.config)
     new = Fernet.generate_key().decode()
     app.config["ENCRYPTION_KEYS"] = ",".join([new, *old])
+    del svc.protector  # as a new process would, read the keys again
     result = app.test_cli_runner().invoke(main, args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
     assert "re-encrypted 1 report number" in result.stdout

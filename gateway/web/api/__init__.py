@@ -5,14 +5,12 @@ pagination.  Its OpenAPI 3 document (``openapi.py``) is served at
 
 from __future__ import annotations
 
-from gateway.web.api import views  # noqa: F401, E402 - registers the routes
-from gateway.web.api.common import bp
+from gateway.web.api import views  # noqa: F401 - registers the routes
+from gateway.web.api.common import bp, register_error_handlers
 
 __all__ = ["bp", "init_app"]
 
 
 def init_app(app) -> None:
-    from gateway.web.api.common import register_error_handlers
-
     app.register_blueprint(bp)
     register_error_handlers(app)

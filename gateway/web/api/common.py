@@ -21,12 +21,12 @@ from gateway.accounts import tokens
 from gateway.core.services import current_services
 from gateway.ops import logs
 from gateway.store.queries import Scope
+from gateway.web.api import openapi
+from gateway.web.api.openapi import DEFAULT_LIMIT, MAX_LIMIT
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 #: Paths that need no token.
 PUBLIC_ENDPOINTS = ("api.openapi",)
 
@@ -114,8 +114,6 @@ def authenticate():
 def check_query_names() -> None:
     """Refuse query parameters the OpenAPI document does not list (a typo
     such as ``?countyy=`` must not silently return everything)."""
-    from gateway.web.api import openapi
-
     if request.url_rule is None:
         return
     allowed = openapi.query_names(request.url_rule.rule, request.method)

@@ -7,7 +7,12 @@ from __future__ import annotations
 from functools import cache
 
 from gateway.store import queries
-from gateway.web.api.common import DEFAULT_LIMIT, MAX_LIMIT
+from gateway.vocab import Role
+
+#: Page sizes of every listing.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
 
 VERSION = "1.0.0"
 #: Free-text parameters may not contain control characters (400 otherwise).
@@ -99,7 +104,7 @@ SCHEMAS = {
         "to": NSTR, "text": NSTR, "status": STR, "error": NSTR,
         "report_id": _nullable({"type": "integer"}), "created_at": NTIME,
     }),
-    "User": _obj({"username": STR, "role": {"type": "string", "enum": ["admin", "county_officer"]},
+    "User": _obj({"username": STR, "role": {"type": "string", "enum": list(Role)},
                   "counties": {"type": "array", "items": STR}}),
     "StatusChange": {"type": "object", "required": ["status"], "properties": {
         "status": {"type": "string", "enum": ["investigating", "resolved", "false_alarm"]}}},

@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import and_, or_, select
 
+from gateway.core.protector import Protector
+from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
-from gateway.intake.reports import normalise_reference
-from gateway.privacy.protector import Protector
+from gateway.privacy.masked import masked_report
 from gateway.routing import acks
 from gateway.store import ledger, queries
 from gateway.store.models import (
@@ -24,6 +25,7 @@ from gateway.store.models import (
     ReportEvent,
     Team,
 )
+from gateway.vocab import ReportStatus
 from gateway.web.api import openapi
 from gateway.web.api.common import (
     ApiError,
@@ -43,20 +45,18 @@ from gateway.web.api.common import (
 )
 from handlers.phones import mask_phone
 
-ACTION_STATUSES = ("investigating", "resolved", "false_alarm")
+ACTION_STATUSES = ReportStatus.actions()
 
 
 def protector() -> Protector:
-    return Protector.from_config(current_services().config)
+    return current_services().protector
 
 
 # -- representations ------------------------------------------------------------------
 
 
 def report_json(report: Report) -> dict:
-    from gateway.cli.records import report_dict
-
-    data = {"id": report.id} | report_dict(report, protector())
+    data = {"id": report.id} | masked_report(report, protector())
     if not scope().is_admin:
         data["reporter"] = None  # even masked, the number is for admins only
     return data

@@ -125,7 +125,7 @@ def audit(action: str, target: str | None = None, **detail) -> None:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return current_services().clock.now()
 
 
 def ago(value: datetime | None, reference: datetime | None = None) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.store import queries
 from gateway.store.models import Alert, Incident, Report
+from gateway.vocab import AlertStatus, IncidentStatus
 
 from . import charts
 from .common import label
@@ -34,11 +35,11 @@ def build(db, scope: queries.Scope, now) -> dict:
     days = [(now - timedelta(days=n)).date() for n in range(29, -1, -1)]
     trend = [(d.strftime("%d %b"), per_day.get(d, 0)) for d in days]
 
-    incidents = db.scalars(scope.incidents(select(Incident).where(Incident.status == "open"))
+    incidents = db.scalars(scope.incidents(select(Incident).where(Incident.status == IncidentStatus.OPEN))
                            .order_by(Incident.last_report_at.desc()).limit(20)).all()
     waiting = db.execute(
         scope.reports(select(Alert, Report).join(Report, Alert.report_id == Report.id))
-        .where(Alert.status == "pending", Report.acknowledged_at.is_(None))
+        .where(Alert.status == AlertStatus.PENDING, Report.acknowledged_at.is_(None))
         .order_by(Alert.deadline_at.asc()).limit(30)
     ).all()
     return {

@@ -11,19 +11,19 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
-from gateway.intake.reports import normalise_reference
-from gateway.privacy.protector import Protector
 from gateway.routing import acks
 from gateway.store import queries
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
+from gateway.vocab import AlertStatus, ReportStatus
 from handlers.phones import mask_phone
 
 from . import overview as overview_module
 from .common import PAGE_SIZE, args_without, audit, console_blueprint, db, now, page_number
 
 bp = console_blueprint("reports")
-ACTION_STATUSES = ("investigating", "resolved", "false_alarm")
+ACTION_STATUSES = ReportStatus.actions()
 CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
                "status", "channel", "language", "when", "description", "acknowledged_at")
 
@@ -33,7 +33,7 @@ def overdue_ids(report_ids) -> set[int]:
     if not report_ids:
         return set()
     return set(db().scalars(select(Alert.report_id).where(
-        Alert.report_id.in_(report_ids), Alert.status == "pending", Alert.deadline_at < now())))
+        Alert.report_id.in_(report_ids), Alert.status == AlertStatus.PENDING, Alert.deadline_at < now())))
 
 
 @bp.get("/reports")
@@ -166,7 +166,7 @@ def reveal(reference):
     if len(reason) < 5:
         flash("Say why you need the number (a few words).", "error")
         return redirect(url_for("reports.show", reference=report.reference))
-    number = Protector.from_config(current_services().config).decrypt(report.reporter_phone)
+    number = current_services().protector.decrypt(report.reporter_phone)
     audit("report.number_revealed", report.reference, reason=reason[:500])
     db().commit()
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))

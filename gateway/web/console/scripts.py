@@ -17,6 +17,7 @@ from gateway.dialogue import ScriptError
 from gateway.store import funnel as funnel_module
 from gateway.store import script_versions as scriptstore
 from gateway.store.models import ScriptVersion
+from gateway.vocab import ScriptStatus
 
 from . import charts, lintview, simulator
 from .common import audit, console_blueprint, db, now
@@ -140,7 +141,7 @@ def publish(script_id, number):
               "published.", "error")
         return editor(row, status=400)
     previous = next((r.version for r in versions(script_id) if r.is_live), None)
-    rollback = row.status == "published"
+    rollback = row.status == ScriptStatus.PUBLISHED
     scriptstore.publish(current_services(), db(), row, current_user.username)
     audit("script.rollback" if rollback else "script.published", f"{script_id} v{number}",
           previous=previous, version=number)

@@ -5,9 +5,9 @@ is sent.  Used by the editor for drafts and published versions alike."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 
+from gateway.core.services import current_services
 from gateway.dialogue import Session, SessionError, advance, new_session
 
 SIM_REFERENCE = "R-TEST00"
@@ -36,7 +36,7 @@ class Simulation:
 def start(script, channel: str, language: str) -> Simulation:
     channel = channel if channel in ("ussd", "sms") else "ussd"
     sim = Simulation(channel=channel, language=language if language in script.languages else "")
-    session = new_session(script, channel=channel, now=time.time(), reference=SIM_REFERENCE)
+    session = new_session(script, channel=channel, now=current_services().clock.time(), reference=SIM_REFERENCE)
     if sim.language:
         session.language = sim.language  # as if chosen on the first screen / by keyword
     return _step(script, sim, session, "")
@@ -57,7 +57,7 @@ def send(script, form) -> Simulation:
 
 
 def _step(script, sim: Simulation, session: Session, text: str) -> Simulation:
-    turn = advance(script, session, text, time.time())
+    turn = advance(script, session, text, current_services().clock.time())
     sim.transcript.append({"input": text, "screen": turn.reply, "ended": turn.ended})
     sim.ended = turn.ended
     sim.report = turn.report

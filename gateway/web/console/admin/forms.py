@@ -6,11 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
+from gateway.vocab import MEMBER_CHANNELS, Tier
 from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
-TIERS = ("county", "regional", "national")
-CHANNELS = ("sms", "whatsapp")
+TIERS = tuple(Tier)
+CHANNELS = MEMBER_CHANNELS
 
 
 def flag(form, name) -> bool:

@@ -5,18 +5,18 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import func, select
 
+from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
-from gateway.intake.reports import normalise_reference
-from gateway.privacy.protector import Protector
 from gateway.store import ledger
 from gateway.store.models import AuditEntry, Message, Report
+from gateway.vocab import LEDGER_CHANNELS, Direction, MessageStatus
 
 from ..common import PAGE_SIZE, args_without, db, page_number
 from . import bp
 
-DIRECTIONS = ("in", "out")
-MESSAGE_CHANNELS = ("ussd", "sms", "whatsapp", "webhook")
-MESSAGE_STATUSES = ("received", "queued", "sending", "sent", "delivered", "failed")
+DIRECTIONS = tuple(Direction)
+MESSAGE_CHANNELS = LEDGER_CHANNELS
+MESSAGE_STATUSES = tuple(MessageStatus)
 
 
 def _page(query):
@@ -41,7 +41,7 @@ def messages():
         query = query.join(Report, Message.report_id == Report.id).where(
             Report.reference == reference)
     rows, total, page, pages = _page(query)
-    protector = Protector.from_config(current_services().config)
+    protector = current_services().protector
     shown = [ledger.as_dict(m, protector=protector) for m in rows]
     return render_template("console/admin/messages.html", messages=shown, total=total, page=page,
                            pages=pages, paging=args_without("page"), args=args,

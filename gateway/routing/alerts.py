@@ -1,0 +1,157 @@
+"""Alerts: the text a team receives, one alert per (report, team) with one
+delivery per active member and agency endpoint, and queueing their sending
+and escalation check.  Alerts are unique per (report, team) and deliveries per
+(alert, member) in the database, so creating them twice sends nothing twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gateway import tasks
+from gateway.core import texts
+from gateway.core.services import Services
+from gateway.delivery import outbox
+from gateway.ops import metrics
+from gateway.routing import decide
+from gateway.store import ledger
+from gateway.store import script_versions as scriptstore
+from gateway.store.models import Alert, Delivery, EscalationPolicy, Message, Report, Team
+from gateway.vocab import AlertChannel, AlertKind, Direction, MessageStatus, Severity
+
+
+def deadline_minutes(db, config, severity: str) -> int:
+    """Minutes a team has to acknowledge (``decide.deadline_minutes`` over the
+    admin's policies and the configured defaults)."""
+    policies = {row.severity: row.deadline_minutes for row in db.scalars(select(EscalationPolicy))}
+    defaults = {s: int(config[f"ESCALATION_{s.upper()}_MINUTES"]) for s in Severity
+                if config.get(f"ESCALATION_{s.upper()}_MINUTES")}
+    return decide.deadline_minutes(severity, policies, defaults)
+
+
+def alert_text(svc, db, report: Report, team: Team, *, escalated: bool = False) -> str:
+    """The alert in the team's language, within two GSM-7 segments."""
+    language = team.language or "eng"
+    labels = field_labels(svc, db, report, language)
+    contact = ""
+    if report.contact_allowed and team.sees_contacts and report.reporter_phone:
+        phone = svc.protector.decrypt(report.reporter_phone)
+        if phone:
+            contact = texts.text("alert_contact", language, phone=phone)
+    template = texts.text(
+        "alert", language,
+        severity=texts.text(f"severity.{report.severity}", language),
+        reference=report.reference,
+        category=labels["category"],
+        place=labels["place"],
+        when=labels["when"],
+        contact=contact,
+        description="{description}",
+    )
+    if escalated:
+        template = texts.text("escalation_prefix", language) + template
+    return texts.fit(template, report.description or "")
+
+
+def field_labels(svc, db, report: Report, language: str) -> dict:
+    """Category, place and time as the script labels them in ``language``."""
+    try:
+        script = scriptstore.get_version(db, report.script_id, report.script_version)
+    except Exception:  # a deleted script version must not stop an alert
+        script = scriptstore.fallback_script()
+    answers = report.answers or {}
+    by_field = {step.field: step for step in script.steps.values() if step.field}
+
+    def label(field: str, value: str | None) -> str:
+        step = by_field.get(field)
+        if step is None or value is None:
+            return value or "-"
+        return texts.to_gsm7(script.answer_label(step, answers, language) or value)
+
+    county = label("county", report.county)
+    sub_county = label("sub_county", report.sub_county)
+    place = f"{sub_county}, {county}" if report.sub_county else county
+    return {"category": label("category", report.category), "place": place,
+            "when": label("when", report.when)}
+
+
+def create_alert(svc: Services, db, report: Report, team: Team, *, level: int = 0) -> Alert | None:
+    """One alert and its deliveries, in a savepoint; ``None`` if it exists already."""
+    now = svc.clock.now()
+    minutes = deadline_minutes(db, svc.config, report.severity)
+    alert = Alert(
+        kind=AlertKind.REPORT, report_id=report.id, team_id=team.id, level=level,
+        text=alert_text(svc, db, report, team, escalated=level > 0),
+        deadline_at=now + timedelta(minutes=minutes), created_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(alert)
+            db.flush()
+    except IntegrityError:
+        return None
+    metrics.alert_created(svc, alert, team)
+    add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report))
+    return alert
+
+
+def add_deliveries(svc, db, alert: Alert, team: Team, *, report_id: int | None, payload: dict):
+    """One ledger message and delivery per active member, and one per endpoint."""
+    for member in team.members:
+        if not member.active:
+            continue
+        message = ledger.outbound(
+            channel=member.channel, provider=outbox.provider_for(svc.config, member.channel),
+            to=member.phone, text=alert.text, status=MessageStatus.QUEUED, protector=svc.protector,
+            report_id=report_id,
+        )
+        db.add(message)
+        db.flush()
+        db.add(Delivery(alert_id=alert.id, member_id=member.id, message_id=message.id,
+                        channel=member.channel))
+    for endpoint in team.endpoints:
+        if not endpoint.active:
+            continue
+        message = Message(
+            direction=Direction.OUT, channel=AlertChannel.WEBHOOK, provider="webhook",
+            recipient=f"endpoint:{endpoint.id}", text=json.dumps(payload),
+            status=MessageStatus.QUEUED, report_id=report_id,
+        )
+        db.add(message)
+        db.flush()
+        db.add(Delivery(alert_id=alert.id, endpoint_id=endpoint.id, message_id=message.id,
+                        channel=AlertChannel.WEBHOOK))
+    db.flush()
+
+
+def webhook_payload(report: Report) -> dict:
+    """What agencies' systems receive (documented in docs/api.md).  Never the number."""
+    return {
+        "event": "report.created",
+        "reference": report.reference,
+        "category": report.category,
+        "county": report.county,
+        "sub_county": report.sub_county,
+        "when": report.when,
+        "severity": report.severity,
+        "description": report.description,
+        "language": report.language,
+        "channel": report.channel,
+        "contact_allowed": report.contact_allowed,
+        "created_at": report.created_at.isoformat() if report.created_at else None,
+    }
+
+
+def message_ids(alert: Alert) -> list[int]:
+    return [d.message_id for d in alert.deliveries if d.message_id is not None]
+
+
+def dispatch(svc, alerts: list[Alert]) -> None:
+    """Queue sending (one job per alert, so one AT call per team) and escalation checks."""
+    for alert in alerts:
+        tasks.send_messages(svc, message_ids(alert), job_id=f"send-alert-{alert.id}")
+        if alert.kind == AlertKind.REPORT and alert.deadline_at is not None:
+            tasks.check_escalation(svc, alert.id, alert.deadline_at)

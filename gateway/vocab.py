@@ -1,0 +1,149 @@
+"""Mpaka's vocabulary: every channel, severity, tier, priority and status, in
+one module.  Forms, CSV, the OpenAPI document, console labels, the linter and
+the provider adapters derive their lists from these enums, never from strings
+of their own.
+
+A leaf: it imports nothing but ``enum``, so the pure dialogue engine and the
+provider adapters may use it without depending on the rest of the gateway
+(the one exception their import contracts make).  Counties and categories are
+not here: they are data, in the dialogue script and its gazetteer.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How a message reaches or leaves the gateway."""
+
+    USSD = "ussd"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+
+
+class AlertChannel(StrEnum):
+    """How a team member or agency receives an alert."""
+
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    WEBHOOK = "webhook"
+
+
+#: Channels a team member can be alerted on (agencies' systems are endpoints).
+MEMBER_CHANNELS: tuple[AlertChannel, ...] = (AlertChannel.SMS, AlertChannel.WHATSAPP)
+#: Every channel a ledger row can carry.
+LEDGER_CHANNELS: tuple[str, ...] = (*Channel, AlertChannel.WEBHOOK)
+
+
+class Severity(StrEnum):
+    """Declared least severe first: ``rank`` and comparisons follow this order."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+    @classmethod
+    def most_severe_first(cls) -> tuple[Severity, ...]:
+        return tuple(reversed(cls))
+
+    @classmethod
+    def rank_of(cls, value: str | None, default: Severity | None = None) -> int:
+        """The rank of a stored value; an unknown one ranks as ``default``
+        (medium unless given)."""
+        try:
+            return cls(value).rank
+        except ValueError:
+            return (default or cls.MEDIUM).rank
+
+
+class Tier(StrEnum):
+    """Declared in escalation order: county first, the national desk last."""
+
+    COUNTY = "county"
+    REGIONAL = "regional"
+    NATIONAL = "national"
+
+    def above(self) -> tuple[Tier, ...]:
+        """The tiers an unacknowledged alert escalates to, in order."""
+        tiers = list(Tier)
+        return tuple(tiers[tiers.index(self) + 1:])
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    LOW = "low"  # held for review: over the sender's report limit
+
+
+class ReportStatus(StrEnum):
+    RECEIVED = "received"
+    HELD = "held"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+
+    @classmethod
+    def actions(cls) -> tuple[ReportStatus, ...]:
+        """What a team sets by hand after acknowledging."""
+        return (cls.INVESTIGATING, cls.RESOLVED, cls.FALSE_ALARM)
+
+    @classmethod
+    def closed(cls) -> tuple[ReportStatus, ...]:
+        return (cls.RESOLVED, cls.FALSE_ALARM)
+
+    @classmethod
+    def awaiting_acknowledgement(cls) -> tuple[ReportStatus, ...]:
+        return (cls.RECEIVED, cls.ROUTED)
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class MessageStatus(StrEnum):
+    """A ledger row's status: inbound rows are ``received``; outbound ones go
+    queued → sending → sent → delivered, or back to ``retry``, or ``failed``."""
+
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENDING = "sending"
+    RETRY = "retry"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+    @classmethod
+    def pending(cls) -> tuple[MessageStatus, ...]:
+        """Outbound rows not yet handed to a provider."""
+        return (cls.QUEUED, cls.SENDING, cls.RETRY)
+
+
+class AlertKind(StrEnum):
+    REPORT = "report"
+    INCIDENT = "incident"
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+
+
+class ScriptStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COUNTY_OFFICER = "county_officer"
