@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from gateway.vocab import Channel
+from gateway.vocab import Channel as Channel  # re-exported: part of the adapter contract
 
 
 class DeliveryStatus(StrEnum):
