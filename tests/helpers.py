@@ -1,4 +1,9 @@
-"""Small helpers for tests that run real processes."""
+"""Small helpers for tests that run real processes.
+
+Waits never assume a quiet machine: they poll for readiness (or for the
+awaited state) up to a generous deadline, and single requests get a timeout
+far above any expected answer time, so a busy CI host only makes them slower.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,11 @@ from pathlib import Path
 
 import requests
 
+#: How long to wait for a process to become ready, or for an awaited state.
+DEADLINE = 60.0
+#: The timeout of one HTTP request to a process under test.
+REQUEST_TIMEOUT = 60.0
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -22,19 +32,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(url: str, proc=None, timeout: float = 30) -> None:
+def wait_ready(url: str, proc=None, timeout: float = DEADLINE) -> None:
     """Wait until ``url`` answers 200; fail early if ``proc`` exits first."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    last = None
+    while True:
         if proc is not None:
-            assert proc.poll() is None, "the process exited early"
+            assert proc.poll() is None, f"the process exited early ({proc.returncode})"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{url} never answered 200 within {timeout} s: {last}")
         try:
-            if requests.get(url, timeout=5).status_code == 200:
+            # a slow answer is still an answer: no short per-request timeout
+            last = requests.get(url, timeout=max(1.0, remaining)).status_code
+            if last == 200:
                 return
-        except requests.RequestException:
-            pass
+        except requests.RequestException as exc:
+            last = exc
         time.sleep(0.2)
-    raise AssertionError(f"{url} never answered 200 within {timeout} s")
+
+
+def wait_for(predicate, timeout: float = DEADLINE, interval: float = 0.3,
+             what: str = "condition"):
+    """Poll ``predicate`` until it returns something true (returned) or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
 
 
 class EmbeddedPostgres:
