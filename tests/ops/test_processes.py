@@ -31,6 +31,9 @@ def environment(config, **extra) -> dict:
              "WHATSAPP_PROVIDER")}
     env |= {"PATH": f"{BIN}:{env.get('PATH', '')}", "TRUSTED_PROXIES": "0",
             "PYTHONUNBUFFERED": "1",
+            # the checkout under test, not whichever one the venv's editable
+            # install (the `mpaka` console script of `worker:`) points at
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
             # gunicorn.conf.py kills a worker silent for 8 s (production: the
             # provider's retry finds a healthy one); on a busy test host that
             # would only kill slow-booting or queued workers.
