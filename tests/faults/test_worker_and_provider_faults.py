@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.store.models import Message
+from tests.helpers import DEADLINE
 
 from .conftest import INPUTS, wait_until
 
@@ -35,7 +36,7 @@ def test_worker_killed_mid_send_every_alert_sent_none_twice_outside_the_window(s
     system.fake_mode("ok", latency="2.0")
     references = _reports(system, 3, "kill")
     worker = system.start_worker()
-    wait_until(lambda: system.fake_log()["calls"]["ok"] >= 1, 30, interval=0.05,
+    wait_until(lambda: system.fake_log()["calls"]["ok"] >= 1, DEADLINE, interval=0.05,
                what="a send request in flight")
     worker.kill()
     killed_at = time.time()
@@ -45,8 +46,9 @@ def test_worker_killed_mid_send_every_alert_sent_none_twice_outside_the_window(s
 
     system.start_worker()
     expected = {(ref, to) for ref in references for to in ("+254700000101", "+254700000102")}
-    wait_until(lambda: set(system.deliveries()) >= expected, 60, what="every alert delivered")
-    wait_until(lambda: system.outbound_statuses().keys() <= {"sent"}, 30,
+    wait_until(lambda: set(system.deliveries()) >= expected, 2 * DEADLINE,
+               what="every alert delivered")
+    wait_until(lambda: system.outbound_statuses().keys() <= {"sent"}, DEADLINE,
                what="every ledger row sent")
     deliveries = system.deliveries()
     duplicates = {k: n for k, n in deliveries.items() if n > 1}
@@ -81,8 +83,10 @@ def test_provider_500s_then_timeouts_then_recovery_every_alert_delivered_with_ba
     recovered = time.time()
 
     expected = {(ref, to) for ref in references for to in ("+254700000101", "+254700000102")}
-    wait_until(lambda: set(system.deliveries()) >= expected, 90, what="delivery after recovery")
-    wait_until(lambda: system.outbound_statuses().keys() <= {"sent"}, 30, what="ledger sent")
+    wait_until(lambda: set(system.deliveries()) >= expected, 2 * DEADLINE,
+               what="delivery after recovery")
+    wait_until(lambda: system.outbound_statuses().keys() <= {"sent"}, DEADLINE,
+               what="ledger sent")
     deliveries = system.deliveries()
     assert set(deliveries) == expected and set(deliveries.values()) == {1}
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
-from tests.helpers import free_port, wait_ready
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT, free_port, wait_for, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -31,7 +30,14 @@ def environment(config, **extra) -> dict:
             ("SECRET_KEY", "REDIS_URL", "DATABASE_URL", "MPAKA_DATA_DIR", "SMS_PROVIDER",
              "WHATSAPP_PROVIDER")}
     env |= {"PATH": f"{BIN}:{env.get('PATH', '')}", "TRUSTED_PROXIES": "0",
-            "PYTHONUNBUFFERED": "1"}
+            "PYTHONUNBUFFERED": "1",
+            # the checkout under test, not whichever one the venv's editable
+            # install (the `mpaka` console script of `worker:`) points at
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            # gunicorn.conf.py kills a worker silent for 8 s (production: the
+            # provider's retry finds a healthy one); on a busy test host that
+            # would only kill slow-booting or queued workers.
+            "GUNICORN_TIMEOUT": "60"}
     return env | {k: str(v) for k, v in extra.items()}
 
 
@@ -41,7 +47,7 @@ def stop(proc) -> str:
         os.killpg(proc.pid, signal.SIGTERM) if os.getpgid(proc.pid) == proc.pid else \
             proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -56,9 +62,9 @@ def walk(base: str, session_id: str) -> list[str]:
     for value in [None, *INPUTS]:
         if value is not None:
             text = value if not text else f"{text}*{value}"
-        response = requests.post(f"{base}/webhooks/africastalking/ussd", timeout=10, data={
+        response = requests.post(f"{base}/webhooks/africastalking/ussd", data={
             "sessionId": session_id, "phoneNumber": PHONE, "networkCode": "99999",
-            "serviceCode": "*384*44135#", "text": text})
+            "serviceCode": "*384*44135#", "text": text}, timeout=REQUEST_TIMEOUT)
         assert response.status_code == 200
         screens.append(response.text)
     return screens
@@ -95,7 +101,8 @@ def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
             with ThreadPoolExecutor(8) as pool:
                 codes = list(pool.map(lambda _: requests.post(
                     f"{base}/webhooks/africastalking/ussd/events",
-                    data={"sessionId": "x", "status": "Success"}, timeout=10).status_code,
+                    data={"sessionId": "x", "status": "Success"},
+                    timeout=REQUEST_TIMEOUT).status_code,
                     range(40)))
             assert set(codes) == {200}
             events += len(codes)
@@ -104,7 +111,7 @@ def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
                 break
         assert len(pids) == 2, f"both workers should have served webhooks: {pids}"
         for _ in range(4):  # whichever worker answers the scrape, the sums are the same
-            text = requests.get(f"{base}/metrics", timeout=10).text
+            text = requests.get(f"{base}/metrics", timeout=REQUEST_TIMEOUT).text
             assert metric(text, "mpaka_webhook_duration_seconds_count",
                           endpoint="at_ussd_events", status="200") == events
             assert metric(text, "mpaka_webhook_duration_seconds_count",
@@ -126,16 +133,15 @@ def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc):
         stderr=subprocess.STDOUT, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(f"{base}/readyz", proc, timeout=45)
+        wait_ready(f"{base}/readyz", proc)
         screens = walk(base, "ATUid_honcho_1")
         assert screens[-1].startswith("END ")
-        deadline = time.monotonic() + 30
-        routed = None
-        while time.monotonic() < deadline and routed is None:
+
+        def routed():
             with svc.db() as db:
-                routed = db.scalar(select(Report.routed_at).where(Report.routed_at.is_not(None)))
-            time.sleep(0.3)
-        assert routed is not None, "the worker never routed the report"
+                return db.scalar(select(Report.routed_at).where(Report.routed_at.is_not(None)))
+
+        wait_for(routed, what="the worker to route the report")
     finally:
         output = stop(proc)
     assert "web.1" in output and "worker.1" in output

@@ -8,6 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+#: Playwright waits for readiness itself (auto-waiting); this is only the
+#: deadline, generous so that a busy machine is slower, not failing.
+DEADLINE_MS = 30_000
+expect.set_options(timeout=DEADLINE_MS)  # its default is 5 s
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,7 +48,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(DEADLINE_MS)
     yield page
     context.close()
 
@@ -51,7 +57,7 @@ def page(browser):
 def phone_page(browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(DEADLINE_MS)
     yield page
     context.close()
 
