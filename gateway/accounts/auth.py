@@ -20,7 +20,7 @@ from flask_login import UserMixin
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gateway.core import keys
+from gateway.core import keys, ratelimit
 from gateway.store.models import User
 from gateway.store.queries import COUNTIES, Scope
 from gateway.vocab import Role
@@ -93,10 +93,12 @@ class LoginResult:
 
 def authenticate(svc, db, username: str, password: str) -> LoginResult:
     username = (username or "").strip()
-    r = svc.redis
-    failures = int(r.get(keys.login_failures(username)) or 0)
+    r, limiter, subject = svc.redis, svc.limiter, username.casefold()
+    failures = limiter.count(ratelimit.LOGIN_FAILURES, subject, window=LOCK_SECONDS)
     if failures >= LOCK_AFTER:
-        minutes = max(1, round((r.ttl(keys.login_failures(username)) or LOCK_SECONDS) / 60))
+        seconds = limiter.retry_after(ratelimit.LOGIN_FAILURES, subject, limit=LOCK_AFTER,
+                                      window=LOCK_SECONDS)
+        minutes = max(1, round(seconds / 60))
         return LoginResult(error=f"Too many failed attempts. This account is locked; try again "
                            f"in about {minutes} minutes or ask an admin.", reason="locked")
     wait = r.ttl(keys.login_wait(username))
@@ -106,24 +108,23 @@ def authenticate(svc, db, username: str, password: str) -> LoginResult:
     row = db.scalar(select(User).where(func.lower(User.username) == username.casefold()))
     valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password or "")
     if row is None or not valid or not row.active:
-        _fail(r, username, failures + 1)
+        _fail(svc, username, failures + 1)
         return LoginResult(error="Wrong username or password.", reason="bad_credentials")
-    r.delete(keys.login_failures(username), keys.login_wait(username))
+    unlock(svc, username)
     return LoginResult(user=ConsoleUser.from_row(row))
 
 
-def _fail(r, username: str, failures: int) -> None:
-    pipe = r.pipeline()
-    pipe.incr(keys.login_failures(username))
-    pipe.expire(keys.login_failures(username), LOCK_SECONDS)
+def _fail(svc, username: str, failures: int) -> None:
+    svc.limiter.hit(ratelimit.LOGIN_FAILURES, username.casefold(), limit=LOCK_AFTER,
+                    window=LOCK_SECONDS)
     if failures >= SLOW_AFTER:
         wait = min(2 ** (failures - SLOW_AFTER), MAX_WAIT_SECONDS)
-        pipe.set(keys.login_wait(username), "1", ex=wait)
-    pipe.execute()
+        svc.redis.set(keys.login_wait(username), "1", ex=wait)
 
 
 def unlock(svc, username: str) -> None:
-    svc.redis.delete(keys.login_failures(username), keys.login_wait(username))
+    svc.limiter.clear(ratelimit.LOGIN_FAILURES, username.casefold())
+    svc.redis.delete(keys.login_wait(username))
 
 
 def create_user(db, username: str, password: str, role: str, counties=()) -> User:

@@ -45,16 +45,6 @@ def incident_lock(group: str) -> str:
     return f"{PREFIX}lock:incident:{group}"
 
 
-def status_checks(phone_hash: str) -> str:
-    """Counts STATUS look-ups per sender, against guessing references."""
-    return f"{PREFIX}status-checks:{phone_hash}"
-
-
-def login_failures(username: str) -> str:
-    """Failed console logins for a username (any address), with a TTL."""
-    return f"{PREFIX}login:failures:{username.casefold()}"
-
-
 def login_wait(username: str) -> str:
     """Set while a username must wait before its next login attempt."""
     return f"{PREFIX}login:wait:{username.casefold()}"
@@ -65,14 +55,15 @@ def metric(name: str) -> str:
     return f"{PREFIX}metrics:{name}"
 
 
-def rate(kind: str, phone_hash: str) -> str:
-    """A sliding window (sorted set of timestamps) per sender and limit kind."""
-    return f"{PREFIX}rate:{kind}:{phone_hash}"
+def rate(kind: str, subject: str) -> str:
+    """A sliding window (sorted set of timestamps) per limit kind and subject
+    (a phone's keyed hash or a username)."""
+    return f"{PREFIX}rate:{kind}:{subject}"
 
 
-def rate_notified(phone_hash: str) -> str:
-    """Set once the sender was told they are over the limit: then silence."""
-    return f"{PREFIX}rate-notified:{phone_hash}"
+def rate_notified(kind: str, subject: str) -> str:
+    """Set once the subject was told it is over the limit: then silence."""
+    return f"{PREFIX}rate-notified:{kind}:{subject}"
 
 
 def loop_guard(phone_hash: str, text_digest: str) -> str:

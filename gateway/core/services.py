@@ -23,6 +23,7 @@ from gateway.core.clock import Clock
 from gateway.core.db import make_engine
 from gateway.core.errors import ConfigError
 from gateway.core.protector import Protector
+from gateway.core.ratelimit import Limiter
 
 #: Queue names, most urgent first: a worker listens to them in this order.
 QUEUE_NAMES = ("alerts", "default", "maintenance")
@@ -72,6 +73,10 @@ class Services:
     def __init__(self, config: dict, *, clock: Clock | None = None):
         self.config = config
         self.clock: Clock = clock or Clock()
+
+    @property
+    def limiter(self) -> Limiter:
+        return Limiter(self.redis, self.clock)
 
     @cached_property
     def protector(self) -> Protector:

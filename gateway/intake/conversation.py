@@ -21,7 +21,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import tasks
-from gateway.core import keys, texts
+from gateway.core import keys, ratelimit, texts
 from gateway.core.errors import GatewayError
 from gateway.core.references import new_reference
 from gateway.core.services import Services
@@ -150,12 +150,12 @@ class Conversations:
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go
         on.  (Loops are recognised in ``_converse``, where the question is known.)"""
-        r, now = self.svc.redis, self.clock.time()
-        window = 600
-        if safety.hit(r, safety.INBOUND, phone_hash,
-                      limit=self.config["INBOUND_PER_10_MINUTES"], window=window, now=now):
+        limiter, window = self.svc.limiter, 600
+        if limiter.hit(ratelimit.INBOUND, phone_hash,
+                       limit=self.config["INBOUND_PER_10_MINUTES"], window=window):
             return None
-        if msg.channel == Channel.USSD or safety.first_notice(r, phone_hash, window):
+        if msg.channel == Channel.USSD or limiter.first_notice(ratelimit.INBOUND, phone_hash,
+                                                                window=window):
             # One polite message, then silence (USSD must always answer).
             return Outcome(reply=Reply(texts.text("rate_limited"), ended=True))
         return Outcome(reply=None)
@@ -272,8 +272,8 @@ class Conversations:
             created_at=self.clock.now(),
         )
         try:
-            within = safety.hit(self.svc.redis, safety.REPORTS, phone_hash,
-                                limit=self.config["REPORTS_PER_HOUR"], window=3600, now=now)
+            within = self.svc.limiter.hit(ratelimit.REPORTS, phone_hash,
+                                          limit=self.config["REPORTS_PER_HOUR"], window=3600)
         except RedisError:
             within = True  # a limit must never cost a report
         if not within:

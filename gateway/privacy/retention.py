@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from gateway.core import keys
+from gateway.core import keys, ratelimit
 from gateway.store.models import AuditEntry, Message, Report, ReportEvent
 from handlers.base import Channel
 
@@ -108,10 +108,8 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
         keys.draft(phone_hash),
         keys.session(Channel.SMS, phone_hash),
         keys.session(Channel.WHATSAPP, phone_hash),
-        keys.rate("inbound", phone_hash),
-        keys.rate("reports", phone_hash),
-        keys.rate_notified(phone_hash),
-        keys.status_checks(phone_hash),
+        *(keys.rate(kind, phone_hash) for kind in ratelimit.KINDS),
+        *(keys.rate_notified(kind, phone_hash) for kind in ratelimit.KINDS),
     ]
     redis_keys += list(r.scan_iter(match=keys.loop_guard(phone_hash, "*")))
     erased = {"redis_keys": r.delete(*redis_keys) if redis_keys else 0, "parked_reports": 0}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from gateway import tasks
-from gateway.core import keys, texts
+from gateway.core import ratelimit, texts
 from gateway.core.references import normalise_reference
 from gateway.delivery import outbox
 from gateway.ops import metrics
@@ -141,12 +141,8 @@ def status_text(svc, reference: str | None, phone: str, language: str, *,
     sender so references cannot be guessed.  Used by SMS and the USSD menu."""
     if not reference:
         return texts.text("status_unknown", language, reference="")
-    protector = svc.protector
-    key = keys.status_checks(protector.phone_hash(phone))
-    count = svc.redis.incr(key)
-    if count == 1:
-        svc.redis.expire(key, 3600)
-    if count > STATUS_CHECKS_PER_HOUR:
+    if not svc.limiter.hit(ratelimit.STATUS_CHECKS, svc.protector.phone_hash(phone),
+                           limit=STATUS_CHECKS_PER_HOUR, window=3600):
         return texts.text("status_limited", language)
     reference = normalise_reference(reference)
     with svc.db() as db:

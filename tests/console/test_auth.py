@@ -7,7 +7,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from gateway.accounts import auth
-from gateway.core import keys
+from gateway.core import ratelimit
 from gateway.store.models import AuditEntry, User
 
 from .conftest import ADMIN_PASSWORD, PASSWORD, csrf_token, login, login_as, post
@@ -39,19 +39,22 @@ def test_repeated_failures_make_the_next_attempt_wait(client):
     assert "Wait" in response.text
 
 
-def test_many_failures_lock_the_account(client, redis_conn):
+def test_many_failures_lock_the_account(client, svc):
     """After ten failures the account is locked, even for the right password."""
-    redis_conn.set(keys.login_failures("admin"), auth.LOCK_AFTER, ex=600)
+    for _ in range(auth.LOCK_AFTER):
+        svc.limiter.hit(ratelimit.LOGIN_FAILURES, "admin", limit=auth.LOCK_AFTER,
+                        window=auth.LOCK_SECONDS)
     response = login(client, "admin", ADMIN_PASSWORD)
     assert response.status_code == 400
     assert "locked" in response.text
 
 
-def test_a_successful_login_clears_the_failures(client, redis_conn):
+def test_a_successful_login_clears_the_failures(client, svc):
     """One failure, then the right password: the failure count is gone."""
     login(client, "admin", "wrong-password")
+    assert svc.limiter.count(ratelimit.LOGIN_FAILURES, "admin", window=auth.LOCK_SECONDS) == 1
     assert login(client, "admin", ADMIN_PASSWORD).status_code == 302
-    assert redis_conn.get(keys.login_failures("admin")) is None
+    assert svc.limiter.count(ratelimit.LOGIN_FAILURES, "admin", window=auth.LOCK_SECONDS) == 0
 
 
 def test_an_inactive_user_cannot_log_in(client, svc, users):
