@@ -1,25 +1,28 @@
-"""Named exceptions raised by the provider adapters.
+"""Named exceptions raised by the provider adapters (their root is
+``gateway.errors.MpakaError``)::
 
-::
+    HandlerError        a webhook request is refused
+    ├── BadRequest      malformed webhook: answer 400 with the message
+    └── Forbidden       bad or missing signature/secret: answer 403
 
-    HandlerError
-    ├── BadRequest          malformed webhook: answer 400 with the message
-    ├── Forbidden           bad or missing signature/secret: answer 403
-    └── ConfigurationError  a sender cannot be built: fix the environment
+    ConfigurationError  ``gateway.errors.ConfigError``: a sender cannot be built
+    InvalidPhone        ``gateway.errors.InvalidPhone``: not a phone number
 
-    InvalidPhone (ValueError)  not a phone number (``phones.normalise_phone``)
-
-``InvalidPhone`` is a plain domain error, not an HTTP one: the webhook parsers
-turn it into ``BadRequest`` naming the field, while forms and CSV imports show
-its message next to their own input.  ``gateway.errors.ConfigError`` is
-``ConfigurationError`` under the gateway's name.  Provider *failures* while
-sending are not exceptions: senders report them in ``SendResult``.
+Provider *failures* while sending are not exceptions: senders report them in
+``SendResult``.
 """
 
 from __future__ import annotations
 
+from gateway.errors import ConfigError, InvalidPhone, MpakaError
 
-class HandlerError(Exception):
+#: The adapters' name for the one configuration error.
+ConfigurationError = ConfigError
+
+__all__ = ["BadRequest", "ConfigurationError", "Forbidden", "HandlerError", "InvalidPhone"]
+
+
+class HandlerError(MpakaError):
     """Base class for the HTTP-flavoured errors raised by ``handlers``."""
 
     status_code = 500
@@ -36,10 +39,3 @@ class Forbidden(HandlerError):
 
     status_code = 403
 
-
-class ConfigurationError(HandlerError):
-    """A setting is missing or invalid; the message names the variable."""
-
-
-class InvalidPhone(ValueError):
-    """Not a phone number; the message says why, with the digits masked."""

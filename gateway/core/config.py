@@ -11,7 +11,6 @@ from pathlib import Path
 
 DEV_SECRET_KEY = "dev-insecure-change-me"
 
-#: name -> (default, parser).  Parsers turn the environment's strings into values.
 _INT = int
 
 
@@ -23,6 +22,7 @@ def _list(value: str) -> list[str]:
     return [part.strip() for part in str(value).split(",") if part.strip()]
 
 
+#: name -> (default, parser).  Parsers turn the environment's strings into values.
 SETTINGS: dict[str, tuple[object, object]] = {
     "MPAKA_ENV": ("development", str),
     "SECRET_KEY": (DEV_SECRET_KEY, str),
@@ -71,10 +71,11 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SWEEP_INTERVAL_SECONDS": (60, _INT),
     "ROUTE_GRACE_SECONDS": (30, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
-    "DEBUG_LOG_COLOURS": (False, _bool),
     # Operations (issue 7): logs, metrics, readiness
     "MPAKA_LOG_FORMAT": ("json", str),
     "MPAKA_LOG_LEVEL": ("INFO", str),
+    # Our per-request access line; gunicorn.conf.py turns it off (gunicorn's own line carries the id)
+    "MPAKA_ACCESS_LOG": (True, _bool),
     "METRICS_TOKEN": (None, str),
     "METRICS_ALLOW": ([], _list),
     "READY_QUEUE_THRESHOLD": (1000, _INT),

@@ -1,7 +1,7 @@
 """Every Redis key name Mpaka uses, in one place (as RQ does with ``key_for``).
 
 Phone numbers never appear in a key: callers pass the keyed hash from
-``gateway.phones.phone_key``.
+``Services.protector.phone_hash`` (``gateway.core.protector``).
 """
 
 PREFIX = "mpaka:"
@@ -22,7 +22,7 @@ def draft(phone_hash: str) -> str:
 
 
 def dedupe(provider: str, message_id: str) -> str:
-    """Marks a provider message id as seen; holds the reply given to it."""
+    """Marks a provider message id as seen (AT retries a callback until it gets a 200)."""
     return f"{PREFIX}dedupe:{provider}:{message_id}"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 
 from gateway.core.config import DEV_SECRET_KEY
-from gateway.core.errors import ConfigError
+from gateway.errors import ConfigError
 
 
 def inbound_providers(config) -> set[str]:

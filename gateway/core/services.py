@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.core.clock import Clock
 from gateway.core.db import make_engine
-from gateway.core.errors import ConfigError
 from gateway.core.protector import Protector
 from gateway.core.ratelimit import Limiter
+from gateway.errors import ConfigError
 
 #: Queue names, most urgent first: a worker listens to them in this order.
 QUEUE_NAMES = ("alerts", "default", "maintenance")

@@ -14,7 +14,6 @@ from gateway.dialogue import gsm
 
 ALERT_SEGMENTS = 2
 #: Two concatenated GSM-7 segments carry 2 x 153 septets.
-ALERT_BUDGET = 153 * ALERT_SEGMENTS
 
 
 @cache
@@ -54,7 +53,7 @@ def to_gsm7(value: str) -> str:
     return " ".join("".join(out).split())
 
 
-def fit(template: str, description: str, budget: int = ALERT_BUDGET) -> str:
+def fit(template: str, description: str) -> str:
     """Fill ``{description}`` with as much of it as fits two segments."""
     description = to_gsm7(description)
     full = template.replace("{description}", description)

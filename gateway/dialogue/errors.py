@@ -1,4 +1,4 @@
-"""Named exceptions of the dialogue engine.
+"""Named exceptions of the dialogue engine (their root is ``gateway.errors.MpakaError``).
 
     DialogueError          base class
     ├── ScriptError        a script or gazetteer cannot be used: malformed or
@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gateway.errors import MpakaError
+
 if TYPE_CHECKING:
     from .issues import LintIssue
 
 
-class DialogueError(Exception):
+class DialogueError(MpakaError):
     """Base class for errors raised by gateway.dialogue."""
 
 

@@ -21,7 +21,7 @@ from .gsm import non_gsm7, screen_cost, sms_segments
 from .issues import ERROR, WARNING, Coverage, LintIssue, LintReport, Screen
 from .script import MESSAGE_KEYS, Script, Step
 
-REFERENCE_SAMPLE = "R-XXXXXXXX"  # as long as the references the host issues
+REFERENCE_SAMPLE = "R-XXXXXXXX"  # longer than the references the host issues (R- and 6)
 PROMPTED = ("language", "choice", "text", "confirm")
 RESERVED_INPUTS = (render.BACK, render.RESTART, render.MORE)
 SYSTEM_SCREENS = {  # message -> channels where it is shown on its own

@@ -84,9 +84,6 @@ class GazList:
             base = list(self.groups.get(group, ())) if group is not None else []
         return base + [v for v in self.always if v not in base]
 
-    def all_values(self) -> list[str]:
-        return list(self.names) + list(self.labels)
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -22,11 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import tasks
 from gateway.core import keys, ratelimit, texts
-from gateway.core.errors import GatewayError
 from gateway.core.references import new_reference
 from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.dialogue import Script, Session, advance, new_session
+from gateway.errors import ScriptNotFound
 from gateway.intake import reports, safety
 from gateway.ops import logs, metrics
 from gateway.routing import acks
@@ -97,7 +97,7 @@ class Conversations:
         """
         try:
             return self._handle(msg, inline_reply)
-        except (RedisError, LockError, SQLAlchemyError, GatewayError) as exc:
+        except (RedisError, LockError, SQLAlchemyError, ScriptNotFound) as exc:
             log.warning("storage unavailable during dialogue: %s", type(exc).__name__)
             metrics.inbound(self.svc, msg.channel, "unavailable")
             return Outcome(reply=Reply(self.unavailable_text(), ended=True))

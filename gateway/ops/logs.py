@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import sys
 import time
@@ -30,6 +29,8 @@ import uuid
 
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
+
+from gateway.core import config as config_module
 
 #: Field names whose values are never logged, whatever they hold.
 REDACTED_FIELDS = frozenset({
@@ -151,10 +152,6 @@ def configure_from(config) -> None:
     configure(config.get("MPAKA_LOG_FORMAT") or "json", config.get("MPAKA_LOG_LEVEL") or "INFO")
 
 
-def get_logger(name: str | None = None):
-    return structlog.get_logger(name)
-
-
 # -- context ----------------------------------------------------------------------
 
 
@@ -218,7 +215,7 @@ def init_app(app) -> None:
     configure_from(app.config)
     access = logging.getLogger("mpaka.http")
     # Under gunicorn its own access line (gunicorn.conf.py) carries the request id.
-    access_log = os.environ.get("MPAKA_ACCESS_LOG", "1") != "0"
+    access_log = app.config["MPAKA_ACCESS_LOG"]
 
     @app.before_request
     def _start_request():
@@ -266,8 +263,6 @@ class GunicornLogger(_GunicornLogger):
             logger = logging.getLogger(name)
             logger.handlers = []
             logger.propagate = True
-        from gateway.core import config as config_module
-
         configure_from(config_module.from_environment())
 
     def access(self, resp, req, environ, request_time):

@@ -23,8 +23,6 @@ from gateway.core import keys, ratelimit
 from gateway.store.models import AuditEntry, Message, Report, ReportEvent
 from handlers.base import Channel
 
-BATCH = 500
-
 
 def _each(items, label, iterate):
     return iterate(items, label) if iterate else items

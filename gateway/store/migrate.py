@@ -35,6 +35,3 @@ def current_revision(engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
-
-def is_current(engine, database_url: str) -> bool:
-    return current_revision(engine) == head_revision(database_url)

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 
 from gateway.core import keys
 from gateway.core.clock import utcnow
-from gateway.core.errors import ScriptNotFound
 from gateway.defaults import default_script_text, gazetteer_text
 from gateway.dialogue import Script, load_script
+from gateway.errors import ScriptNotFound
 from gateway.store.models import ScriptVersion
 from gateway.vocab import ScriptStatus
 

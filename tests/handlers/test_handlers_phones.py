@@ -74,7 +74,6 @@ def test_mask_phone(e164, expected):
     [
         pytest.param(BadRequest, 400, id="bad request"),
         pytest.param(Forbidden, 403, id="forbidden"),
-        pytest.param(ConfigurationError, 500, id="configuration"),
     ],
 )
 def test_errors_carry_http_status(error, status):
@@ -90,7 +89,18 @@ def test_invalid_phone_is_not_an_http_error():
 
 
 def test_gateway_config_error_is_the_handlers_one():
-    """One config error: gateway.core.errors.ConfigError is handlers' ConfigurationError."""
-    from gateway.core.errors import ConfigError
+    """One config error: gateway.errors.ConfigError is handlers' ConfigurationError."""
+    from gateway.errors import ConfigError
 
     assert ConfigError is ConfigurationError
+
+
+def test_every_error_shares_one_root():
+    """The adapters', the engine's and the gateway's errors all derive from MpakaError."""
+    from gateway.dialogue import ScriptError, SessionError
+    from gateway.errors import MpakaError, ScriptNotFound
+    from gateway.web.api.common import ApiError
+
+    for error in (BadRequest, Forbidden, ConfigurationError, InvalidPhone, ScriptError,
+                  SessionError, ScriptNotFound, ApiError):
+        assert issubclass(error, MpakaError), error

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from gateway.app import create_app
-from gateway.core.errors import ConfigError
+from gateway.errors import ConfigError
 
 SECURE = {
     "MPAKA_ENV": "production",

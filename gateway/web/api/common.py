@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from gateway.accounts import tokens
 from gateway.core.services import current_services
+from gateway.errors import MpakaError
 from gateway.ops import logs
 from gateway.store.queries import Scope
 from gateway.web.api import openapi
@@ -31,7 +32,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = ("api.openapi",)
 
 
-class ApiError(Exception):
+class ApiError(MpakaError):
+    """An API error answered as ``{"error": {status, code, message}}``."""
+
     def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
