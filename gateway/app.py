@@ -10,7 +10,7 @@ from gateway.core import config as config_module
 from gateway.core import production
 from gateway.core.services import Services
 from gateway.ops import logs
-from gateway.web import api, console, health, metrics, webhooks
+from gateway.web import api, console, context, health, metrics, webhooks
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
     logs.init_app(app)
+    context.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)

@@ -22,7 +22,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.core import keys, ratelimit
 from gateway.store.models import User
-from gateway.store.queries import COUNTIES, Scope
+from gateway.store.queries import Scope
+from gateway.store.script_versions import shipped_vocabulary
 from gateway.vocab import Role
 
 ROLES = tuple(Role)
@@ -127,8 +128,11 @@ def unlock(svc, username: str) -> None:
     svc.redis.delete(keys.login_wait(username))
 
 
-def create_user(db, username: str, password: str, role: str, counties=()) -> User:
-    """Validate and add a user (the caller commits); ValueError says what is wrong."""
+def create_user(db, username: str, password: str, role: str, counties=(),
+                known_counties=None) -> User:
+    """Validate and add a user (the caller commits); ValueError says what is wrong.
+    ``known_counties``: the live script's (the shipped script's by default)."""
+    known_counties = known_counties or shipped_vocabulary().counties
     username = (username or "").strip()
     counties = sorted({c.strip().lower() for c in counties if c and c.strip()})
     if not username or len(username) > 64 or not username.replace("-", "").replace(
@@ -136,7 +140,7 @@ def create_user(db, username: str, password: str, role: str, counties=()) -> Use
         raise ValueError("A username is 1-64 letters, digits, dots, dashes or underscores.")
     if role not in ROLES:
         raise ValueError(f"The role must be one of: {', '.join(ROLES)}.")
-    unknown = [c for c in counties if c not in COUNTIES]
+    unknown = [c for c in counties if c not in known_counties]
     if unknown:
         raise ValueError(f"Unknown county: {', '.join(unknown)}.")
     if role == "county_officer" and not counties:

@@ -10,8 +10,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from gateway.accounts import auth
+from gateway.core.services import current_services
 from gateway.store.models import User
-from gateway.store.queries import COUNTIES
+from gateway.store.script_versions import live_vocabulary
 
 
 @click.group()
@@ -22,18 +23,17 @@ def users():
 @users.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([str(role) for role in auth.ROLES]), required=True)
-@click.option("--county", "counties", multiple=True, type=click.Choice(COUNTIES),
-              help="A county the officer works on; repeat for several.")
+@click.option("--county", "counties", multiple=True,
+              help="A county the officer works on (as the live script names it); repeat for several.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Prompted for when not given.")
 @with_appcontext
 def create(username, role, counties, password):
     """Create a console user."""
-    from gateway.core.services import current_services
-
+    known = live_vocabulary(current_services()).counties
     with current_services().db() as db:
         try:
-            row = auth.create_user(db, username, password, role, counties)
+            row = auth.create_user(db, username, password, role, counties, known)
         except ValueError as exc:
             click.echo(f"not created: {exc}", err=True)
             sys.exit(1)
@@ -47,8 +47,6 @@ def create(username, role, counties, password):
 @with_appcontext
 def list_users(as_json):
     """Console users with their role, counties and whether they are active."""
-    from gateway.core.services import current_services
-
     with current_services().db() as db:
         data = [{"username": u.username, "role": u.role, "counties": u.counties or [],
                  "active": u.active} for u in db.scalars(select(User).order_by(User.username))]

@@ -151,6 +151,37 @@ class Script:
         key = f"steps.{step.id}.options."
         return [(o.value, self.text(key + o.value, language) or o.value) for o in step.options]
 
+    def field_options(self, field: str, language: str | None = None) -> list[tuple[str, str]]:
+        """Every (value, label) a step storing ``field`` can give, whatever the
+        earlier answers: the script's own vocabulary of categories, counties
+        and sub-counties, for the forms, filters and exports that show them."""
+        for step in self.steps.values():
+            if step.field != field:
+                continue
+            if not step.options_from:
+                # An option that leads to a look-up ("Check a report") stores nothing.
+                stored = {o.value for o in step.options if not self._leads_to_lookup(o.next)}
+                return [(v, label) for v, label in self.options(step, {}, language) if v in stored]
+            gaz = self.lists.get(step.options_from)
+            if gaz is None:
+                return []
+            values = [*gaz.names, *gaz.labels, *(v for vs in (gaz.groups or {}).values() for v in vs),
+                      *gaz.always]
+            return [(v, self.list_label(gaz, v, language)) for v in dict.fromkeys(values)]
+        return []
+
+    def _leads_to_lookup(self, step_id: str | None) -> bool:
+        seen: set[str] = set()
+        while step_id is not None and step_id in self.steps and step_id not in seen:
+            seen.add(step_id)
+            step = self.steps[step_id]
+            if step.lookup:
+                return True
+            if step.kind == "end" or step.field:
+                return False
+            step_id = self.next_after(step)
+        return False
+
     def list_label(self, gaz: GazList, value: str, language: str | None) -> str:
         if value in gaz.names:
             return gaz.names[value]

@@ -16,11 +16,6 @@ from gateway.core.clock import utcnow
 from gateway.store.models import Alert, Incident, Report, User
 from gateway.vocab import AlertStatus, ReportStatus, Severity
 
-CATEGORIES = (
-    "terrorism", "trafficking", "migrant_smuggling", "weapons_smuggling", "armed_attack",
-    "goods_smuggling", "suspicious", "other",
-)
-COUNTIES = ("turkana", "marsabit", "mandera", "wajir", "busia", "other")
 SEVERITIES = Severity.most_severe_first()
 STATUSES = tuple(ReportStatus)
 
@@ -62,8 +57,9 @@ class ReportFilters:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_args(cls, args) -> ReportFilters:
-        """From a request's query arguments; unknown or malformed values are ignored."""
+    def from_args(cls, args, *, counties, categories) -> ReportFilters:
+        """From a request's query arguments; unknown or malformed values are
+        ignored.  ``counties`` and ``categories``: the script's values."""
 
         def choice(name, allowed):
             value = (args.get(name) or "").strip()
@@ -77,7 +73,7 @@ class ReportFilters:
 
         text = (args.get("q") or "").strip()[:100] or None
         return cls(
-            county=choice("county", COUNTIES), category=choice("category", CATEGORIES),
+            county=choice("county", counties), category=choice("category", categories),
             severity=choice("severity", SEVERITIES), status=choice("status", STATUSES),
             since=day("since"), until=day("until"), text=text,
             overdue=(args.get("overdue") or "") in ("1", "true", "yes", "on"),

@@ -9,8 +9,11 @@ process, without a database query per request.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core import keys
 from gateway.core.clock import utcnow
@@ -175,3 +178,43 @@ def seed_default(db) -> bool:
     )
     db.flush()
     return True
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a script calls things, for the forms, filters, exports and API
+    that show stored answers: value -> label (in ``language``) per field."""
+
+    counties: dict[str, str]
+    sub_counties: dict[str, str]
+    categories: dict[str, str]
+    languages: dict[str, str]
+
+    @classmethod
+    def of(cls, script: Script, language: str = "eng") -> Vocabulary:
+        return cls(
+            counties=dict(script.field_options("county", language)),
+            sub_counties=dict(script.field_options("sub_county", language)),
+            categories=dict(script.field_options("category", language)),
+            languages={code: lang.name for code, lang in script.languages.items()},
+        )
+
+    def label(self, value: str) -> str | None:
+        """The label of a stored value of any field, or ``None``."""
+        for labels in (self.categories, self.counties, self.sub_counties, self.languages):
+            if value in labels:
+                return labels[value]
+        return None
+
+
+def live_vocabulary(svc) -> Vocabulary:
+    """The live script's vocabulary; the shipped script's when storage is down."""
+    try:
+        return Vocabulary.of(live_script(svc))
+    except (ScriptNotFound, RedisError, SQLAlchemyError):
+        return Vocabulary.of(fallback_script())
+
+
+def shipped_vocabulary() -> Vocabulary:
+    """The shipped default script's vocabulary (seed data, command-line checks)."""
+    return Vocabulary.of(fallback_script())

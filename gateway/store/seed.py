@@ -11,9 +11,14 @@ from werkzeug.security import generate_password_hash
 
 from gateway.store import script_versions as scriptstore
 from gateway.store.models import EscalationPolicy, RoutingRule, Team, TeamMember, User
+from gateway.store.script_versions import shipped_vocabulary
 
-COUNTIES = ("turkana", "marsabit", "mandera", "wajir", "busia")
 NATIONAL_DESK = "National desk"
+
+
+def demo_counties() -> list[str]:
+    """The shipped script's counties that have demo members (not "other")."""
+    return [c for c in shipped_vocabulary().counties if c in DEMO_MEMBERS]
 
 #: Demo numbers in Safaricom's 0700 000 xxx range: obviously not real people.
 DEMO_MEMBERS = {
@@ -57,7 +62,7 @@ def seed(db, *, admin_password: str | None = None, demo: bool = True,
 
 def _seed_teams(db) -> int:
     count = 0
-    specs = [(team_name(c), "county", [c], DEMO_MEMBERS[c]) for c in COUNTIES]
+    specs = [(team_name(c), "county", [c], DEMO_MEMBERS[c]) for c in demo_counties()]
     specs.append((NATIONAL_DESK, "national", [], DEMO_MEMBERS["national"]))
     for name, tier, counties, members in specs:
         if db.scalar(select(Team.id).where(Team.name == name)) is not None:
@@ -79,7 +84,7 @@ def _seed_teams(db) -> int:
 def _seed_rules(db) -> None:
     """Every category of a county to its county team; terrorism also straight
     to the national desk; the default escalation deadlines."""
-    for county in COUNTIES:
+    for county in demo_counties():
         team_id = db.scalar(select(Team.id).where(Team.name == team_name(county)))
         db.add(RoutingRule(county=county, categories=[], min_severity="low", team_id=team_id))
     desk = db.scalar(select(Team.id).where(Team.name == NATIONAL_DESK))

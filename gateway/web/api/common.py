@@ -18,12 +18,12 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.accounts import tokens
-from gateway.core.services import current_services
 from gateway.errors import MpakaError
 from gateway.ops import logs
 from gateway.store.queries import Scope
 from gateway.web.api import openapi
 from gateway.web.api.openapi import DEFAULT_LIMIT, MAX_LIMIT
+from gateway.web.context import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,9 +101,7 @@ def authenticate():
         raise ApiError(401, "unauthorized",
                        "Send 'Authorization: Bearer <token>' (create one with `mpaka tokens create`).",
                        challenge)
-    db = current_services().db()
-    g.api_db = db
-    user = tokens.authenticate(db, token.strip())
+    user = tokens.authenticate(db(), token.strip())
     if user is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked, or its user inactive.",
                        challenge)
@@ -125,19 +123,6 @@ def check_query_names() -> None:
         raise ApiError(400, "invalid_argument",
                        f"unknown query parameter(s): {', '.join(unknown)}; "
                        f"this endpoint takes: {', '.join(sorted(allowed)) or 'none'}")
-
-
-@bp.teardown_request
-def _close_db(_exc):
-    db = g.pop("api_db", None)
-    if db is not None:
-        db.close()
-
-
-def db():
-    if "api_db" not in g:
-        g.api_db = current_services().db()
-    return g.api_db
 
 
 def scope() -> Scope:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import cache
 
 from gateway.store import queries
-from gateway.vocab import Role
+from gateway.store.script_versions import Vocabulary, shipped_vocabulary
+from gateway.vocab import LEDGER_CHANNELS, Channel, Direction, ReportStatus, Role
 
 #: Page sizes of every listing.
 DEFAULT_LIMIT = 50
@@ -44,88 +45,88 @@ def _page(item: str) -> dict:
                  "next_cursor": _nullable({"type": "string"})})
 
 
-SCHEMAS = {
-    "Error": _obj({"error": _obj({
-        "status": {"type": "integer"}, "code": STR, "message": STR})}),
-    "Report": _obj({
-        "id": {"type": "integer"},
-        "reference": {"type": "string", "example": "R-7KX2QM"},
-        "channel": {"type": "string", "enum": ["ussd", "sms", "whatsapp"]},
-        "language": STR,
-        "category": {"type": "string", "enum": list(queries.CATEGORIES)},
-        "county": {"type": "string", "enum": list(queries.COUNTIES)},
-        "sub_county": NSTR,
-        "when": NSTR,
-        "description": NSTR,
-        "contact_allowed": {"type": "boolean"},
-        "reporter": _nullable({"type": "string", "description":
-                               "Masked number of a consenting reporter; admins only"}),
-        "severity": {"type": "string", "enum": list(queries.SEVERITIES)},
-        "status": {"type": "string", "enum": list(queries.STATUSES)},
-        "priority": STR,
-        "created_at": TIME,
-        "routed_at": NTIME,
-        "acknowledged_at": NTIME,
-    }),
-    "TimelineEvent": _obj({
-        "at": TIME, "kind": {"type": "string", "example": "routed"}, "actor": NSTR,
-        "detail": {"type": "object"},
-    }),
-    "Delivery": _obj({"channel": STR, "status": NSTR, "error": NSTR, "created_at": TIME}),
-    "Alert": _obj({
-        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["report", "incident"]},
-        "team": STR, "team_id": {"type": "integer"},
-        "tier": {"type": "string", "enum": ["county", "regional", "national"]},
-        "level": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "acknowledged"]},
-        "created_at": TIME, "deadline_at": NTIME, "acknowledged_at": NTIME,
-        "acknowledged_by": NSTR, "deliveries": {"type": "array", "items": _ref("Delivery")},
-    }),
-    "Incident": _obj({
-        "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
-        "status": STR, "report_count": {"type": "integer"},
-        "references": {"type": "array", "items": STR},
-        "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
-    }),
-    "Member": _obj({
-        "id": {"type": "integer"}, "name": STR,
-        "phone": {"type": "string", "description": "Full number for admins, masked otherwise"},
-        "channel": {"type": "string", "enum": ["sms", "whatsapp"]}, "active": {"type": "boolean"},
-    }),
-    "Team": _obj({
-        "id": {"type": "integer"}, "name": STR,
-        "tier": {"type": "string", "enum": ["county", "regional", "national"]},
-        "counties": {"type": "array", "items": STR}, "language": STR,
-        "active": {"type": "boolean"}, "members": {"type": "array", "items": _ref("Member")},
-    }),
-    "Message": _obj({
-        "id": {"type": "integer"}, "direction": {"type": "string", "enum": ["in", "out"]},
-        "channel": STR, "provider": STR,
-        "from": _nullable({"type": "string", "description": "Numbers are always masked"}),
-        "to": NSTR, "text": NSTR, "status": STR, "error": NSTR,
-        "report_id": _nullable({"type": "integer"}), "created_at": NTIME,
-    }),
-    "User": _obj({"username": STR, "role": {"type": "string", "enum": list(Role)},
-                  "counties": {"type": "array", "items": STR}}),
-    "StatusChange": {"type": "object", "required": ["status"], "properties": {
-        "status": {"type": "string", "enum": ["investigating", "resolved", "false_alarm"]}}},
-    "WebhookReport": {
-        "description": "The body POSTed to an agency endpoint (see docs/api.md)",
-        **_obj({
-            "event": {"type": "string", "enum": ["report.created"]},
-            "reference": STR, "category": STR, "county": STR, "sub_county": NSTR, "when": NSTR,
-            "severity": STR, "description": NSTR, "language": STR, "channel": STR,
-            "contact_allowed": {"type": "boolean"}, "created_at": NTIME,
+def _schemas(counties: list[str], categories: list[str]) -> dict:
+    schemas: dict = {
+        "Error": _obj({"error": _obj({
+            "status": {"type": "integer"}, "code": STR, "message": STR})}),
+        "Report": _obj({
+            "id": {"type": "integer"},
+            "reference": {"type": "string", "example": "R-7KX2QM"},
+            "channel": {"type": "string", "enum": list(Channel)},
+            "language": STR,
+            "category": {"type": "string", "enum": categories},
+            "county": {"type": "string", "enum": counties},
+            "sub_county": NSTR,
+            "when": NSTR,
+            "description": NSTR,
+            "contact_allowed": {"type": "boolean"},
+            "reporter": _nullable({"type": "string", "description":
+                                   "Masked number of a consenting reporter; admins only"}),
+            "severity": {"type": "string", "enum": list(queries.SEVERITIES)},
+            "status": {"type": "string", "enum": list(queries.STATUSES)},
+            "priority": STR,
+            "created_at": TIME,
+            "routed_at": NTIME,
+            "acknowledged_at": NTIME,
         }),
-    },
-}
-SCHEMAS["ReportDetail"] = _obj(SCHEMAS["Report"]["properties"] | {
-    "timeline": {"type": "array", "items": _ref("TimelineEvent")},
-    "alerts": {"type": "array", "items": _ref("Alert")},
-})
-SCHEMAS["ReportPage"] = _page("Report")
-SCHEMAS["IncidentPage"] = _page("Incident")
-SCHEMAS["TeamPage"] = _page("Team")
-SCHEMAS["MessagePage"] = _page("Message")
+        "TimelineEvent": _obj({
+            "at": TIME, "kind": {"type": "string", "example": "routed"}, "actor": NSTR,
+            "detail": {"type": "object"},
+        }),
+        "Delivery": _obj({"channel": STR, "status": NSTR, "error": NSTR, "created_at": TIME}),
+        "Alert": _obj({
+            "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["report", "incident"]},
+            "team": STR, "team_id": {"type": "integer"},
+            "tier": {"type": "string", "enum": ["county", "regional", "national"]},
+            "level": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "acknowledged"]},
+            "created_at": TIME, "deadline_at": NTIME, "acknowledged_at": NTIME,
+            "acknowledged_by": NSTR, "deliveries": {"type": "array", "items": _ref("Delivery")},
+        }),
+        "Incident": _obj({
+            "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
+            "status": STR, "report_count": {"type": "integer"},
+            "references": {"type": "array", "items": STR},
+            "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
+        }),
+        "Member": _obj({
+            "id": {"type": "integer"}, "name": STR,
+            "phone": {"type": "string", "description": "Full number for admins, masked otherwise"},
+            "channel": {"type": "string", "enum": ["sms", "whatsapp"]}, "active": {"type": "boolean"},
+        }),
+        "Team": _obj({
+            "id": {"type": "integer"}, "name": STR,
+            "tier": {"type": "string", "enum": ["county", "regional", "national"]},
+            "counties": {"type": "array", "items": STR}, "language": STR,
+            "active": {"type": "boolean"}, "members": {"type": "array", "items": _ref("Member")},
+        }),
+        "Message": _obj({
+            "id": {"type": "integer"}, "direction": {"type": "string", "enum": list(Direction)},
+            "channel": STR, "provider": STR,
+            "from": _nullable({"type": "string", "description": "Numbers are always masked"}),
+            "to": NSTR, "text": NSTR, "status": STR, "error": NSTR,
+            "report_id": _nullable({"type": "integer"}), "created_at": NTIME,
+        }),
+        "User": _obj({"username": STR, "role": {"type": "string", "enum": list(Role)},
+                      "counties": {"type": "array", "items": STR}}),
+        "StatusChange": {"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": list(ReportStatus.actions())}}},
+        "WebhookReport": {
+            "description": "The body POSTed to an agency endpoint (see docs/api.md)",
+            **_obj({
+                "event": {"type": "string", "enum": ["report.created"]},
+                "reference": STR, "category": STR, "county": STR, "sub_county": NSTR, "when": NSTR,
+                "severity": STR, "description": NSTR, "language": STR, "channel": STR,
+                "contact_allowed": {"type": "boolean"}, "created_at": NTIME,
+            }),
+        },
+    }
+    schemas["ReportDetail"] = _obj(schemas["Report"]["properties"] | {
+        "timeline": {"type": "array", "items": _ref("TimelineEvent")},
+        "alerts": {"type": "array", "items": _ref("Alert")},
+    })
+    for name in ("Report", "Incident", "Team", "Message"):
+        schemas[f"{name}Page"] = _page(name)
+    return schemas
 
 
 def _error(description: str) -> dict:
@@ -175,18 +176,19 @@ def _get(summary: str, ok: str, parameters=(), extra=None) -> dict:
                     **(extra or {})}}
 
 
-REPORT_FILTERS = [
-    _query("county", {"type": "string", "enum": list(queries.COUNTIES)}, "County"),
-    _query("category", {"type": "string", "enum": list(queries.CATEGORIES)}, "Category"),
-    _query("severity", {"type": "string", "enum": list(queries.SEVERITIES)}, "Severity"),
-    _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
-    _query("since", {"type": "string", "format": "date"}, "Received on or after (UTC day)"),
-    _query("until", {"type": "string", "format": "date"}, "Received on or before (UTC day)"),
-    _query("q", {"type": "string", "maxLength": 100, "pattern": NO_CONTROL},
-           "Text in the reference, sub-county or description"),
-    _query("overdue", {"type": "string", "enum": ["true", "false"]},
-           "Only reports with an alert past its deadline"),
-]
+def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
+    return [
+        _query("county", {"type": "string", "enum": counties}, "County"),
+        _query("category", {"type": "string", "enum": categories}, "Category"),
+        _query("severity", {"type": "string", "enum": list(queries.SEVERITIES)}, "Severity"),
+        _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
+        _query("since", {"type": "string", "format": "date"}, "Received on or after (UTC day)"),
+        _query("until", {"type": "string", "format": "date"}, "Received on or before (UTC day)"),
+        _query("q", {"type": "string", "maxLength": 100, "pattern": NO_CONTROL},
+               "Text in the reference, sub-county or description"),
+        _query("overdue", {"type": "string", "enum": ["true", "false"]},
+               "Only reports with an alert past its deadline"),
+    ]
 
 
 @cache
@@ -199,11 +201,19 @@ def query_names(rule: str, method: str) -> frozenset:
     return frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
 
 
+def document(vocabulary: Vocabulary | None = None) -> dict:
+    """The document, with the counties and categories of ``vocabulary`` (the
+    live script's when served; the shipped script's by default)."""
+    vocabulary = vocabulary or shipped_vocabulary()
+    return _document(tuple(vocabulary.counties), tuple(vocabulary.categories))
+
+
 @cache
-def document() -> dict:
+def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) -> dict:
+    counties, categories = list(county_values), list(category_values)
     paths = {
         "/reports": _get("Reports the token may see, newest first", "ReportPage",
-                         REPORT_FILTERS + PAGING),
+                         _report_filters(counties, categories) + PAGING),
         "/reports/{reference}": _get("One report with its timeline and alerts", "ReportDetail",
                                      [REFERENCE]),
         "/reports/{reference}/acknowledge": {"post": {
@@ -230,8 +240,8 @@ def document() -> dict:
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
         "/incidents": _get("Early-warning incidents, newest first", "IncidentPage", [
-            _query("county", {"type": "string", "enum": list(queries.COUNTIES)}, "County"),
-            _query("category", {"type": "string", "enum": list(queries.CATEGORIES)}, "Category"),
+            _query("county", {"type": "string", "enum": counties}, "County"),
+            _query("category", {"type": "string", "enum": categories}, "Category"),
             _query("status", {"type": "string", "maxLength": 16, "pattern": NO_CONTROL},
                    "Status, e.g. open"),
             *PAGING]),
@@ -240,8 +250,8 @@ def document() -> dict:
                        "TeamPage"),
         "/teams/{team_id}": _get("One team", "Team", [_id("team_id")]),
         "/messages": _get("The message ledger, newest first; numbers masked", "MessagePage", [
-            _query("direction", {"type": "string", "enum": ["in", "out"]}, "Direction"),
-            _query("channel", {"type": "string", "enum": ["ussd", "sms", "whatsapp", "webhook"]},
+            _query("direction", {"type": "string", "enum": list(Direction)}, "Direction"),
+            _query("channel", {"type": "string", "enum": list(LEDGER_CHANNELS)},
                    "Channel"),
             _query("report", {"type": "string", "maxLength": 16, "pattern": NO_CONTROL},
                    "A report's reference"),
@@ -267,7 +277,7 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": _schemas(counties, categories),
             "responses": RESPONSES,
         },
     }

@@ -43,6 +43,7 @@ from gateway.web.api.common import (
     scope,
     text_arg,
 )
+from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
 ACTION_STATUSES = ReportStatus.actions()
@@ -123,8 +124,9 @@ def team_json(team: Team) -> dict:
 def report_filters() -> queries.ReportFilters:
     """Validate the console's filters strictly (400 on a bad value), then build
     them with the console's own parser."""
-    choice_arg("county", queries.COUNTIES)
-    choice_arg("category", queries.CATEGORIES)
+    names = vocabulary()
+    choice_arg("county", names.counties)
+    choice_arg("category", names.categories)
     choice_arg("severity", queries.SEVERITIES)
     choice_arg("status", queries.STATUSES)
     date_arg("since")
@@ -132,7 +134,8 @@ def report_filters() -> queries.ReportFilters:
     text_arg("q", 100)
     overdue = bool_arg("overdue")
     args = request.args.to_dict() | {"overdue": "true" if overdue else ""}
-    return queries.ReportFilters.from_args(args)
+    return queries.ReportFilters.from_args(args, counties=names.counties,
+                                           categories=names.categories)
 
 
 @bp.get("/reports")
@@ -202,8 +205,8 @@ def set_status(reference):
 
 @bp.get("/incidents")
 def list_incidents():
-    choice_arg("county", queries.COUNTIES)
-    choice_arg("category", queries.CATEGORIES)
+    choice_arg("county", vocabulary().counties)
+    choice_arg("category", vocabulary().categories)
     limit = limit_arg()
     position = decode_cursor("id")
     query = scope().incidents(select(Incident)).order_by(Incident.id.desc())
@@ -287,4 +290,4 @@ def me():
 
 @bp.get("/openapi.json", endpoint="openapi")
 def openapi_document():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(vocabulary()))

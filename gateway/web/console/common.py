@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from gateway.accounts import auth
 from gateway.core.services import current_services
 from gateway.store.models import AuditEntry
+from gateway.web.context import db, vocabulary
 
 csrf = None  # set by init_app
 CONSOLE_BLUEPRINTS = set()
@@ -29,13 +30,10 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-#: Stored values shown to people.
+#: Labels of the vocabulary's values (gateway.vocab) that capitalising gets
+#: wrong.  Categories, places and languages are labelled by the live script.
 LABELS = {
-    "migrant_smuggling": "Migrant smuggling", "weapons_smuggling": "Weapons smuggling",
-    "armed_attack": "Armed attack", "goods_smuggling": "Goods smuggling",
     "false_alarm": "False alarm", "county_officer": "County officer",
-    "turkana_north": "Turkana North", "this_week": "This week",
-    "eng": "English", "swa": "Kiswahili", "som": "Somali", "tuv": "Turkana", "gax": "Borana",
     "ussd": "USSD", "sms": "SMS", "whatsapp": "WhatsApp",
 }
 
@@ -44,20 +42,7 @@ def label(value) -> str:
     if value is None or value == "":
         return "–"
     text = str(value)
-    return LABELS.get(text) or text.replace("_", " ").capitalize()
-
-
-def db():
-    """The request's database session, closed when the request ends."""
-    if "console_db" not in g:
-        g.console_db = current_services().db()
-    return g.console_db
-
-
-def close_db(_exc=None) -> None:
-    session = g.pop("console_db", None)
-    if session is not None:
-        session.close()
+    return LABELS.get(text) or vocabulary().label(text) or text.replace("_", " ").capitalize()
 
 
 def load_user(user_id: str):

@@ -17,6 +17,7 @@ from gateway.routing import acks
 from gateway.store import queries
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from gateway.vocab import AlertStatus, ReportStatus
+from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
 from . import overview as overview_module
@@ -36,10 +37,16 @@ def overdue_ids(report_ids) -> set[int]:
         Alert.report_id.in_(report_ids), Alert.status == AlertStatus.PENDING, Alert.deadline_at < now())))
 
 
+def report_filters() -> queries.ReportFilters:
+    names = vocabulary()
+    return queries.ReportFilters.from_args(request.args, counties=names.counties,
+                                           categories=names.categories)
+
+
 @bp.get("/reports")
 def index():
     scope = current_user.scope
-    filters = queries.ReportFilters.from_args(request.args)
+    filters = report_filters()
     query = queries.reports(scope, filters)
     total = db().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = page_number()
@@ -48,8 +55,8 @@ def index():
         "console/reports.html", reports=rows, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), overdue=overdue_ids([r.id for r in rows]),
         filters=filters, args=request.args, paging=args_without("page"), now=now(),
-        counties=queries.COUNTIES if scope.is_admin else sorted(scope.counties),
-        categories=queries.CATEGORIES, severities=queries.SEVERITIES, statuses=queries.STATUSES,
+        counties=list(vocabulary().counties) if scope.is_admin else sorted(scope.counties),
+        categories=list(vocabulary().categories), severities=queries.SEVERITIES, statuses=queries.STATUSES,
     )
 
 
@@ -61,7 +68,7 @@ def _cell(value) -> str:
 
 @bp.get("/reports.csv")
 def export():
-    filters = queries.ReportFilters.from_args(request.args)
+    filters = report_filters()
     rows = db().scalars(queries.reports(current_user.scope, filters)).all()
     out = io.StringIO()
     writer = csv.writer(out)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
+from gateway.store.queries import SEVERITIES
 from gateway.vocab import MEMBER_CHANNELS, Tier
+from gateway.web.context import vocabulary
 from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
@@ -32,7 +33,7 @@ def team(form) -> tuple[dict, dict]:
         errors["name"] = "Give the team a name (up to 128 characters)."
     if values["tier"] not in TIERS:
         errors["tier"] = f"Choose a tier: {', '.join(TIERS)}."
-    if any(c not in COUNTIES for c in values["counties"]):
+    if any(c not in list(vocabulary().counties) for c in values["counties"]):
         errors["counties"] = "Choose counties from the list."
     if values["tier"] != "national" and not values["counties"]:
         errors["counties"] = "A county or regional team covers at least one county."
@@ -86,9 +87,9 @@ def rule(form, team_ids: set[int]) -> tuple[dict, dict]:
         "min_severity": form.get("min_severity", "low"),
         "active": flag(form, "active"),
     }
-    if values["county"] is not None and values["county"] not in COUNTIES:
+    if values["county"] is not None and values["county"] not in list(vocabulary().counties):
         errors["county"] = "Choose a county from the list, or any county."
-    if any(c not in CATEGORIES for c in values["categories"]):
+    if any(c not in list(vocabulary().categories) for c in values["categories"]):
         errors["categories"] = "Choose categories from the list."
     if values["min_severity"] not in SEVERITIES:
         errors["min_severity"] = "Choose a severity: high, medium or low."

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from gateway.store.models import EscalationPolicy, RoutingRule, Team
-from gateway.store.queries import CATEGORIES, COUNTIES, SEVERITIES
+from gateway.store.queries import SEVERITIES
+from gateway.web.context import vocabulary
 
 from ..common import audit, db
 from . import bp, forms
@@ -19,7 +20,7 @@ def render_rules(form_id=None, errors=None, status=200):
     teams = db().scalars(select(Team).order_by(Team.name)).all()
     return render_template(
         "console/admin/rules.html", rules=rules, teams=teams,
-        team_names={t.id: t.name for t in teams}, counties=COUNTIES, categories=CATEGORIES,
+        team_names={t.id: t.name for t in teams}, counties=list(vocabulary().counties), categories=list(vocabulary().categories),
         severities=SEVERITIES, form_id=form_id, errors=errors or {},
         values=request.form if errors else {},
     ), status

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from gateway.store.models import AgencyEndpoint, Team, TeamMember
-from gateway.store.queries import COUNTIES
+from gateway.web.context import vocabulary
 
 from ..common import audit, db
 from . import bp, forms
@@ -33,7 +33,7 @@ def teams():
 
 def render_teams(errors=None, values=None, status=200):
     rows = db().scalars(select(Team).order_by(Team.tier, Team.name)).all()
-    return render_template("console/admin/teams.html", teams=rows, counties=COUNTIES,
+    return render_template("console/admin/teams.html", teams=rows, counties=list(vocabulary().counties),
                            tiers=forms.TIERS, errors=errors or {}, values=values or {}), status
 
 
@@ -65,7 +65,7 @@ def team(team_id):
 
 
 def render_team(team: Team, form_id: str | None = None, errors=None, status=200):
-    return render_template("console/admin/team.html", team=team, counties=COUNTIES,
+    return render_template("console/admin/team.html", team=team, counties=list(vocabulary().counties),
                            tiers=forms.TIERS, channels=forms.CHANNELS, form_id=form_id,
                            errors=errors or {}, values=request.form if errors else {}), status
 

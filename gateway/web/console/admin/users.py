@@ -10,7 +10,7 @@ from sqlalchemy import select
 from gateway.accounts import auth
 from gateway.core.services import current_services
 from gateway.store.models import User
-from gateway.store.queries import COUNTIES
+from gateway.web.context import vocabulary
 
 from ..common import audit, db
 from . import bp
@@ -19,7 +19,7 @@ from . import bp
 def render_users(form_id=None, errors=None, status=200):
     rows = db().scalars(select(User).order_by(User.username)).all()
     return render_template("console/admin/users.html", users=rows, roles=auth.ROLES,
-                           counties=COUNTIES, form_id=form_id, errors=errors or {},
+                           counties=list(vocabulary().counties), form_id=form_id, errors=errors or {},
                            values=request.form if errors else {}), status
 
 
@@ -33,7 +33,7 @@ def create_user():
     try:
         row = auth.create_user(db(), request.form.get("username", ""),
                                request.form.get("password", ""), request.form.get("role", ""),
-                               request.form.getlist("counties"))
+                               request.form.getlist("counties"), vocabulary().counties)
     except ValueError as exc:
         return render_users("new-user", {"form": str(exc)}, 400)
     audit("user.created", row.username, role=row.role, counties=row.counties)
@@ -54,7 +54,7 @@ def update_user(user_id):
     problem = None
     if role not in auth.ROLES:
         problem = "Choose a role."
-    elif any(c not in COUNTIES for c in counties):
+    elif any(c not in list(vocabulary().counties) for c in counties):
         problem = "Choose counties from the list."
     elif role == "county_officer" and not counties:
         problem = "A county officer needs at least one county."
