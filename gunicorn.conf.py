@@ -69,10 +69,10 @@ def post_worker_init(worker):
     reporter after a deploy must neither wait for a parse nor depend on the
     database answering."""
     from gateway.core.services import current_services
-    from gateway.store import script_versions as scriptstore
+    from gateway.store import script_versions
 
     try:
         with worker.wsgi.app_context():
-            scriptstore.preload(current_services())
+            script_versions.preload(current_services())
     except Exception as exc:  # storage down at start: parse on the first request instead
         worker.log.warning("could not preload the dialogue script: %s", type(exc).__name__)

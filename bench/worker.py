@@ -31,9 +31,9 @@ def warm(svc) -> None:
     and the translation table once (a forked job inherits them), then close
     the parent's database connections so no forked job shares one."""
     from gateway.core import texts
-    from gateway.store import script_versions as scriptstore
+    from gateway.store import script_versions
 
-    scriptstore.preload(svc)
+    script_versions.preload(svc)
     texts.table()
     svc.engine.dispose()
 

@@ -55,10 +55,9 @@ class Severity(StrEnum):
     def rank_of(cls, value: str | None, default: Severity | None = None) -> int:
         """The rank of a stored value; an unknown one ranks as ``default``
         (medium unless given)."""
-        try:
+        if value in tuple(cls):
             return cls(value).rank
-        except ValueError:
-            return (default or cls.MEDIUM).rank
+        return (default or cls.MEDIUM).rank
 
 
 class Tier(StrEnum):

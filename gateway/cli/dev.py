@@ -127,7 +127,7 @@ def worker(burst, queues, fork):
 
     from gateway.core import texts
     from gateway.core.services import current_services
-    from gateway.store import script_versions as scriptstore
+    from gateway.store import script_versions
     from workers import context, jobs
     from workers.startup import release_stale_scheduler_locks
 
@@ -137,7 +137,7 @@ def worker(burst, queues, fork):
     release_stale_scheduler_locks(svc.redis, names)
     jobs.schedule_all(svc)
     try:  # parse once here, not in every job (a forked job inherits it too)
-        scriptstore.preload(svc)
+        script_versions.preload(svc)
         texts.table()
     except Exception as exc:  # the database may be down: jobs will parse on demand
         click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)

@@ -115,11 +115,11 @@ def _services(svc) -> list[Finding]:
 def _script(svc) -> list[Finding]:
     from gateway.defaults import gazetteer_text
     from gateway.dialogue import lint_script
-    from gateway.store import script_versions as scriptstore
+    from gateway.store import script_versions
 
     try:
         with svc.db() as db:
-            row = scriptstore._live_row(db, scriptstore.DEFAULT_SCRIPT_ID)
+            row = script_versions._live_row(db, script_versions.DEFAULT_SCRIPT_ID)
             body, version = row.body, row.version
     except Exception as exc:  # noqa: BLE001
         return [Finding(FAIL, "dialogue script", f"no live script: {exc}", "run `mpaka seed`")]

@@ -14,6 +14,7 @@ inbound messages and reports per sender (``gateway.intake``), status checks
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 import redis as redis_lib
 
@@ -55,8 +56,9 @@ class Limiter:
     def retry_after(self, kind: str, subject: str, *, limit: int, window: float) -> float:
         """Seconds until ``subject`` is back under ``limit`` (0 when it is)."""
         now = self.clock.time()
-        scores = [score for _, score in self.redis.zrangebyscore(
-            keys.rate(kind, subject), now - window, "+inf", withscores=True)]
+        events = cast(list[tuple[bytes, float]], self.redis.zrangebyscore(
+            keys.rate(kind, subject), now - window, "+inf", withscores=True))
+        scores = [float(score) for _member, score in events]
         if len(scores) < limit:
             return 0.0
         # Under the limit again once enough of the oldest events leave the window.

@@ -30,8 +30,7 @@ from gateway.errors import ScriptNotFound
 from gateway.intake import reports, safety
 from gateway.ops import logs, metrics
 from gateway.routing import acks
-from gateway.store import funnel, ledger
-from gateway.store import script_versions as scriptstore
+from gateway.store import funnel, ledger, script_versions
 from gateway.vocab import MessageStatus, Priority
 from handlers.base import Channel, InboundMessage, Reply
 
@@ -196,7 +195,7 @@ class Conversations:
         session_key = keys.session(msg.channel, conversation)
         envelope = self.svc.redis.get(session_key)
         if envelope is None:
-            script = scriptstore.live_script(self.svc)
+            script = script_versions.live_script(self.svc)
             session = new_session(
                 script, channel=str(msg.channel), now=now, reference=self.new_reference(),
                 draft=self._load_draft(phone_hash),
@@ -210,7 +209,7 @@ class Conversations:
             return _Loaded(session_key, script, session, inputs, new=True)
         state = json.loads(envelope)
         session = Session.from_json(state["session"])
-        script = scriptstore.session_script(self.svc, session.script_id, session.script_version)
+        script = script_versions.session_script(self.svc, session.script_id, session.script_version)
         if msg.channel == Channel.USSD:
             new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
             if new_input is None:  # the same request again: same answer
@@ -286,7 +285,7 @@ class Conversations:
             return None
         try:
             draft = Session.from_json(raw)
-            scriptstore.session_script(self.svc, draft.script_id, draft.script_version)
+            script_versions.session_script(self.svc, draft.script_id, draft.script_version)
         except Exception:  # an unreadable draft must never block a new report
             log.warning("discarding unreadable draft")
             self.svc.redis.delete(keys.draft(phone_hash))
@@ -339,5 +338,5 @@ class Conversations:
         )
 
     def unavailable_text(self) -> str:
-        script = scriptstore.fallback_script()
+        script = script_versions.fallback_script()
         return script.message("unavailable_multilingual")

@@ -17,8 +17,7 @@ from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.ops import metrics
 from gateway.routing import decide
-from gateway.store import ledger
-from gateway.store import script_versions as scriptstore
+from gateway.store import ledger, script_versions
 from gateway.store.models import Alert, Delivery, EscalationPolicy, Message, Report, Team
 from gateway.vocab import AlertChannel, AlertKind, Direction, MessageStatus, Severity
 
@@ -59,9 +58,9 @@ def alert_text(svc, db, report: Report, team: Team, *, escalated: bool = False) 
 def field_labels(svc, db, report: Report, language: str) -> dict:
     """Category, place and time as the script labels them in ``language``."""
     try:
-        script = scriptstore.get_version(db, report.script_id, report.script_version)
+        script = script_versions.get_version(db, report.script_id, report.script_version)
     except Exception:  # a deleted script version must not stop an alert
-        script = scriptstore.fallback_script()
+        script = script_versions.fallback_script()
     answers = report.answers or {}
     by_field = {step.field: step for step in script.steps.values() if step.field}
 

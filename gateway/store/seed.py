@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from gateway.store import script_versions as scriptstore
+from gateway.store import script_versions
 from gateway.store.models import EscalationPolicy, RoutingRule, Team, TeamMember, User
 from gateway.store.script_versions import shipped_vocabulary
 
@@ -40,7 +40,7 @@ def seed(db, *, admin_password: str | None = None, demo: bool = True,
     """Seed what is missing; returns what was created (and a generated password once).
 
     ``admin_password_hash`` lets tests hash once instead of once per test."""
-    created: dict = {"script": scriptstore.seed_default(db)}
+    created: dict = {"script": script_versions.seed_default(db)}
 
     if db.scalar(select(User.id).where(User.username == "admin")) is None:
         password = admin_password or secrets.token_urlsafe(12)

@@ -8,8 +8,7 @@ import json
 from sqlalchemy import select
 
 from gateway.defaults import default_script_text
-from gateway.store import funnel
-from gateway.store import script_versions as scriptstore
+from gateway.store import funnel, script_versions
 from gateway.store.models import AuditEntry, Report, ScriptVersion
 
 from .conftest import post
@@ -145,7 +144,7 @@ def test_diff_shows_the_changed_lines(admin_client):
 def test_funnel_page_shows_reached_and_stopped(admin_client, svc):
     """Counts recorded for the live script appear per step on the funnel page."""
     with svc.db() as db:
-        script = scriptstore.parse_version(db.scalar(select(ScriptVersion)))
+        script = script_versions.parse_version(db.scalar(select(ScriptVersion)))
     pipe, today = svc.redis.pipeline(), svc.clock.now()
     funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)
     funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)

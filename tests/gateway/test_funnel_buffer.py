@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from gateway.core import keys
-from gateway.store import funnel
-from gateway.store import script_versions as scriptstore
+from gateway.store import funnel, script_versions
 from tests.gateway.test_intake_ussd import INPUTS, walk
 
 
 def totals(svc):
-    script = scriptstore.live_script(svc)
+    script = script_versions.live_script(svc)
     today = datetime.now(UTC).date()
     with svc.db() as db:
         return {row.step: (row.reached, row.stopped)

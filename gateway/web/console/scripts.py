@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.core.services import current_services
 from gateway.dialogue import ScriptError
 from gateway.store import funnel as funnel_module
-from gateway.store import script_versions as scriptstore
+from gateway.store import script_versions
 from gateway.store.models import ScriptVersion
 from gateway.vocab import ScriptStatus
 
@@ -99,7 +99,7 @@ def save(script_id):
     if not versions(script_id):
         abort(404, f"There is no script {script_id}.")
     view = lintview.lint(body)
-    row = scriptstore.save_draft(db(), script_id, body, current_user.username)
+    row = script_versions.save_draft(db(), script_id, body, current_user.username)
     audit("script.draft_saved", f"{script_id} v{row.version}", errors=len(view.report.errors))
     db().commit()
     if view.ok:
@@ -114,7 +114,7 @@ def save(script_id):
 def simulate(script_id, number):
     row = version_row(script_id, number)
     try:
-        script = scriptstore.parse_version(row)
+        script = script_versions.parse_version(row)
     except ScriptError as exc:
         sim = simulator.Simulation(error=f"This version has errors; fix them first ({exc}).")
     else:
@@ -142,7 +142,7 @@ def publish(script_id, number):
         return editor(row, status=400)
     previous = next((r.version for r in versions(script_id) if r.is_live), None)
     rollback = row.status == ScriptStatus.PUBLISHED
-    scriptstore.publish(current_services(), db(), row, current_user.username)
+    script_versions.publish(current_services(), db(), row, current_user.username)
     audit("script.rollback" if rollback else "script.published", f"{script_id} v{number}",
           previous=previous, version=number)
     db().commit()
@@ -193,7 +193,7 @@ def funnel(script_id):
     until = day_arg("until", today)
     since = min(day_arg("since", until - timedelta(days=6)), until)
     try:
-        script = scriptstore.parse_version(chosen)
+        script = script_versions.parse_version(chosen)
     except ScriptError:
         abort(400, f"Version {chosen.version} has errors; it was never live.")
     try:  # counts buffered in Redis since the last sweep
