@@ -21,7 +21,7 @@ def reporter():
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def forget(phone, yes):
-    """Erase everything linked to PHONE: drafts, sessions, numbers on reports, ledger."""
+    """Erase everything linked to PHONE: unfinished dialogues, sessions, numbers on reports, ledger."""
     from gateway.core.services import current_services
     from gateway.privacy import retention
 
@@ -35,7 +35,7 @@ def forget(phone, yes):
     click.echo(f"Erased for {mask_phone(e164)}:")
     click.echo(f"  reports whose number was removed: {erased['reports']}")
     click.echo(f"  ledger messages stripped:         {erased['messages']}")
-    click.echo(f"  drafts, sessions and limits:      {erased['redis_keys']} Redis key(s)")
+    click.echo(f"  unfinished dialogues, sessions and limits:      {erased['redis_keys']} Redis key(s)")
     click.echo(f"  reports waiting for the database: {erased['parked_reports']}")
 
 

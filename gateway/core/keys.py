@@ -16,8 +16,9 @@ def session_lock(channel: str, conversation: str) -> str:
     return f"{PREFIX}lock:session:{channel}:{conversation}"
 
 
-def draft(phone_hash: str) -> str:
-    """An unfinished dialogue that may be resumed on any channel."""
+def unfinished(phone_hash: str) -> str:
+    """An unfinished dialogue that may be resumed on any channel.  (The key
+    keeps its v1 name, so dialogues left unfinished survive an upgrade.)"""
     return f"{PREFIX}draft:{phone_hash}"
 
 

@@ -1,7 +1,7 @@
 """Reporters' numbers: encrypted at rest, looked up by a keyed hash.
 
 * ``phone_hash`` is an HMAC-SHA256 of the E.164 number under ``PHONE_HASH_KEY``:
-  sessions, drafts, rate limits and duplicate detection use it, so Redis never
+  sessions, unfinished dialogues, rate limits and duplicate detection use it, so Redis never
   holds a number.
 * ``encrypt``/``decrypt`` use Fernet through MultiFernet: ``ENCRYPTION_KEYS`` is
   a comma-separated list, newest first; older keys still decrypt, so keys can be

@@ -14,7 +14,7 @@ import re
 from . import render
 from .gsm import normalise_punctuation
 from .script import CHANNELS, SEVERITIES, Script, Step
-from .session import ASK, KEEP, NEW, RESUME, Session, Turn
+from .session import ASK, KEEP, NEW, RESUME, DialogueSession, Turn
 
 PROPOSED_MAX = 500  # bounds what an unsolicited first SMS adds to the session
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -22,34 +22,34 @@ _NUMBER = re.compile(r"(\d+)[.)]?\Z")
 
 
 def new_session(script: Script, channel: str, now: float, reference: str,
-                draft: Session | None = None) -> Session:
-    """A session before its first screen.  ``draft`` is the phone's unfinished
+                unfinished: DialogueSession | None = None) -> DialogueSession:
+    """A session before its first screen.  ``unfinished`` is the phone's unfinished
     earlier session, offered for resuming if this script can still run it."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
-    return Session(
+    return DialogueSession(
         script_id=script.id, script_version=script.version, channel=channel,
         reference=reference, started_at=now, updated_at=now,
-        draft=_resumable(script, draft),
+        unfinished=_resumable(script, unfinished),
     )
 
 
-def _resumable(script: Script, draft: Session | None) -> dict[str, object] | None:
-    if draft is None:
+def _resumable(script: Script, unfinished: DialogueSession | None) -> dict[str, object] | None:
+    if unfinished is None:
         return None
-    if draft.mode == RESUME and draft.draft:  # dropped while being offered a resume
-        draft = Session.from_dict(draft.draft)
-    step = script.steps.get(draft.step) if draft.step else None
-    if draft.script_id != script.id or step is None or step.kind == "end" or not draft.answers:
+    if unfinished.mode == RESUME and unfinished.unfinished:  # dropped while being offered a resume
+        unfinished = DialogueSession.from_dict(unfinished.unfinished)
+    step = script.steps.get(unfinished.step) if unfinished.step else None
+    if unfinished.script_id != script.id or step is None or step.kind == "end" or not unfinished.answers:
         return None
-    if any(sid not in script.steps for sid in draft.history):
+    if any(sid not in script.steps for sid in unfinished.history):
         return None  # the script changed under it: offering it would mislead
-    data = draft.to_dict()
-    data.pop("draft", None)
+    data = unfinished.to_dict()
+    data.pop("unfinished", None)
     return data
 
 
-def advance(script: Script, session: Session, text: str | None, now: float) -> Turn:
+def advance(script: Script, session: DialogueSession, text: str | None, now: float) -> Turn:
     """Apply one input (USSD: the newest input only; SMS: the message body)."""
     session = session.copy()
     session.updated_at = now
@@ -62,7 +62,7 @@ def keyword(text: str) -> str:
 
 
 class _Run:
-    def __init__(self, script: Script, session: Session, now: float):
+    def __init__(self, script: Script, session: DialogueSession, now: float):
         self.script, self.s, self.now = script, session, now
         self.events: list[dict[str, object]] = []
         self.moves = 0
@@ -73,14 +73,14 @@ class _Run:
         return self.s.language or self.script.base_language
 
     def turn(self, reply: str, ended: bool = False, report: dict[str, object] | None = None,
-             keep_draft: bool | None = None, session: Session | None = None) -> Turn:
+             keep_unfinished: bool | None = None, session: DialogueSession | None = None) -> Turn:
         s = session or self.s
-        if keep_draft is None:
-            keep_draft = bool(s.answers or s.draft)
-        return Turn(s, reply, ended, report, self.events, keep_draft)
+        if keep_unfinished is None:
+            keep_unfinished = bool(s.answers or s.unfinished)
+        return Turn(s, reply, ended, report, self.events, keep_unfinished)
 
-    def end(self, reply: str, keep_draft: bool, report: dict[str, object] | None = None) -> Turn:
-        return self.turn(reply, ended=True, report=report, keep_draft=keep_draft)
+    def end(self, reply: str, keep_unfinished: bool, report: dict[str, object] | None = None) -> Turn:
+        return self.turn(reply, ended=True, report=report, keep_unfinished=keep_unfinished)
 
     def event(self, kind: str, **data: object) -> None:
         self.events.append({"type": kind, **data})
@@ -91,13 +91,13 @@ class _Run:
         text = normalise_punctuation(raw_text).strip()
         if text == settings.quick_exit:
             self.event("quick_exit")
-            s.draft = None
-            return self.end(self.script.message("quick_exit", self.lang), keep_draft=False)
+            s.unfinished = None
+            return self.end(self.script.message("quick_exit", self.lang), keep_unfinished=False)
         if s.channel != "ussd" and self.keyword_language("stop", text) is not None:
             lang = self.keyword_language("stop", text)
             self.event("cancelled", via="stop")
-            s.draft = None
-            return self.end(self.script.message("stopped", lang), keep_draft=False)
+            s.unfinished = None
+            return self.end(self.script.message("stopped", lang), keep_unfinished=False)
         if s.mode == NEW:
             return self.begin(text)
         if s.mode == RESUME:
@@ -126,19 +126,19 @@ class _Run:
         if s.channel != "ussd":
             help_lang = self.keyword_language("help", text)
             if help_lang is not None:
-                # No new session; an earlier draft stays as it was.
-                draft = Session.from_dict(s.draft) if s.draft else s
+                # No new session; an earlier unfinished stays as it was.
+                unfinished = DialogueSession.from_dict(s.unfinished) if s.unfinished else s
                 return self.turn(self.script.message("help", help_lang), ended=True,
-                                 keep_draft=bool(s.draft), session=draft)
+                                 keep_unfinished=bool(s.unfinished), session=unfinished)
             start_lang = self.keyword_language("start", text)
             if start_lang is not None:
                 s.language = start_lang
             elif text:
                 s.proposed = text[:PROPOSED_MAX]
             text = ""
-        if s.draft:
+        if s.unfinished:
             s.mode = RESUME
-            return self.turn(render.resume_screen(self.script, self.draft_language()))
+            return self.turn(render.resume_screen(self.script, self.unfinished_language()))
         return self.start_fresh(then=text)
 
     def start_fresh(self, then: str = "") -> Turn:
@@ -154,24 +154,24 @@ class _Run:
         return turn
 
     # -- resume ----------------------------------------------------------------
-    def draft_language(self) -> str:
-        language = (self.s.draft or {}).get("language")
+    def unfinished_language(self) -> str:
+        language = (self.s.unfinished or {}).get("language")
         return language if isinstance(language, str) and language else self.lang
 
     def on_resume(self, text: str) -> Turn:
         s = self.s
         if text == "1":
-            old = Session.from_dict(s.draft)
+            old = DialogueSession.from_dict(s.unfinished)
             s.answers, s.history, s.language = old.answers, old.history, old.language
             s.reference, s.started_at = old.reference, old.started_at
             s.proposed = s.proposed or old.proposed
-            s.draft = None
+            s.unfinished = None
             self.event("resumed")
             return self.goto(old.step)
         if text == "2":
-            s.draft = None
+            s.unfinished = None
             return self.start_fresh()
-        lang = self.draft_language()
+        lang = self.unfinished_language()
         return self.invalid(self.script.message("invalid", lang),
                             render.resume_screen(self.script, lang))
 
@@ -183,7 +183,7 @@ class _Run:
         if step is None or self.moves > self.script.settings.max_steps_per_turn:
             # Lint rules this out for published scripts; never loop or crash on it.
             self.event("error", reason="no_step" if step is None else "step_limit")
-            return self.end(self.script.message("unavailable", self.lang), keep_draft=True)
+            return self.end(self.script.message("unavailable", self.lang), keep_unfinished=True)
         s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
         self.event("step", step=step.id)
         if step.kind == "end" and step.lookup:
@@ -218,8 +218,8 @@ class _Run:
         self.event("invalid", step=s.step)
         if s.strikes >= self.script.settings.max_invalid:
             self.event("strikes_out", step=s.step)
-            lang = self.draft_language() if s.mode == RESUME else self.lang
-            return self.end(self.script.message("strikes_out", lang), keep_draft=True)
+            lang = self.unfinished_language() if s.mode == RESUME else self.lang
+            return self.end(self.script.message("strikes_out", lang), keep_unfinished=True)
         return self.turn(render.with_error(error, screen))
 
     # -- screens and answers ------------------------------------------------------
@@ -293,7 +293,7 @@ class _Run:
         s = self.s
         if value == "cancel":
             self.event("cancelled", via="confirm")
-            return self.end(self.script.message("cancelled", self.lang), keep_draft=False)
+            return self.end(self.script.message("cancelled", self.lang), keep_unfinished=False)
         if value == "change":
             target = step.change_to or self.first_data_step()
             if target in s.history:
@@ -313,7 +313,7 @@ class _Run:
         """End without a report: the host answers the query (a status check)."""
         query = self.s.answers.get(end.lookup_from) if end.lookup_from else None
         self.event("lookup", lookup=end.lookup)
-        turn = self.end("", keep_draft=False)
+        turn = self.end("", keep_unfinished=False)
         return Turn(turn.session, turn.reply, True, None, turn.events, False,
                     {"kind": end.lookup, "query": query, "language": self.lang})
 
@@ -338,5 +338,5 @@ class _Run:
             "started_at": s.started_at, "finished_at": self.now, "answers": answers,
         }
         self.event("completed", severity=severity)
-        return self.end(render.end_screen(script, end, self.lang, s.reference), keep_draft=False,
+        return self.end(render.end_screen(script, end, self.lang, s.reference), keep_unfinished=False,
                         report=report)

@@ -1,4 +1,4 @@
-"""Session state (one reporter's dialogue so far) and the result of one turn.
+"""DialogueSession state (one reporter's dialogue so far) and the result of one turn.
 
 A session is plain data that round-trips through compact JSON, exactly as the
 host keeps it in Redis between messages; the engine never holds it in memory.
@@ -17,7 +17,7 @@ _MODES = (NEW, ASK, KEEP, RESUME)
 
 
 @dataclass
-class Session:
+class DialogueSession:
     script_id: str
     script_version: str
     channel: str
@@ -33,7 +33,7 @@ class Session:
     strikes: int = 0  # invalid answers in a row
     proposed: str | None = None  # text sent before it was asked for (SMS)
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
-    draft: dict[str, object] | None = None
+    unfinished: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
         # Leave out defaults: sessions live in Redis for every open dialogue.
@@ -50,9 +50,11 @@ class Session:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: object) -> Session:
+    def from_dict(cls, data: object) -> DialogueSession:
         if not isinstance(data, dict):
             raise SessionError("a session must be a JSON object")
+        if "draft" in data:  # the field's name before v2, in sessions stored then
+            data = {("unfinished" if k == "draft" else k): v for k, v in data.items()}
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:
@@ -67,30 +69,30 @@ class Session:
         return session
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Session:
+    def from_json(cls, text: str | bytes) -> DialogueSession:
         try:
             data = json.loads(text)
         except (ValueError, TypeError) as exc:
             raise SessionError(f"a session must be JSON: {exc}") from None
         return cls.from_dict(data)
 
-    def copy(self) -> Session:
-        return Session.from_dict(json.loads(self.to_json()))
+    def copy(self) -> DialogueSession:
+        return DialogueSession.from_dict(json.loads(self.to_json()))
 
 
 @dataclass(frozen=True)
 class Turn:
     """What one input did.  The host persists ``session`` (or, when ``ended``,
-    deletes it), stores ``turn.session`` as the phone's resumable draft when
-    ``keep_draft`` is true and deletes any draft when it is false, stores
+    deletes it), stores ``turn.session`` as the phone's resumable unfinished when
+    ``keep_unfinished`` is true and deletes any unfinished when it is false, stores
     ``report`` when given, then sends ``reply``."""
 
-    session: Session
+    session: DialogueSession
     reply: str
     ended: bool = False
     report: dict[str, object] | None = None
     events: list[dict[str, object]] = field(default_factory=list)
-    keep_draft: bool = True
+    keep_unfinished: bool = True
     #: An end step's lookup for the host to answer (``{"kind": "status",
     #: "query": "R-7KQ4XH", "language": "swa"}``); the host writes the reply.
     lookup: dict[str, str | None] | None = None

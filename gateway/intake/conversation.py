@@ -1,12 +1,12 @@
 """The host around the dialogue engine (mailroom's role): for one inbound
 message, deduplicate, lock the conversation, load its session from Redis, run
-the pure engine, persist (session, draft, report, ledger), then return the
+the pure engine, persist (session, unfinished, report, ledger), then return the
 reply for the channel to render.  The engine itself does no I/O.
 
 Conversations are keyed by the USSD ``sessionId``, or by channel and the
-phone's keyed hash for SMS and WhatsApp.  Unfinished dialogues are also kept as
-a *draft* under the phone's keyed hash, so a dropped USSD session can be
-resumed within ``RESUME_WINDOW`` on any channel.
+phone's keyed hash for SMS and WhatsApp.  An unfinished dialogue is also kept
+under the phone's keyed hash, so a dropped USSD session can be resumed within
+``RESUME_WINDOW`` on any channel.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from gateway.core import keys, ratelimit, texts
 from gateway.core.references import new_reference
 from gateway.core.services import Services
 from gateway.delivery import outbox
-from gateway.dialogue import Script, Session, advance, new_session
+from gateway.dialogue import DialogueSession, Script, advance, new_session
 from gateway.errors import ScriptNotFound
 from gateway.intake import reports, safety
 from gateway.ops import logs, metrics
@@ -72,7 +72,7 @@ class _Loaded:
 
     session_key: str
     script: Script
-    session: Session
+    session: DialogueSession
     inputs: list[str]
     new: bool  # no session was stored: this message starts (or resumes) one
 
@@ -190,7 +190,7 @@ class Conversations:
 
     def _load(self, msg: InboundMessage, conversation: str, phone_hash: str,
               now: float) -> _Loaded | Outcome:
-        """The session (new, resumed from a draft, or from Redis) and the inputs
+        """The session (new, resumed from a unfinished, or from Redis) and the inputs
         to run; an ``Outcome`` when a USSD request is a retry of the last one."""
         session_key = keys.session(msg.channel, conversation)
         envelope = self.svc.redis.get(session_key)
@@ -198,7 +198,7 @@ class Conversations:
             script = script_versions.live_script(self.svc)
             session = new_session(
                 script, channel=str(msg.channel), now=now, reference=self.new_reference(),
-                draft=self._load_draft(phone_hash),
+                unfinished=self._load_unfinished(phone_hash),
             )
             if msg.channel == Channel.USSD:
                 # First screen, then any inputs pre-filled in an extended dial
@@ -208,7 +208,7 @@ class Conversations:
                 inputs = [msg.text]
             return _Loaded(session_key, script, session, inputs, new=True)
         state = json.loads(envelope)
-        session = Session.from_json(state["session"])
+        session = DialogueSession.from_json(state["session"])
         script = script_versions.session_script(self.svc, session.script_id, session.script_version)
         if msg.channel == Channel.USSD:
             new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
@@ -232,7 +232,7 @@ class Conversations:
 
     def _persist(self, msg: InboundMessage, loaded: _Loaded, turn, funnel_turns,
                  phone_hash: str) -> None:
-        """One Redis round trip: the session (or its end), the draft, the
+        """One Redis round trip: the session (or its end), the unfinished, the
         funnel counters, and other channels' sessions of a finished report."""
         session = turn.session
         ttl = (
@@ -246,15 +246,15 @@ class Conversations:
         else:
             state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply}
             pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
-        if turn.keep_draft and session.answers:
-            pipe.set(keys.draft(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
-        elif not turn.keep_draft:
-            pipe.delete(keys.draft(phone_hash))
+        if turn.keep_unfinished and session.answers:
+            pipe.set(keys.unfinished(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
+        elif not turn.keep_unfinished:
+            pipe.delete(keys.unfinished(phone_hash))
         today = self.clock.now()
         for script_used, before, events in funnel_turns:
             funnel.buffer(pipe, script_used, events, before=before, now=today)
         if turn.report is not None:
-            # A draft resumed on another channel must not be finished twice.
+            # A unfinished resumed on another channel must not be finished twice.
             pipe.delete(keys.session(Channel.SMS, phone_hash),
                         keys.session(Channel.WHATSAPP, phone_hash))
         try:
@@ -279,18 +279,18 @@ class Conversations:
             record["priority"] = Priority.LOW  # never discarded: kept for review, not alerted
         return reports.store(self.svc, record)
 
-    def _load_draft(self, phone_hash: str) -> Session | None:
-        raw = self.svc.redis.get(keys.draft(phone_hash))
+    def _load_unfinished(self, phone_hash: str) -> DialogueSession | None:
+        raw = self.svc.redis.get(keys.unfinished(phone_hash))
         if raw is None:
             return None
         try:
-            draft = Session.from_json(raw)
-            script_versions.session_script(self.svc, draft.script_id, draft.script_version)
-        except Exception:  # an unreadable draft must never block a new report
-            log.warning("discarding unreadable draft")
-            self.svc.redis.delete(keys.draft(phone_hash))
+            unfinished = DialogueSession.from_json(raw)
+            script_versions.session_script(self.svc, unfinished.script_id, unfinished.script_version)
+        except Exception:  # an unreadable unfinished must never block a new report
+            log.warning("discarding unreadable unfinished")
+            self.svc.redis.delete(keys.unfinished(phone_hash))
             return None
-        return draft
+        return unfinished
 
     # -- ledger ------------------------------------------------------------
     def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:

@@ -71,7 +71,7 @@ def insert(db, record: dict) -> Report | None:
     """Insert one report with its ``received`` event; ``None`` if the reference exists.
 
     The reference is the report's identity, so writing the same report twice
-    (a retried flush, a resumed draft finished twice) stores it once.
+    (a retried flush, a resumed unfinished finished twice) stores it once.
     """
     if db.scalar(select(Report.id).where(Report.reference == record["reference"])):
         return None

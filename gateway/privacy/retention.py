@@ -3,7 +3,7 @@
 * ``purge_expired``: reports older than ``RETENTION_DAYS`` lose the reporter's
   number and the free-text description; ledger rows that old lose their text
   and numbers.  Category, place, time and status stay: the statistics survive.
-* ``forget``: everything linked to one number's keyed hash is erased: drafts,
+* ``forget``: everything linked to one number's keyed hash is erased: unfinished dialogues,
   sessions, rate-limit windows, numbers on reports, the ledger's numbers and
   the texts that number sent.
 * ``reencrypt``: every stored number re-encrypted under the newest key, so an
@@ -103,7 +103,7 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
     phone_hash = protector.phone_hash(phone)
     r = svc.redis
     redis_keys = [
-        keys.draft(phone_hash),
+        keys.unfinished(phone_hash),
         keys.session(Channel.SMS, phone_hash),
         keys.session(Channel.WHATSAPP, phone_hash),
         *(keys.rate(kind, phone_hash) for kind in ratelimit.KINDS),

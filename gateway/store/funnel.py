@@ -5,7 +5,7 @@ The engine emits ``{"type": "step", "step": id}`` each time a session is shown a
 step.  ``record_funnel`` turns one turn's events into two counters per step:
 
 * ``reached``: a session arrived at the step going forward (a step shown again
-  after Back, Start again or a resumed draft is not counted twice);
+  after Back, Start again or a resumed unfinished is not counted twice);
 * ``stopped``: sessions whose latest step this is.  Moving on from a step
   takes one off it and puts one on the next, so a session that times out,
   cancels or never answers stays counted where it stopped, and the end step's
@@ -47,7 +47,7 @@ def step_changes(events: list[dict], before: str | None) -> tuple[Counter, Count
         if kind in REVISIT:
             revisit = True
             if kind == "resumed":
-                current = None  # the draft was already counted where it stopped
+                current = None  # the unfinished was already counted where it stopped
             continue
         if kind != "step":
             continue

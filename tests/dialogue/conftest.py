@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.defaults import load_default_script
-from gateway.dialogue import Session, advance, new_session
+from gateway.dialogue import DialogueSession, advance, new_session
 
 NOW = 1_750_000_000.0
 REFERENCE = "R-7KQ4XH"
@@ -18,12 +18,12 @@ def script():
     return load_default_script()
 
 
-def play_inputs(script, channel, inputs, draft=None, reference=REFERENCE):
+def play_inputs(script, channel, inputs, unfinished=None, reference=REFERENCE):
     """Feed ``inputs``; return the list of Turns (stops early when a turn ends)."""
-    session = new_session(script, channel=channel, now=NOW, reference=reference, draft=draft)
+    session = new_session(script, channel=channel, now=NOW, reference=reference, unfinished=unfinished)
     turns = []
     for i, text in enumerate(inputs):
-        session = Session.from_json(session.to_json())
+        session = DialogueSession.from_json(session.to_json())
         turn = advance(script, session, text, NOW + 10 * (i + 1))
         turns.append(turn)
         session = turn.session
@@ -34,7 +34,7 @@ def play_inputs(script, channel, inputs, draft=None, reference=REFERENCE):
 
 @pytest.fixture
 def play(script):
-    def _play(channel, inputs, draft=None, using=None):
-        return play_inputs(using or script, channel, inputs, draft=draft)
+    def _play(channel, inputs, unfinished=None, using=None):
+        return play_inputs(using or script, channel, inputs, unfinished=unfinished)
 
     return _play

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gateway.defaults import default_script_text, gazetteer_text
-from gateway.dialogue import Session, SessionError, advance, gsm, load_script, new_session
+from gateway.dialogue import DialogueSession, SessionError, advance, gsm, load_script, new_session
 
 from .conftest import NOW
 
@@ -125,10 +125,10 @@ def test_too_long_text_is_refused(play):
 
 
 def test_three_invalid_answers_end_the_session_keeping_a_draft(play):
-    """After three invalid answers in a row the session ends politely; the draft is kept."""
+    """After three invalid answers in a row the session ends politely; the unfinished is kept."""
     turns = play("ussd", ["", "1", "4", "x", "y", "z"])
     last = turns[-1]
-    assert last.ended and last.keep_draft
+    assert last.ended and last.keep_unfinished
     assert last.reply.startswith("Sorry, we could not understand.")
     assert last.session.answers["category"] == "weapons_smuggling"
     assert events(turns, "strikes_out") == [{"type": "strikes_out", "step": "county"}]
@@ -142,10 +142,10 @@ def test_a_valid_answer_resets_the_strikes(play):
 
 @pytest.mark.parametrize("steps_before", [0, 1, 2, 5, 6, 7, 8], ids=lambda n: f"after {n}")
 def test_quick_exit_ends_at_any_step(play, steps_before):
-    """99 ends at once with a neutral message, deletes any draft, and says nothing of reports."""
+    """99 ends at once with a neutral message, deletes any unfinished, and says nothing of reports."""
     turns = play("ussd", ENG_TO_CONFIRM[:steps_before] + ["99"])
     last = turns[-1]
-    assert last.ended and not last.keep_draft and last.report is None
+    assert last.ended and not last.keep_unfinished and last.report is None
     assert "report" not in last.reply.lower()
     assert last.events == [{"type": "quick_exit"}]
 
@@ -176,32 +176,32 @@ def test_sms_start_keyword_chooses_the_language(play, message, language):
 def test_sms_help_replies_and_keeps_no_session(play):
     """HELP answers with the help text and ends; nothing new is kept."""
     turn = play("sms", ["help"])[0]
-    assert turn.ended and not turn.keep_draft
+    assert turn.ended and not turn.keep_unfinished
     assert "REPORT" in turn.reply and "999" in turn.reply
     assert not turn.session.answers
 
 
 def test_sms_help_leaves_an_existing_draft_alone(play, script):
-    """HELP while a draft exists keeps that draft unchanged."""
-    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
-    turn = play("sms", ["Help?"], draft=draft)[0]
-    assert turn.ended and turn.keep_draft
-    assert turn.session.answers == draft.answers
+    """HELP while a unfinished exists keeps that unfinished unchanged."""
+    unfinished = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    turn = play("sms", ["Help?"], unfinished=unfinished)[0]
+    assert turn.ended and turn.keep_unfinished
+    assert turn.session.answers == unfinished.answers
 
 
 @pytest.mark.parametrize("word", ["STOP", "cancel", "Acha!"])
 def test_sms_stop_discards_the_draft(play, word):
-    """STOP/CANCEL confirm and tell the host to delete any draft."""
-    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
-    turn = play("sms", [word], draft=draft)[0]
-    assert turn.ended and not turn.keep_draft
+    """STOP/CANCEL confirm and tell the host to delete any unfinished."""
+    unfinished = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    turn = play("sms", [word], unfinished=unfinished)[0]
+    assert turn.ended and not turn.keep_unfinished
     assert turn.events == [{"type": "cancelled", "via": "stop"}]
 
 
 def test_sms_stop_works_mid_dialogue(play):
-    """STOP in the middle of an SMS dialogue ends it and drops the draft."""
+    """STOP in the middle of an SMS dialogue ends it and drops the unfinished."""
     turn = play("sms", ["REPORT", "4", "stop"])[-1]
-    assert turn.ended and not turn.keep_draft
+    assert turn.ended and not turn.keep_unfinished
     assert turn.reply == "Done. Your unsent answers were deleted."
 
 
@@ -244,7 +244,7 @@ def test_completion_builds_the_report(play):
     """Yes on the confirm screen ends with the reference, 999/112 and the report dict."""
     turns = play("ussd", ENG_TO_CONFIRM + ["1"])
     last = turns[-1]
-    assert last.ended and not last.keep_draft
+    assert last.ended and not last.keep_unfinished
     assert last.reply == "Sent. Reference R-7KQ4XH. Thank you. In danger? Call 999 or 112."
     report = last.report
     assert report["fields"] == {
@@ -297,18 +297,18 @@ def test_confirm_change_goes_back_to_the_first_question(play):
 
 
 def test_confirm_cancel_discards(play):
-    """Cancel ends without a report and deletes the draft."""
+    """Cancel ends without a report and deletes the unfinished."""
     turns = play("ussd", ENG_TO_CONFIRM + ["3"])
     last = turns[-1]
-    assert last.ended and not last.keep_draft and last.report is None
+    assert last.ended and not last.keep_unfinished and last.report is None
     assert last.reply == "Cancelled. Nothing was sent. Stay safe."
     assert events(turns, "cancelled") == [{"type": "cancelled", "via": "confirm"}]
 
 
 def test_ussd_draft_is_resumed_on_sms(play):
     """A dropped USSD session is offered on SMS in its language and finished there."""
-    draft = play("ussd", ["", "2", "4", "1", "4"])[-1].session  # Kiswahili, at "when"
-    turns = play("sms", ["RIPOTI", "1", "2", "Watu wenye bunduki", "2", "1"], draft=draft)
+    unfinished = play("ussd", ["", "2", "4", "1", "4"])[-1].session  # Kiswahili, at "when"
+    turns = play("sms", ["RIPOTI", "1", "2", "Watu wenye bunduki", "2", "1"], unfinished=unfinished)
     assert turns[0].reply == "Hukumaliza mara iliyopita.\n1. Endelea\n2. Anza upya"
     assert turns[1].session.step == "when" and turns[1].reply.startswith("Lini?")
     assert {"type": "resumed"} in turns[1].events
@@ -318,32 +318,32 @@ def test_ussd_draft_is_resumed_on_sms(play):
 
 
 def test_resume_offer_on_ussd(play):
-    """On USSD the first screen offers the draft when there is one."""
-    draft = play("sms", ["REPORT", "4"])[-1].session
-    turn = play("ussd", [""], draft=draft)[0]
+    """On USSD the first screen offers the unfinished when there is one."""
+    unfinished = play("sms", ["REPORT", "4"])[-1].session
+    turn = play("ussd", [""], unfinished=unfinished)[0]
     assert turn.reply == "You did not finish last time.\n1. Continue\n2. Start again"
 
 
 def test_resume_start_over_begins_afresh(play):
-    """Start again drops the draft and shows the first step."""
-    draft = play("ussd", ENG_TO_CONFIRM[:5])[-1].session
-    turn = play("ussd", ["", "2"], draft=draft)[-1]
+    """Start again drops the unfinished and shows the first step."""
+    unfinished = play("ussd", ENG_TO_CONFIRM[:5])[-1].session
+    turn = play("ussd", ["", "2"], unfinished=unfinished)[-1]
     assert turn.session.step == "language" and not turn.session.answers
-    assert turn.session.draft is None
+    assert turn.session.unfinished is None
 
 
 def test_draft_of_another_script_is_not_offered(play, script):
-    """A draft from a different script id is ignored."""
-    draft = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
-    draft.script_id = "other"
-    turn = play("ussd", [""], draft=draft)[0]
+    """A unfinished from a different script id is ignored."""
+    unfinished = play("ussd", ENG_TO_CONFIRM[:4])[-1].session
+    unfinished.script_id = "other"
+    turn = play("ussd", [""], unfinished=unfinished)[0]
     assert turn.session.step == "language"
 
 
 def test_first_sms_free_text_with_a_draft_keeps_the_text(play):
-    """Free text sent while a draft exists is offered at the description after resuming."""
-    draft = play("ussd", ["", "1", "4", "1", "4", "2"])[-1].session  # at description
-    turn = play("sms", ["Three men with rifles", "1"], draft=draft)[-1]
+    """Free text sent while a unfinished exists is offered at the description after resuming."""
+    unfinished = play("ussd", ["", "1", "4", "1", "4", "2"])[-1].session  # at description
+    turn = play("sms", ["Three men with rifles", "1"], unfinished=unfinished)[-1]
     assert 'You wrote: "Three men with rifles"' in turn.reply
 
 
@@ -354,7 +354,7 @@ def test_step_limit_guard_ends_instead_of_looping():
     script = load_script(text, gazetteer_text())
     session = new_session(script, channel="ussd", now=NOW, reference="R-1")
     turn = advance(script, session, "1", NOW)  # first screen, then its pre-filled answer
-    assert turn.ended and turn.keep_draft
+    assert turn.ended and turn.keep_unfinished
     assert {"type": "error", "reason": "step_limit"} in turn.events
 
 
@@ -383,14 +383,14 @@ def test_session_json_is_compact_and_round_trips(play):
     session = play("ussd", ENG_TO_CONFIRM)[-1].session
     text = session.to_json()
     assert len(text.encode()) < 700
-    assert Session.from_json(text) == session
+    assert DialogueSession.from_json(text) == session
 
 
 @pytest.mark.parametrize("bad", ["not json", "[]", '{"script_id": "x"}', '{"nope": 1}'])
 def test_session_from_bad_json_raises(bad):
     """Unreadable session JSON raises SessionError."""
     with pytest.raises(SessionError):
-        Session.from_json(bad)
+        DialogueSession.from_json(bad)
 
 
 # -- status lookups -----------------------------------------------------------------
@@ -404,8 +404,8 @@ def test_check_a_report_ends_with_a_lookup_not_a_report():
     session = new_session(script, channel="ussd", now=0.0, reference="R-AAAAAA")
     turn = advance(script, session, "", 1.0)
     for text in ("1", "98", "9", "r-7kq4xh"):
-        turn = advance(script, Session.from_json(turn.session.to_json()), text, 1.0)
-    assert turn.ended and turn.report is None and not turn.keep_draft
+        turn = advance(script, DialogueSession.from_json(turn.session.to_json()), text, 1.0)
+    assert turn.ended and turn.report is None and not turn.keep_unfinished
     assert turn.lookup == {"kind": "status", "query": "r-7kq4xh", "language": "eng"}
 
 
@@ -416,3 +416,11 @@ def test_lookup_end_step_needs_lookup_from():
     text = default_script_text().replace("    lookup_from: status_reference\n", "")
     with pytest.raises(ScriptError, match="lookup_from"):
         load_script(text, gazetteer_text=gazetteer_text())
+
+
+def test_session_stored_before_the_rename_still_loads(script):
+    """A session saved with the old field name ``draft`` reads back as ``unfinished``."""
+    earlier = new_session(script, channel="ussd", now=0.0, reference="R-OLD222").to_dict()
+    stored = {**earlier, "draft": {**earlier, "answers": {"language": "swa"}}}
+    session = DialogueSession.from_json(json.dumps(stored))
+    assert session.unfinished is not None and session.unfinished["answers"] == {"language": "swa"}

@@ -1,5 +1,5 @@
 """SMS and WhatsApp dialogues through the webhooks: a first free-text message,
-keywords, resuming a USSD draft on WhatsApp, quick exit."""
+keywords, resuming a USSD unfinished on WhatsApp, quick exit."""
 
 from __future__ import annotations
 
@@ -43,14 +43,14 @@ def test_ripoti_keyword_starts_in_kiswahili(client):
 
 
 def test_help_and_stop(client, svc, redis_conn):
-    """HELP explains; STOP discards the draft."""
+    """HELP explains; STOP discards the unfinished."""
     assert "REPORT" in send(client, "HELP")
     send(client, "REPORT")
     send(client, "1")
     phone_hash = svc.protector.phone_hash(PHONE)
-    assert redis_conn.exists(keys.draft(phone_hash))
+    assert redis_conn.exists(keys.unfinished(phone_hash))
     assert "deleted" in send(client, "STOP")
-    assert not redis_conn.exists(keys.draft(phone_hash))
+    assert not redis_conn.exists(keys.unfinished(phone_hash))
 
 
 def test_ussd_draft_is_finished_on_whatsapp(client, svc):
@@ -67,11 +67,11 @@ def test_ussd_draft_is_finished_on_whatsapp(client, svc):
 
 
 def test_quick_exit_deletes_draft(client, svc, redis_conn):
-    """99 ends at once with a neutral message and leaves no draft."""
+    """99 ends at once with a neutral message and leaves no unfinished."""
     send(client, "REPORT")
     send(client, "1")
     reply = send(client, "99")
     assert "report" not in reply.lower()
     phone_hash = svc.protector.phone_hash(PHONE)
-    assert not redis_conn.exists(keys.draft(phone_hash))
+    assert not redis_conn.exists(keys.unfinished(phone_hash))
     assert not redis_conn.exists(keys.session("sms", phone_hash))

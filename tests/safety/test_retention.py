@@ -39,14 +39,14 @@ def test_purge_leaves_recent_reports_alone(client, svc):
 
 
 def test_forget_erases_numbers_drafts_and_texts(client, svc, redis_conn):
-    """`forget` removes the number from reports and ledger, the texts sent, and the Redis draft."""
+    """`forget` removes the number from reports and ledger, the texts sent, and the Redis unfinished."""
     walk(client, INPUTS)
-    walk(client, INPUTS[:3], session_id="ATUid_unfinished")  # leaves a draft
+    walk(client, INPUTS[:3], session_id="ATUid_unfinished")  # leaves a unfinished
     phone_hash = svc.protector.phone_hash(PHONE)
-    assert redis_conn.exists(keys.draft(phone_hash))
+    assert redis_conn.exists(keys.unfinished(phone_hash))
     erased = retention.forget(svc, PHONE)
     assert erased["reports"] == 1 and erased["messages"] > 0 and erased["redis_keys"] >= 1
-    assert not redis_conn.exists(keys.draft(phone_hash))
+    assert not redis_conn.exists(keys.unfinished(phone_hash))
     with svc.db() as db:
         report = db.scalar(select(Report))
         assert report.reporter_phone is None and not report.contact_allowed

@@ -1,6 +1,6 @@
 """Walk a script version as a phone would, with the pure engine only: the
 session lives in the page (a hidden field), no report is stored and nothing
-is sent.  Used by the editor for drafts and published versions alike."""
+is sent.  Used by the editor for unfinished dialogues and published versions alike."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 from gateway.core.services import current_services
-from gateway.dialogue import Session, SessionError, advance, new_session
+from gateway.dialogue import DialogueSession, SessionError, advance, new_session
 
 SIM_REFERENCE = "R-TEST00"
 MAX_TRANSCRIPT = 60
@@ -46,7 +46,7 @@ def send(script, form) -> Simulation:
     sim = Simulation(channel=form.get("channel", "ussd"), language=form.get("language", ""))
     try:
         sim.transcript = list(json.loads(form.get("transcript") or "[]"))[-MAX_TRANSCRIPT:]
-        session = Session.from_json(form.get("session") or "")
+        session = DialogueSession.from_json(form.get("session") or "")
     except (ValueError, SessionError):
         sim.error = "The simulator lost its place. Start again."
         return sim
@@ -56,7 +56,7 @@ def send(script, form) -> Simulation:
     return _step(script, sim, session, form.get("input", "")[:500])
 
 
-def _step(script, sim: Simulation, session: Session, text: str) -> Simulation:
+def _step(script, sim: Simulation, session: DialogueSession, text: str) -> Simulation:
     turn = advance(script, session, text, current_services().clock.time())
     sim.transcript.append({"input": text, "screen": turn.reply, "ended": turn.ended})
     sim.ended = turn.ended
