@@ -12,10 +12,16 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rq import SimpleWorker, Worker
+from rq.serializers import JSONSerializer
 
 from gateway.core import config as config_module
-from gateway.core.services import QUEUE_NAMES, start_embedded_redis
-from gateway.store import migrate
+from gateway.core import texts
+from gateway.core.services import QUEUE_NAMES, Services, current_services, start_embedded_redis
+from gateway.store import migrate, script_versions
+from gateway.store.seed import seed
+from workers import context, jobs
+from workers.startup import release_stale_scheduler_locks
 
 
 @click.command()
@@ -73,9 +79,6 @@ def dev(host, port, data_dir):
 
 
 def _seed(settings: dict) -> None:
-    from gateway.core.services import Services
-    from gateway.store.seed import seed
-
     svc = Services(settings)
     try:
         with svc.db() as db:
@@ -122,15 +125,6 @@ def worker(burst, queues, fork):
     which keeps report-to-alert well under a second.  Run several workers for
     throughput (and isolation: one stuck job holds up only its own worker).
     """
-    from rq import SimpleWorker, Worker
-    from rq.serializers import JSONSerializer
-
-    from gateway.core import texts
-    from gateway.core.services import current_services
-    from gateway.store import script_versions
-    from workers import context, jobs
-    from workers.startup import release_stale_scheduler_locks
-
     svc = current_services()
     context.use(svc)
     names = queues or QUEUE_NAMES

@@ -9,9 +9,14 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 import click
+from rq import Worker
 
 from gateway.core import config as config_module
-from gateway.store import migrate
+from gateway.core import production
+from gateway.core.services import QUEUE_NAMES, Services
+from gateway.defaults import gazetteer_text
+from gateway.dialogue import lint_script
+from gateway.store import migrate, script_versions
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -25,8 +30,6 @@ class Finding:
 
 
 def _settings(config) -> list[Finding]:
-    from gateway.core import production
-
     found: list[Finding] = []
     is_production = config.get("MPAKA_ENV") == "production"
     bad = FAIL if is_production else WARN
@@ -113,10 +116,6 @@ def _services(svc) -> list[Finding]:
 
 
 def _script(svc) -> list[Finding]:
-    from gateway.defaults import gazetteer_text
-    from gateway.dialogue import lint_script
-    from gateway.store import script_versions
-
     try:
         with svc.db() as db:
             row = script_versions._live_row(db, script_versions.DEFAULT_SCRIPT_ID)
@@ -134,10 +133,6 @@ def _script(svc) -> list[Finding]:
 
 
 def _queues(svc) -> list[Finding]:
-    from rq import Worker
-
-    from gateway.core.services import QUEUE_NAMES
-
     found = []
     workers = Worker.count(connection=svc.redis)
     found.append(Finding(OK, "workers", f"{workers} running") if workers else Finding(
@@ -156,8 +151,6 @@ def _queues(svc) -> list[Finding]:
 
 def diagnose(config) -> list[Finding]:
     """Every finding for ``config`` (finalised settings), settings first."""
-    from gateway.core.services import Services
-
     svc = Services(config)
     try:
         return _settings(config) + _services(svc)

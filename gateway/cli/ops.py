@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from gateway.core.services import QUEUE_NAMES
+from gateway.core.services import QUEUE_NAMES, current_services
 from gateway.store import migrate
 
 
@@ -38,8 +38,6 @@ def downgrade(revision):
 @with_appcontext
 def current():
     """Show the applied and the latest revision."""
-    from gateway.core.services import current_services
-
     url = current_app.config["DATABASE_URL"]
     click.echo(f"applied: {migrate.current_revision(current_services().engine)}")
     click.echo(f"latest:  {migrate.head_revision(url)}")
@@ -55,8 +53,6 @@ def queue():
 @with_appcontext
 def status(as_json):
     """Queue depths, failed jobs and scheduled checks."""
-    from gateway.core.services import current_services
-
     svc = current_services()
     rows = []
     for name in QUEUE_NAMES:
@@ -77,8 +73,6 @@ def status(as_json):
 @with_appcontext
 def retry_failed():
     """Requeue every failed job."""
-    from gateway.core.services import current_services
-
     svc = current_services()
     total = 0
     for name in QUEUE_NAMES:

@@ -7,6 +7,9 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from gateway.core.services import current_services
+from gateway.ops.progress import progress
+from gateway.privacy import retention as retention_module
 from handlers.errors import InvalidPhone
 from handlers.phones import mask_phone, normalise_phone
 
@@ -22,16 +25,13 @@ def reporter():
 @with_appcontext
 def forget(phone, yes):
     """Erase everything linked to PHONE: unfinished dialogues, sessions, numbers on reports, ledger."""
-    from gateway.core.services import current_services
-    from gateway.privacy import retention
-
     try:
         e164 = normalise_phone(phone)
     except InvalidPhone as exc:
         raise click.BadParameter(str(exc), param_hint="PHONE") from None
     if not yes:
         click.confirm(f"Erase everything linked to {mask_phone(e164)}?", abort=True)
-    erased = retention.forget(current_services(), e164)
+    erased = retention_module.forget(current_services(), e164)
     click.echo(f"Erased for {mask_phone(e164)}:")
     click.echo(f"  reports whose number was removed: {erased['reports']}")
     click.echo(f"  ledger messages stripped:         {erased['messages']}")
@@ -49,10 +49,6 @@ def retention():
 @with_appcontext
 def run_retention(as_json):
     """Remove numbers and descriptions older than RETENTION_DAYS now."""
-    from gateway.core.services import current_services
-    from gateway.ops.progress import progress
-    from gateway.privacy import retention as retention_module
-
     counts = retention_module.purge_expired(current_services(), iterate=progress)
     if as_json:
         click.echo(json.dumps(counts))
@@ -72,10 +68,6 @@ def rotate():
 
     Put the new key first in ENCRYPTION_KEYS (old keys after it), restart, run
     this, then remove the old key."""
-    from gateway.core.services import current_services
-    from gateway.ops.progress import progress
-    from gateway.privacy import retention as retention_module
-
     counts = retention_module.reencrypt(current_services(), iterate=progress)
     click.echo(f"re-encrypted {counts['reports']} report number(s) and "
                f"{counts['messages']} ledger number(s)")

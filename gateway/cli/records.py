@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from gateway.core.services import current_services
 from gateway.ops.progress import progress
 from gateway.privacy.masked import iso, masked_report
 from gateway.routing import teams_csv
@@ -20,8 +21,6 @@ from gateway.vocab import Direction
 
 
 def _services():
-    from gateway.core.services import current_services
-
     return current_services()
 
 

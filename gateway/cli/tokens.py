@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from gateway.accounts import tokens as api_tokens
+from gateway.core.services import current_services
 from gateway.store.models import ApiToken, AuditEntry, User
 
 
@@ -28,8 +29,6 @@ def tokens():
 @with_appcontext
 def create(username, name):
     """Create a token and print it once (only its hash is stored)."""
-    from gateway.core.services import current_services
-
     with current_services().db() as db:
         user = db.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
@@ -50,8 +49,6 @@ def create(username, name):
 @with_appcontext
 def list_tokens(as_json):
     """Tokens with their user, prefix and last use (never the tokens themselves)."""
-    from gateway.core.services import current_services
-
     with current_services().db() as db:
         rows = [
             {"id": t.id, "prefix": t.prefix, "name": t.name, "user": t.user.username,
@@ -73,8 +70,6 @@ def list_tokens(as_json):
 @with_appcontext
 def revoke(token):
     """Revoke TOKEN (its id or prefix, as listed); effective at once."""
-    from gateway.core.services import current_services
-
     with current_services().db() as db:
         row = api_tokens.find(db, token)
         if row is None:

@@ -28,6 +28,8 @@ import time
 import uuid
 
 import structlog
+from flask import g, request
+from rq import get_current_job
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from gateway.core import config as config_module
@@ -179,8 +181,6 @@ def job(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from rq import get_current_job
-
         current = get_current_job()
         meta = (current.meta or {}) if current is not None else {}
         saved = get_contextvars()
@@ -210,8 +210,6 @@ def _ms(started: float) -> float:
 
 def init_app(app) -> None:
     """Configure logging and give every request an id (``X-Request-Id``)."""
-    from flask import g, request
-
     configure_from(app.config)
     access = logging.getLogger("mpaka.http")
     # Under gunicorn its own access line (gunicorn.conf.py) carries the request id.

@@ -22,6 +22,7 @@ category, step id, provider...).  ``label()`` turns anything else into
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -155,8 +156,6 @@ def ussd_session_ended(svc, event: dict) -> None:
         return
     step = "start"
     try:
-        import json
-
         raw = svc.redis.get(keys.session("ussd", event.get("session_id") or ""))
         if raw:
             step = json.loads(raw)["session"].get("step") or "start"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gateway.store.models import Message
 from gateway.vocab import MessageStatus
+from handlers.phones import mask_phone
 
 
 def inbound(msg, *, protector) -> Message:
@@ -44,8 +45,6 @@ def outbound(
 
 def as_dict(message: Message, *, protector, reveal: bool = False) -> dict:
     """The JSON form used by the CLI and the API; numbers masked unless ``reveal``."""
-    from handlers.phones import mask_phone
-
     def number(value):
         if value is None:
             return None

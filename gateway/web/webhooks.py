@@ -13,7 +13,7 @@ import hmac
 import logging
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from gateway.core import production
 from gateway.core.services import current_services
@@ -49,8 +49,6 @@ def _too_large(_exc):
 @bp.before_request
 def _provider_enabled():
     """Webhooks of a provider not in INBOUND_PROVIDERS do not exist."""
-    from werkzeug.exceptions import NotFound
-
     provider = request.path.split("/")[2] if request.path.count("/") >= 2 else ""
     if provider not in production.inbound_providers(current_app.config):
         raise NotFound()

@@ -4,6 +4,7 @@ schemathesis checks the rest: tests/api/test_schemathesis.py)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from gateway.store import queries
@@ -194,8 +195,6 @@ def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
 @cache
 def query_names(rule: str, method: str) -> frozenset:
     """The query parameters documented for a Flask URL rule."""
-    import re
-
     path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule).removeprefix("/api/v1")
     operation = document()["paths"].get(path, {}).get(method.lower(), {})
     return frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")

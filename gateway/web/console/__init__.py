@@ -13,7 +13,8 @@ from flask import Flask, redirect, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import common
+from . import auth_views, common, reports, script_editor
+from .admin import bp as admin_bp
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -36,10 +37,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.user_loader(common.load_user)
 
-    from . import auth_views, reports, scripts
-    from .admin import bp as admin_bp
-
-    for bp in (auth_views.bp, reports.bp, scripts.bp, admin_bp):
+    for bp in (auth_views.bp, reports.bp, script_editor.bp, admin_bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "console_home", lambda: redirect(url_for("auth.index")))
     app.register_error_handler(CSRFError, common.csrf_error)
