@@ -12,7 +12,7 @@ from gateway.core.services import Services
 _services: Services | None = None
 
 
-def services() -> Services:
+def worker_services() -> Services:
     global _services
     if _services is None:
         _services = Services(config.finalise(config.from_environment()))

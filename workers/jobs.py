@@ -16,20 +16,20 @@ from gateway.privacy import retention
 from gateway.routing import dispatch as routing
 from gateway.routing import escalation
 from gateway.store import funnel
-from workers.context import services
+from workers.context import worker_services
 
 log = logging.getLogger(__name__)
 
 @logs.job
 def route_report(report_id: int) -> dict:
     """Match the rules, create alerts and deliveries, enqueue their sending."""
-    return routing.route(services(), report_id)
+    return routing.route(worker_services(), report_id)
 
 
 @logs.job
 def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
     """Send queued ledger messages; transient failures come back with backoff."""
-    svc = services()
+    svc = worker_services()
     retry = outbox.send(svc, message_ids)
     if retry:
         if attempt >= svc.config["DELIVERY_MAX_ATTEMPTS"]:
@@ -47,7 +47,7 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
 def sweep() -> dict:
     """Write parked reports and funnel counts, route unrouted reports, resend
     stuck messages; reschedule."""
-    svc = services()
+    svc = worker_services()
     schedule_periodic(svc, "sweep")
     stored = reports.flush_pending(svc)
     funnel.flush(svc)
@@ -61,7 +61,7 @@ def sweep() -> dict:
 @logs.job
 def purge_expired() -> dict:
     """Daily: strip reporters' numbers and descriptions past the retention period."""
-    svc = services()
+    svc = worker_services()
     schedule_periodic(svc, "purge")
     return retention.purge_expired(svc)
 
@@ -93,4 +93,4 @@ def schedule_all(svc) -> list[str]:
 @logs.job
 def check_escalation(alert_id: int) -> dict:
     """At an alert's deadline: alert the next tier unless acknowledged."""
-    return escalation.check(services(), alert_id)
+    return escalation.check(worker_services(), alert_id)
