@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint bench clean
+.PHONY: help install run test test-fast lint bench mutate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,5 +35,12 @@ lint: install ## ruff, the import contracts (ARCHITECTURE.md) and mypy
 bench: install ## Run the benchmarks (never part of `make test`)
 	$(BIN)/python -m bench
 
+mutate: install ## Mutation-test the dialogue engine and AT/Twilio adapters (slow; not in `make test`)
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 'gateway.dialogue.*'
+	$(BIN)/mutmut run --max-children 2 'handlers.*'
+	$(BIN)/python tests/mutation_score.py --fail-under 90
+
 clean: ## Remove the virtualenv and caches (keeps instance/ data)
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info mutants

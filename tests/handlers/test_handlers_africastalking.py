@@ -4,6 +4,7 @@ Payloads are the examples from PROVIDERS.md; the sender runs the real SDK
 against ``responses``, and every mocked call must be used.
 """
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, parse_qsl
 
@@ -526,3 +527,214 @@ def test_message_sender_overrides_default_sender_id(mock, sender):
     )
     assert sender.send([message])[0].status == DeliveryStatus.SENT
     assert parse_qs(mock.calls[0].request.body)["from"] == ["TURKANA"]
+
+
+# --- Edges found by mutation testing (docs/testing.md) ------------------------------
+
+
+@pytest.fixture
+def nairobi_clock(monkeypatch):
+    """The server's local time zone is East Africa Time (UTC+3)."""
+    monkeypatch.setenv("TZ", "EAT-3")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "date, expected",
+    [
+        pytest.param("2018-03-19 08:34:18", "2018-03-19T08:34:18+00:00", id="naive is UTC"),
+        pytest.param(
+            "2018-03-19T11:34:18+03:00", "2018-03-19T08:34:18+00:00", id="offset converted"
+        ),
+        pytest.param(
+            "2018-03-19 08:34:18" + " " * 45, "2018-03-19T08:34:18+00:00", id="64 characters"
+        ),
+        pytest.param("2018-03-19 08:34:18" + " " * 46, None, id="65 characters"),
+    ],
+)
+def test_parse_sms_date_is_utc_whatever_the_servers_zone(nairobi_clock, date, expected):
+    """AT's dates are UTC: a naive one is not read as local time; over 64 characters is None."""
+    parsed = parse_sms(form(SMS_EXAMPLE, date=date)).extra["date"]
+    assert (parsed.isoformat() if parsed else None) == expected
+
+
+def test_parse_sms_and_delivery_name_the_provider():
+    """Inbound SMS and delivery reports say they came from africastalking."""
+    assert parse_sms(form(SMS_EXAMPLE)).provider == "africastalking"
+    assert parse_delivery({"id": "ATXid_1", "status": "Success"}).provider == "africastalking"
+
+
+def test_parse_session_event_cuts_and_blanks():
+    """Session-event texts are cut to 256 characters; empty ones become None."""
+    event = parse_session_event({"errorMessage": "e" * 300, "status": "", "cost": "KES 0.0"})
+    assert event["error_message"] == "e" * 256
+    assert event["status"] is None and event["cost"] == "KES 0.0"
+
+
+def test_send_has_a_timeout(mock, sender):
+    """Every API call carries the (connect, read) timeout; the SDK's default has none."""
+    mock.post(LIVE_URL, status=201, json=at_json([recipient("+254711000001", 101, "Success")]))
+    sender.send([alert(1, "+254711000001")])
+    assert mock.calls[0].request.req_kwargs["timeout"] == (3.05, 9.05)
+
+
+def test_send_uses_the_given_timeout(mock):
+    """A configured timeout replaces the default."""
+    mock.post(LIVE_URL, status=201, json=at_json([recipient("+254711000001", 101, "Success")]))
+    AfricasTalkingSender("mpaka", "k", timeout=(1.0, 2.0)).send([alert(1, "+254711000001")])
+    assert mock.calls[0].request.req_kwargs["timeout"] == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "status, transient",
+    [
+        pytest.param(408, True, id="408 request timeout"),
+        pytest.param(429, True, id="429 rate limited"),
+        pytest.param(409, False, id="409 conflict"),
+        pytest.param(499, False, id="499"),
+        pytest.param(300, False, id="300 not a success"),
+    ],
+)
+def test_send_http_status_retryable(mock, sender, status, transient):
+    """HTTP 408 and 429 may pass and are retried; other non-2xx answers are permanent."""
+    mock.post(LIVE_URL, status=status, body="no")
+    (result,) = sender.send([alert(1, "+254711000001")])
+    assert (result.status, result.transient) == (DeliveryStatus.FAILED, transient)
+    assert result.error.startswith(f"Africa's Talking answered HTTP {status}")
+
+
+@pytest.mark.parametrize("status", [200, 201, 299])
+def test_send_any_2xx_answer_is_read(mock, sender, status):
+    """A plain 200 (and any 2xx) answer is read like the documented 201."""
+    mock.post(
+        LIVE_URL, status=status, json=at_json([recipient("+254711000001", 101, "Success", "X1")])
+    )
+    (result,) = sender.send([alert(1, "+254711000001")])
+    assert (result.status, result.provider_message_id) == (DeliveryStatus.SENT, "X1")
+
+
+@pytest.mark.parametrize(
+    "mocked, transient, error",
+    [
+        pytest.param(
+            {"body": requests.exceptions.ReadTimeout()},
+            True,
+            "Africa's Talking did not answer in time",
+            id="timeout",
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectionError()},
+            True,
+            "could not reach Africa's Talking: ConnectionError",
+            id="connection error",
+        ),
+        pytest.param(
+            {"status": 401, "body": "The supplied authentication is invalid"},
+            False,
+            "Africa's Talking rejected the credentials (HTTP 401): "
+            "check AT_USERNAME and AT_API_KEY",
+            id="401",
+        ),
+        pytest.param(
+            {"status": 400, "body": "b" * 300},
+            False,
+            "Africa's Talking answered HTTP 400: " + "b" * 200,
+            id="4xx body cut to 200",
+        ),
+        pytest.param(
+            {"status": 201, "json": {"SMSMessageData": None}},
+            True,
+            "unreadable answer from Africa's Talking",
+            id="unreadable",
+        ),
+        pytest.param(
+            {"status": 201, "json": {"SMSMessageData": {"Recipients": []}}},
+            True,
+            "recipient missing from AT answer: ",
+            id="missing, no Message",
+        ),
+        pytest.param(
+            {"status": 201, "json": at_json([], message="m" * 150)},
+            True,
+            "recipient missing from AT answer: " + "m" * 100,
+            id="missing, Message cut to 100",
+        ),
+    ],
+)
+def test_send_failure_messages(mock, sender, mocked, transient, error, caplog):
+    """Each failure of a call names its cause exactly, per message, and is logged."""
+    mock.post(LIVE_URL, **mocked)
+    (result,) = sender.send([alert(1, "+254711000001")])
+    assert (result.id, result.status) == ("d1", DeliveryStatus.FAILED)
+    assert (result.transient, result.error) == (transient, error)
+    if "missing" not in error:
+        assert f"AT send to 1 recipient(s) failed: {error}" in caplog.messages
+
+
+@pytest.mark.parametrize(
+    "entry, error, transient",
+    [
+        pytest.param(
+            {"statusCode": "abc"}, "Unknown (AT statusCode 0)", False, id="unreadable code"
+        ),
+        pytest.param(
+            {"statusCode": 409, "status": "DoNotDisturb"},
+            "DoNotDisturb (AT statusCode 409) (409 is documented inconsistently; "
+            "treated as permanent)",
+            False,
+            id="409 with its note",
+        ),
+        pytest.param(
+            {"statusCode": 406, "status": "UserInBlacklist"},
+            "UserInBlacklist (AT statusCode 406)",
+            False,
+            id="no note otherwise",
+        ),
+    ],
+)
+def test_send_recipient_failure_text(mock, sender, entry, error, transient):
+    """A refused recipient's error is its status name and code, with a note for 409."""
+    mock.post(LIVE_URL, status=201, json=at_json([{"number": "+254711000001", **entry}]))
+    (result,) = sender.send([alert(1, "+254711000001")])
+    assert (result.id, result.error, result.transient) == ("d1", error, transient)
+
+
+@pytest.mark.parametrize("message_id", ["None", "", None], ids=["'None'", "empty", "null"])
+def test_send_accepted_without_a_message_id(mock, sender, message_id):
+    """AT's 'None' (or no) messageId gives no provider_message_id."""
+    mock.post(
+        LIVE_URL, status=201, json=at_json([recipient("+254711000001", 101, "Success", message_id)])
+    )
+    (result,) = sender.send([alert(1, "+254711000001")])
+    assert result.status == DeliveryStatus.SENT and result.provider_message_id is None
+
+
+@pytest.mark.parametrize(
+    "message, error",
+    [
+        pytest.param(
+            OutboundMessage(id="w", channel=Channel.WHATSAPP, to="+254711000001", text="x"),
+            "AT sends SMS, not whatsapp",
+            id="whatsapp",
+        ),
+        pytest.param(alert(1, "0711000001"), "recipient is not an E.164 number", id="not E.164"),
+    ],
+)
+def test_send_refusals_say_why(mock, sender, message, error):
+    """Messages AT cannot take fail with a reason, without a call."""
+    (result,) = sender.send([message])
+    assert (result.id, result.error) == (message.id, error)
+
+
+def test_send_splits_calls_at_1000_recipients(mock, sender):
+    """1,001 recipients of one text go in two calls: 1,000 then 1."""
+    numbers = [f"+2547110{i:05d}" for i in range(1001)]
+    first = at_json([recipient(n, 101, "Success") for n in numbers[:1000]])
+    mock.post(LIVE_URL, status=201, json=first)
+    mock.post(LIVE_URL, status=201, json=at_json([recipient(numbers[-1], 101, "Success")]))
+    results = sender.send([alert(i, n) for i, n in enumerate(numbers)])
+    assert [len(parse_qs(c.request.body)["to"][0].split(",")) for c in mock.calls] == [1000, 1]
+    assert all(r.status == DeliveryStatus.SENT for r in results)

@@ -4,6 +4,7 @@ Payloads follow PROVIDERS.md; the sender runs the real SDK against
 ``responses``, and every mocked call must be used.
 """
 
+import base64
 from urllib.parse import parse_qs, parse_qsl
 
 import pytest
@@ -437,3 +438,258 @@ def test_send_without_status_callback_omits_it(mock):
     mock.post(MESSAGES_URL, status=201, json=created())
     TwilioSender(ACCOUNT, "token", from_number="+15005550006").send([message()])
     assert "StatusCallback" not in sent_form(mock.calls[0])
+
+
+# --- Edges found by mutation testing (docs/testing.md) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes, extra",
+    [
+        pytest.param({"NumMedia": None}, {}, id="NumMedia absent"),
+        pytest.param({"NumMedia": ""}, {}, id="NumMedia empty"),
+        pytest.param(
+            {"NumMedia": "1", "MediaUrl0": "https://m/" + "u" * 2038, "MediaContentType0": "a" * 128},
+            {
+                "num_media": 1,
+                "media": [{"url": "https://m/" + "u" * 2038, "content_type": "a" * 128}],
+            },
+            id="media fields at their longest",
+        ),
+        pytest.param(
+            {"Latitude": "-90", "Longitude": "180"},
+            {"location": {"latitude": -90.0, "longitude": 180.0}},
+            id="coordinates at their limits",
+        ),
+    ],
+)
+def test_parse_message_accepts(changes, extra):
+    """Absent or empty NumMedia means no media; limits are inclusive."""
+    assert parse_message(form(SMS_EXAMPLE, **changes)).extra == extra
+
+
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        pytest.param({"NumMedia": "-1"}, "field 'NumMedia' is negative", id="negative NumMedia"),
+        pytest.param({"NumMedia": "x"}, "field 'NumMedia' is not a whole number", id="NumMedia"),
+        pytest.param(
+            {"NumMedia": "1", "MediaUrl0": "h" * 2049}, "MediaUrl0", id="MediaUrl over 2048"
+        ),
+        pytest.param(
+            {"NumMedia": "1", "MediaContentType0": "a" * 129},
+            "MediaContentType0",
+            id="content type over 128",
+        ),
+        pytest.param({"Latitude": "3.1"}, "field 'Longitude' is not", id="latitude alone"),
+        pytest.param({"Longitude": "35.6"}, "field 'Latitude' is not", id="longitude alone"),
+        pytest.param(
+            {"Latitude": "90.5", "Longitude": "1"}, "field 'Latitude' is out", id="latitude > 90"
+        ),
+        pytest.param(
+            {"Latitude": "1", "Longitude": "-180.5"},
+            "field 'Longitude' is out",
+            id="longitude < -180",
+        ),
+    ],
+)
+def test_parse_message_rejects_with_exact_reason(changes, complaint):
+    """Malformed media counts and half or out-of-range locations are refused by name."""
+    with pytest.raises(BadRequest, match=complaint):
+        parse_message(form(SMS_EXAMPLE, **changes))
+
+
+def test_parse_message_without_to():
+    """A message without ``To`` parses with ``to`` None."""
+    assert parse_message(form(SMS_EXAMPLE, To=None)).to is None
+
+
+@pytest.mark.parametrize(
+    "fields, accepted",
+    [
+        pytest.param({"MessageStatus": "s" * 32}, True, id="status of 32"),
+        pytest.param({"MessageStatus": "s" * 33}, False, id="status of 33"),
+        pytest.param({"MessageStatus": "sent", "ErrorCode": "9" * 16}, True, id="code of 16"),
+        pytest.param({"MessageStatus": "sent", "ErrorCode": "9" * 17}, False, id="code of 17"),
+    ],
+)
+def test_parse_status_field_limits(fields, accepted):
+    """MessageStatus holds up to 32 characters and ErrorCode up to 16."""
+    if accepted:
+        assert parse_status({"MessageSid": "SM9", **fields}).provider == "twilio"
+    else:
+        with pytest.raises(BadRequest):
+            parse_status({"MessageSid": "SM9", **fields})
+
+
+@pytest.mark.parametrize("to", [None, "not a phone"], ids=["absent", "unreadable"])
+def test_parse_status_without_a_readable_phone(to):
+    """A status callback whose To is absent or unreadable has phone None."""
+    fields = {"MessageSid": "SM9", "MessageStatus": "sent", "To": to}
+    report = parse_status({k: v for k, v in fields.items() if v is not None})
+    assert report.phone is None and report.provider == "twilio"
+
+
+@pytest.mark.parametrize(
+    "signature, message",
+    [
+        pytest.param(None, "missing X-Twilio-Signature header", id="missing"),
+        pytest.param(
+            "AAAA",
+            "X-Twilio-Signature does not match: check TWILIO_AUTH_TOKEN and that "
+            "PUBLIC_BASE_URL gives the exact https URL configured at Twilio",
+            id="mismatch: the URL goes to the log, never to the caller",
+        ),
+    ],
+)
+def test_check_signature_messages(signature, message):
+    """The Forbidden message tells the operator exactly what to check."""
+    with pytest.raises(Forbidden) as raised:
+        check_signature(VECTOR_TOKEN, VECTOR_URL, VECTOR_PARAMS, signature)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    "kwargs, timeout",
+    [pytest.param({}, 10.0, id="default 10 s"), pytest.param({"timeout": 2.5}, 2.5, id="given")],
+)
+def test_send_has_a_timeout_and_the_account_credentials(mock, kwargs, timeout):
+    """Every API call has a timeout (the SDK's own default has none) and Basic auth."""
+    mock.post(MESSAGES_URL, status=201, json=created())
+    TwilioSender(ACCOUNT, "token", from_number="+15005550006", **kwargs).send([message()])
+    request = mock.calls[0].request
+    assert request.req_kwargs["timeout"] == timeout
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(
+        f"{ACCOUNT}:token".encode()
+    ).decode()
+
+
+@pytest.mark.parametrize(
+    "answer, status, cost",
+    [
+        pytest.param({"status": "sent"}, DeliveryStatus.SENT, None, id="sent"),
+        pytest.param({"status": "accepted"}, DeliveryStatus.QUEUED, None, id="accepted"),
+        pytest.param({"status": None}, DeliveryStatus.QUEUED, None, id="no status"),
+        pytest.param({"status": "brand-new"}, DeliveryStatus.QUEUED, None, id="unknown status"),
+        pytest.param(
+            {"status": "delivered", "price": "-0.00750", "price_unit": "USD"},
+            DeliveryStatus.DELIVERED,
+            "USD -0.00750",
+            id="priced",
+        ),
+    ],
+)
+def test_send_maps_the_created_message(mock, sender, answer, status, cost):
+    """The created message's status maps through the table (unknown: queued); price is the cost."""
+    mock.post(MESSAGES_URL, status=201, json={**created(), **answer})
+    (result,) = sender.send([message()])
+    assert (result.id, result.status, result.cost) == ("d1", status, cost)
+
+
+def test_send_reported_failed_at_once(mock, sender):
+    """A message Twilio creates already failed is a permanent failure with its error."""
+    mock.post(
+        MESSAGES_URL,
+        status=201,
+        json={**created(status="failed"), "error_code": 30007, "error_message": "Carrier violation"},
+    )
+    (result,) = sender.send([message()])
+    assert (result.id, result.status, result.transient) == ("d1", DeliveryStatus.FAILED, False)
+    assert result.error == "Twilio 30007: Carrier violation"
+
+
+RFC9457 = "https://www.twilio.com/docs/errors/"
+
+
+@pytest.mark.parametrize(
+    "mocked, transient, error",
+    [
+        pytest.param(
+            {"status": 400, "json": {"code": 21211, "message": "Invalid 'To' Phone Number"}},
+            False,
+            "Twilio 21211: Unable to create record: Invalid 'To' Phone Number",
+            id="legacy error: code and message",
+        ),
+        pytest.param(
+            {"status": 500, "body": "Internal Server Error"},
+            True,
+            "Twilio 500: Unable to create record",
+            id="no JSON: the HTTP status",
+        ),
+        pytest.param(
+            {"status": 429, "json": {"code": 21611, "message": "Queue full"}},
+            True,
+            "Twilio 21611: Unable to create record: Queue full",
+            id="any 429 is transient",
+        ),
+        pytest.param(
+            {
+                "status": 400,
+                "json": {"type": RFC9457 + "20429", "title": "Too Many", "status": 400,
+                         "code": 20429},
+            },
+            True,
+            "Twilio 20429: Too Many",
+            id="code 20429 is transient whatever the status",
+        ),
+        pytest.param(
+            {
+                "status": 400,
+                "json": {"type": RFC9457 + "21211", "title": "Invalid To", "status": 400,
+                         "code": 21211},
+            },
+            False,
+            "Twilio 21211: Invalid To",
+            id="RFC 9457 error: its title",
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ReadTimeout()},
+            True,
+            "Twilio did not answer in time",
+            id="timeout",
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectionError()},
+            True,
+            "could not reach Twilio: ConnectionError",
+            id="connection error",
+        ),
+    ],
+)
+def test_send_failure_messages(mock, sender, mocked, transient, error):
+    """Each failure names its cause exactly and says whether a retry may help."""
+    mock.post(MESSAGES_URL, **mocked)
+    (result,) = sender.send([message()])
+    assert (result.id, result.status) == ("d1", DeliveryStatus.FAILED)
+    assert (result.transient, result.error) == (transient, error)
+
+
+def test_send_failure_message_is_capped_at_300(mock, sender):
+    """A very long provider error is cut to 300 characters."""
+    mock.post(MESSAGES_URL, status=400, json={"code": 21211, "message": "x" * 400})
+    (result,) = sender.send([message()])
+    assert len(result.error) == 300
+
+
+def test_send_over_ussd_is_refused(mock, sender):
+    """Twilio has no USSD: such a message fails permanently, naming the channel."""
+    ussd = OutboundMessage(id="u1", channel=Channel.USSD, to="+254711000001", text="x")
+    (result,) = sender.send([ussd])
+    assert (result.id, result.status, result.transient) == ("u1", DeliveryStatus.FAILED, False)
+    assert result.error == f"Twilio cannot send over {Channel.USSD}"
+
+
+def test_send_whatsapp_without_sender_message(mock):
+    """Without a WhatsApp sender the error says which setting to set."""
+    sender = TwilioSender(ACCOUNT, "token", from_number="+15005550006")
+    (result,) = sender.send([message(channel=Channel.WHATSAPP)])
+    assert result.error == "WhatsApp sender not configured: set TWILIO_WHATSAPP_FROM"
+
+
+@pytest.mark.parametrize("configured", ["whatsapp:+14155238886", "WhatsApp:+14155238886"])
+def test_whatsapp_sender_already_prefixed_is_kept(mock, configured):
+    """A TWILIO_WHATSAPP_FROM that already has the prefix is not prefixed twice."""
+    mock.post(MESSAGES_URL, status=201, json=created())
+    sender = TwilioSender(ACCOUNT, "token", from_number="+1500", whatsapp_from=configured)
+    sender.send([message(channel=Channel.WHATSAPP)])
+    assert sent_form(mock.calls[0])["From"] == configured
