@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from gateway.defaults import default_script_text, gazetteer_text
 
+from gateway.defaults import default_script_text, gazetteer_text
 from gateway.dialogue import DialogueSession, advance, gsm, load_script, new_session, render
 
 from .conftest import NOW, play_inputs
