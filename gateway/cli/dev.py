@@ -82,7 +82,12 @@ def _seed(settings: dict) -> None:
     svc = Services(settings)
     try:
         with svc.db() as db:
-            created = seed(db, admin_password=settings.get("MPAKA_ADMIN_PASSWORD"))
+            # Demo teams have real-looking numbers: never in production.
+            demo = settings.get("MPAKA_ENV") != "production"
+            created = seed(db, admin_password=settings.get("MPAKA_ADMIN_PASSWORD"), demo=demo)
+        if not demo:
+            click.echo("production: no demo teams were created; add your teams in the console "
+                       "or with `mpaka teams import FILE.csv`")
         if created.get("admin_password"):
             click.echo(
                 "Created the admin user.  Username: admin  Password: "

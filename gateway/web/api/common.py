@@ -53,6 +53,13 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
 
 
+@bp.after_request
+def _no_store(response):
+    """Report data must not stay in a browser's or proxy's cache."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.headers)
