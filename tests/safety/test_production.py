@@ -138,3 +138,30 @@ def test_disabled_provider_webhook_is_404(app, client):
     """A provider left out of INBOUND_PROVIDERS has no webhook at all."""
     app.config["INBOUND_PROVIDERS"] = "africastalking"
     assert client.post("/webhooks/twilio/messages", data={"MessageSid": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(("mode", "teams"), [("production", 0), ("development", 6)])
+def test_seed_creates_demo_teams_only_outside_production(tmp_path, mode, teams):
+    """`mpaka seed` in production creates the script and the admin, never teams
+    with real-looking demo numbers."""
+    from sqlalchemy import func, select
+
+    from gateway.cli.dev import _seed
+    from gateway.core import config as config_module
+    from gateway.core.services import Services
+    from gateway.store import migrate
+    from gateway.store.models import Team, User
+
+    url = f"sqlite:///{tmp_path / 'seed.sqlite3'}"
+    migrate.upgrade(url)
+    settings = config_module.finalise(config_module.from_environment({}) | {
+        "MPAKA_ENV": mode, "DATABASE_URL": url, "MPAKA_DATA_DIR": str(tmp_path),
+        "MPAKA_ADMIN_PASSWORD": "a-long-admin-password"})
+    _seed(settings)
+    svc = Services(settings)
+    try:
+        with svc.db() as db:
+            assert db.scalar(select(func.count(Team.id))) == teams
+            assert db.scalar(select(User.username)) == "admin"
+    finally:
+        svc.close()
