@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete
 
 from gateway.cli.doctor import diagnose, doctor
 from gateway.core import config as config_module
