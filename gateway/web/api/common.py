@@ -216,7 +216,10 @@ def decode_cursor(*fields: str) -> dict | None:
         data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
         if not isinstance(data, dict) or set(data) != set(fields):
             raise ValueError
-        if "id" in data and (not isinstance(data["id"], int) or not 0 <= data["id"] <= 2**31):
+        # bool is an int to Python, not to the database: check the exact type.
+        if "id" in data and (type(data["id"]) is not int or not 0 <= data["id"] <= 2**31):
+            raise ValueError
+        if "at" in data and not isinstance(data["at"], str):
             raise ValueError
         if "at" in data:
             data["at"] = datetime.fromisoformat(data["at"])

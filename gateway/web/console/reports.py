@@ -84,10 +84,10 @@ def export():
 
 def visible_report(reference: str) -> Report:
     report = db().scalar(select(Report).where(Report.reference == normalise_reference(reference)))
-    if report is None:
+    # Another county's report answers exactly as a missing one, so an officer
+    # cannot learn that a reference exists (as the API does).
+    if report is None or not current_user.scope.may_see_county(report.county):
         abort(404, "There is no report with this reference.")
-    if not current_user.scope.may_see_county(report.county):
-        abort(403, "This report belongs to another county.")
     return report
 
 
