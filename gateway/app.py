@@ -4,13 +4,14 @@ in ``wsgi.py``)."""
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.core import config as config_module
 from gateway.core import production
 from gateway.core.services import Services
+from gateway.errors import ConfigError
 from gateway.ops import logs
-from gateway.web import api, console, context, health, metrics, webhooks
+from gateway.web import api, console, context, health, metrics, proxies, webhooks
+from gateway.web.proxies import TrustedProxies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,11 +32,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings["MPAKA_ENV"] == "production",
     )
 
-    # Behind a TLS-terminating proxy, Twilio's signature is computed on the public
-    # https URL: trust X-Forwarded-Proto/Host from the configured number of proxies.
-    if settings["TRUSTED_PROXIES"]:
-        n = settings["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+    # X-Forwarded-* only from the proxies named in TRUSTED_PROXY_ADDRESSES.
+    try:
+        trusted = proxies.networks(settings["TRUSTED_PROXY_ADDRESSES"])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if trusted and settings["TRUSTED_PROXIES"]:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, trusted, hops=settings["TRUSTED_PROXIES"])
+
+    @app.after_request
+    def _transport_security(response):
+        if settings["MPAKA_ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        return response
 
     app.extensions["mpaka"] = Services(app.config)
 

@@ -239,3 +239,18 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
+
+
+@pytest.fixture
+def make_app(config, redis_conn):
+    """``make_app(**overrides)``: an app on the test configuration plus overrides."""
+    made = []
+
+    def build(**overrides):
+        app = create_app(config | overrides)
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        app.extensions["mpaka"].close()

@@ -14,6 +14,7 @@ so that changing a password ends every other session.
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from flask_login import UserMixin
@@ -121,6 +122,34 @@ def _fail(svc, username: str, failures: int) -> None:
     if failures >= SLOW_AFTER:
         wait = min(2 ** (failures - SLOW_AFTER), MAX_WAIT_SECONDS)
         svc.redis.set(keys.login_wait(username), "1", ex=wait)
+
+
+#: A console login lasts this long without use (each request renews it).
+CONSOLE_SESSION_SECONDS = 12 * 3600
+
+
+def start_session(svc, user_id: int) -> str:
+    """A server-side record of one login; its id goes into the signed cookie."""
+    sid = secrets.token_urlsafe(24)
+    svc.redis.set(keys.console_session(sid), str(user_id), ex=CONSOLE_SESSION_SECONDS)
+    return sid
+
+
+def session_valid(svc, sid: str | None, user_id: int) -> bool:
+    """Whether the login ``sid`` is still open for ``user_id`` (renewing it)."""
+    if not sid:
+        return False
+    key = keys.console_session(sid)
+    pipe = svc.redis.pipeline()
+    pipe.get(key)
+    pipe.expire(key, CONSOLE_SESSION_SECONDS)
+    owner, _ = pipe.execute()
+    return owner is not None and owner.decode() == str(user_id)
+
+
+def end_session(svc, sid: str | None) -> None:
+    if sid:
+        svc.redis.delete(keys.console_session(sid))
 
 
 def unlock(svc, username: str) -> None:

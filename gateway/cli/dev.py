@@ -23,6 +23,9 @@ from gateway.store.seed import seed
 from workers import context, jobs
 from workers.startup import release_stale_scheduler_locks
 
+#: Seconds the children get to stop before they are killed (the whole stop stays under 10).
+STOP_GRACE_SECONDS = 7
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -44,17 +47,22 @@ def dev(host, port, data_dir):
     if not settings.get("REDIS_URL"):
         embedded = start_embedded_redis(settings["MPAKA_DATA_DIR"])
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
-        click.echo(f"embedded Redis: {embedded.socket_file}")
+        click.echo(f"embedded Redis: {embedded.socket_file} (pid {embedded.pid})")
     click.echo(f"database: {settings['DATABASE_URL']}")
 
     migrate.upgrade(settings["DATABASE_URL"])
     _seed(config_module.finalise(config_module.from_environment(env)))
 
+    # Each child leads its own process group (the worker's scheduler joins the
+    # worker's), so stopping a group stops everything under it, whoever was
+    # signalled: Ctrl-C in the terminal, or SIGTERM/SIGINT to this process alone.
+    signal.signal(signal.SIGTERM, _interrupt)
     children = [
-        subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker"], env=env),
+        subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker"], env=env,
+                         start_new_session=True),
         subprocess.Popen(
             [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host, "--port", str(port)],
-            env=env,
+            env=env, start_new_session=True,
         ),
     ]
     click.echo(f"Mpaka is running on http://{host}:{port}  (Ctrl-C to stop)")
@@ -65,24 +73,49 @@ def dev(host, port, data_dir):
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop(children)
         if embedded is not None:
             embedded.shutdown()
     click.echo("stopped")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop(children: list[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Ask every child's process group to stop (SIGINT: warm shutdown), then
+    kill whatever is left once ``grace`` seconds have passed."""
+    for child in children:
+        _signal_group(child, signal.SIGINT)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for child in children:  # the group too: a scheduler must not outlive its worker
+        _signal_group(child, signal.SIGKILL)
+        child.wait()
 
 
 def _seed(settings: dict) -> None:
     svc = Services(settings)
     try:
         with svc.db() as db:
-            created = seed(db, admin_password=settings.get("MPAKA_ADMIN_PASSWORD"))
+            # Demo teams have real-looking numbers: never in production.
+            demo = settings.get("MPAKA_ENV") != "production"
+            created = seed(db, admin_password=settings.get("MPAKA_ADMIN_PASSWORD"), demo=demo)
+        if not demo:
+            click.echo("production: no demo teams were created; add your teams in the console "
+                       "or with `mpaka teams import FILE.csv`")
         if created.get("admin_password"):
             click.echo(
                 "Created the admin user.  Username: admin  Password: "

@@ -10,13 +10,17 @@ from urllib.parse import urlsplit
 
 import click
 from rq import Worker
+from sqlalchemy import select
 
 from gateway.core import config as config_module
 from gateway.core import production
+from gateway.core.protector import Protector
 from gateway.core.services import QUEUE_NAMES, Services
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import lint_script
 from gateway.store import migrate, script_versions
+from gateway.store.models import Message, Report
+from gateway.store.seed import demo_members_present
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -110,6 +114,8 @@ def _services(svc) -> list[Finding]:
             "run `mpaka db upgrade`"))
         if current == head:
             found.extend(_script(svc) if redis_ok else [])
+            found.extend(_demo_data(svc))
+            found.extend(_unreadable_numbers(svc))
     if redis_ok:
         found.extend(_queues(svc))
     return found
@@ -130,6 +136,34 @@ def _script(svc) -> list[Finding]:
                         "fix them in the console and publish a corrected version")]
     return [Finding(OK, "dialogue script", f"version {version} is live and valid"
                     + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))]
+
+
+def _unreadable_numbers(svc) -> list[Finding]:
+    """Stored numbers that none of ENCRYPTION_KEYS decrypts (a key dropped too early)."""
+    with svc.db() as db:
+        tokens = list(db.scalars(select(Report.reporter_phone).where(
+            Report.reporter_phone.is_not(None)).order_by(Report.id.desc()).limit(200)))
+        tokens += list(db.scalars(select(Message.sender).where(
+            Message.sender.is_not(None), Message.sender.like("gAAAA%"))
+            .order_by(Message.id.desc()).limit(200)))
+    unreadable = sum(1 for token in tokens if not svc.protector.readable(token))
+    if not unreadable:
+        return [Finding(OK, "encryption keys", f"the last {len(tokens)} stored number(s) decrypt")]
+    return [Finding(FAIL, "encryption keys",
+                    f"{unreadable} of the last {len(tokens)} stored numbers are "
+                    + Protector.MISSING_KEY.split(":")[0],
+                    Protector.MISSING_KEY.split(": ", 1)[1])]
+
+
+def _demo_data(svc) -> list[Finding]:
+    with svc.db() as db:
+        count = demo_members_present(db)
+    if not count:
+        return []
+    status = FAIL if svc.config.get("MPAKA_ENV") == "production" else WARN
+    return [Finding(status, "demo data", f"{count} team member(s) still have demo numbers "
+                    "(+254 700 000 xxx): alerts to them reach nobody",
+                    "replace the demo teams in the console or with `mpaka teams import`")]
 
 
 def _queues(svc) -> list[Finding]:

@@ -47,7 +47,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TWILIO_FROM_NUMBER": (None, str),
     "TWILIO_WHATSAPP_FROM": (None, str),
     "PUBLIC_BASE_URL": (None, str),
-    "TRUSTED_PROXIES": (1, _INT),
+    "TRUSTED_PROXIES": (1, _INT),  # hops of X-Forwarded-* to apply, from a trusted proxy
+    "TRUSTED_PROXY_ADDRESSES": ([], _list),  # the proxies' addresses or networks
     # Limits
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
     "INBOUND_PER_10_MINUTES": (60, _INT),
@@ -94,6 +95,8 @@ def from_environment(environ: dict | None = None) -> dict:
 
 def finalise(config: dict) -> dict:
     """Derive settings that depend on others (data directory, URLs)."""
+    # Any case of a mode's name is that mode (``production.check`` refuses unknown ones).
+    config["MPAKA_ENV"] = str(config.get("MPAKA_ENV") or "development").strip().lower()
     data_dir = Path(config["MPAKA_DATA_DIR"]).resolve()
     config["MPAKA_DATA_DIR"] = str(data_dir)
     if not config.get("DATABASE_URL"):

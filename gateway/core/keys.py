@@ -46,6 +46,12 @@ def incident_lock(group: str) -> str:
     return f"{PREFIX}lock:incident:{group}"
 
 
+def console_session(sid: str) -> str:
+    """A console login, by its random id (in the signed cookie): deleted at
+    logout, so a copied cookie stops working."""
+    return f"{PREFIX}console-session:{sid}"
+
+
 def login_wait(username: str) -> str:
     """Set while a username must wait before its next login attempt."""
     return f"{PREFIX}login:wait:{username.casefold()}"

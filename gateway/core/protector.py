@@ -45,6 +45,14 @@ class Protector:
         except InvalidToken:
             return None
 
+    #: What to tell an admin or operator when a stored number cannot be read.
+    MISSING_KEY = ("encrypted with a key that is not in ENCRYPTION_KEYS: add the old key back "
+                   "(after the new one), then run `mpaka keys rotate`")
+
+    def readable(self, token: str | None) -> bool:
+        """Whether a stored value decrypts with one of the configured keys."""
+        return token is None or self.decrypt(token) is not None
+
     def rotate(self, token: str) -> str:
         """Re-encrypt under the newest key (for ``mpaka keys rotate``)."""
         return self._fernet.rotate(token.encode()).decode()

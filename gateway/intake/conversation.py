@@ -121,13 +121,15 @@ class Conversations:
                 blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
             )
             command = acks.parse(msg.text) if msg.channel != Channel.USSD else None
-            limited = None if command is not None else self._limit(msg, phone_hash)
-            if command is not None:
-                # Team commands (ACK, STATUS) never touch the reporting dialogue,
-                # and members' ACKs are never rate-limited.
-                outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
-            elif limited is not None:
+            # Every message counts against the sender's limit but a team member's
+            # ACK: a stranger's ACK or STATUS flood gets one notice, then silence.
+            exempt = command is not None and acks.from_member(self.svc, command, msg.phone)
+            limited = None if exempt else self._limit(msg, phone_hash)
+            if limited is not None:
                 outcome = limited
+            elif command is not None:
+                # Team commands (ACK, STATUS) never touch the reporting dialogue.
+                outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
             else:
                 if not lock.acquire():
                     raise LockError("conversation busy")

@@ -121,7 +121,10 @@ def configure(log_format: str = "json", level: str = "INFO") -> None:
         redact,
     ]
     if console:
-        final = final[:1] + [redact, structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+        # plain_traceback: rich's default formatter prints every frame's locals,
+        # which would put numbers and descriptions on the terminal.
+        final = final[:1] + [redact, structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback)]
     else:
         final.append(structlog.processors.JSONRenderer(ensure_ascii=False))
     formatter = structlog.stdlib.ProcessorFormatter(

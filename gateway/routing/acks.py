@@ -47,6 +47,16 @@ def parse(text: str) -> Command | None:
     return Command(kind, reference, "swa" if verb in ("POKEA", "HALI") else "eng")
 
 
+def from_member(svc, command: Command, phone: str) -> bool:
+    """Whether ``command`` is an ACK from an active team member (never rate-limited:
+    a flood of reports must not stop a team acknowledging them)."""
+    if command.verb != "ack":
+        return False
+    with svc.db() as db:
+        return db.scalar(select(TeamMember.id).where(
+            TeamMember.phone == phone, TeamMember.active.is_(True)).limit(1)) is not None
+
+
 def handle(svc, command: Command, phone: str) -> str:
     """The one-line reply to a team command."""
     if command.verb == "ack":

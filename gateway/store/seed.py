@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from gateway.store import script_versions
@@ -29,6 +29,16 @@ DEMO_MEMBERS = {
     "busia": [("Busia officer A", "+254700000501"), ("Busia officer B", "+254700000502")],
     "national": [("National duty officer", "+254700000901")],
 }
+
+
+def demo_numbers() -> list[str]:
+    return [phone for members in DEMO_MEMBERS.values() for _name, phone in members]
+
+
+def demo_members_present(db) -> int:
+    """How many team members still carry a demo number (``mpaka doctor`` warns)."""
+    return db.scalar(select(func.count(TeamMember.id)).where(
+        TeamMember.phone.in_(demo_numbers()))) or 0
 
 
 def team_name(county: str) -> str:

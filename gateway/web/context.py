@@ -3,7 +3,7 @@ its database session and the live script's vocabulary (console and API)."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 from sqlalchemy.orm import Session
 
 from gateway.core.services import current_services
@@ -30,5 +30,30 @@ def close_db(_exc: BaseException | None = None) -> None:
         session.close()
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul() -> None:
+    """The one place NUL is refused: no query, form or JSON value carries it
+    further (PostgreSQL cannot store it, and no person types it)."""
+    if "\x00" in request.path or any(_has_nul(k) or _has_nul(v)
+                                     for k, v in request.args.items(multi=True)):
+        abort(400, "NUL characters are not accepted.")
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True)):
+                abort(400, "NUL characters are not accepted.")
+        elif request.is_json and _has_nul(request.get_json(silent=True)):
+            abort(400, "NUL characters are not accepted.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul)
     app.teardown_appcontext(close_db)

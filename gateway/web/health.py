@@ -79,7 +79,10 @@ def readiness(svc) -> dict[str, dict]:
         try:
             problem = check(svc)
         except Exception as exc:  # noqa: BLE001 - a failing dependency is the answer
-            problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            # The caller is unauthenticated: the kind of failure, never the
+            # driver's message (hosts, ports, users); that goes to the log.
+            log.warning("readiness check %s failed: %s", name, exc)
+            problem = f"{type(exc).__name__}: see the server log"
         results[name] = {"ok": problem is None} | ({"error": problem} if problem else {})
     return results
 

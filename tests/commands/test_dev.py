@@ -60,3 +60,48 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     assert "stopped" in output
     for child in children:
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
+    """SIGTERM or SIGINT sent to the `mpaka dev` process only (not its terminal's
+    group) stops the web server, the worker, its scheduler and the embedded Redis
+    within 10 s."""
+    import re
+    import time
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
+         str(tmp_path / "data")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # no terminal group shares the signal
+    )
+    try:
+        redis_pid = None
+        while redis_pid is None:
+            line = proc.stdout.readline()
+            assert line, "mpaka dev exited before starting Redis"
+            found = re.search(r"embedded Redis: .* \(pid (\d+)\)", line)
+            redis_pid = int(found.group(1)) if found else None
+        wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+
+        def tree() -> list[psutil.Process]:
+            procs = psutil.Process(proc.pid).children(recursive=True)
+            # the worker's scheduler is a child of the worker
+            return procs if len(procs) >= 3 else []
+
+        started = wait_for(tree, interval=0.5, what="web, worker and scheduler to start")
+        everything = [*started, psutil.Process(redis_pid)]
+        stopped_at = time.monotonic()
+        os.kill(proc.pid, signum)
+        proc.communicate(timeout=DEADLINE)
+        gone, alive = psutil.wait_procs(everything, timeout=max(0.1, 10 - (
+            time.monotonic() - stopped_at)))
+        assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], alive
+        assert time.monotonic() - stopped_at < 10
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -89,12 +89,14 @@ def make_report(svc, *, county="turkana", category="terrorism", severity="high",
 
 
 def login_as(client, svc, username):
-    """Log a test client in without a password check (Flask-Login's session keys)."""
+    """Log a test client in without a password check (Flask-Login's session keys
+    and the login's server-side session)."""
     with svc.db() as db:
         user = auth.ConsoleUser.from_row(db.scalar(select(User).where(User.username == username)))
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["sid"] = auth.start_session(svc, user.id)
     return client
 
 

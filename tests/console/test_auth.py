@@ -148,3 +148,16 @@ def test_console_pages_send_security_headers(admin_client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "<script>" not in response.text and " style=" not in response.text
+
+
+def test_logout_ends_the_session_on_the_server(app, client):
+    """After logout, a copy of the session cookie taken while logged in no longer works."""
+    assert login(client, "admin", ADMIN_PASSWORD).status_code == 302
+    cookie = client.get_cookie("session").value
+    assert client.get("/console/reports").status_code == 200
+    stolen = app.test_client()
+    stolen.set_cookie("session", cookie)
+    assert stolen.get("/console/reports").status_code == 200  # the copy works while logged in
+    client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/reports")})
+    response = stolen.get("/console/reports")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]

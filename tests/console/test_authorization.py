@@ -14,7 +14,7 @@ from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, 
 from .conftest import csrf_token, login_as, make_report
 
 LOGIN = "login"  # a redirect to the login page
-OK, REDIRECT, BAD, FORBIDDEN = 200, 302, 400, 403
+OK, REDIRECT, BAD, FORBIDDEN, MISSING = 200, 302, 400, 403, 404
 REF = "R-TURK01"
 
 # method, path, form, anonymous, officer of the county, officer of another county, admin
@@ -30,14 +30,14 @@ ROUTES = [
     ("GET", "/console/overview", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
-    ("GET", f"/console/reports/{REF}", None, LOGIN, OK, FORBIDDEN, OK),
-    ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, FORBIDDEN, REDIRECT),
+    ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
+    ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/status", {"status": "investigating"}, LOGIN, REDIRECT,
-     FORBIDDEN, REDIRECT),
+     MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/note", {"note": "Patrol sent"}, LOGIN, REDIRECT,
-     FORBIDDEN, REDIRECT),
+     MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/reveal", {"reason": "call back"}, LOGIN, FORBIDDEN,
-     FORBIDDEN, OK),
+     MISSING, OK),
     ("GET", "/console/scripts", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/scripts/report", None, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/scripts/report/versions/1", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),

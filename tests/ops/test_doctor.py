@@ -6,14 +6,17 @@ import json
 
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from sqlalchemy import delete
 
 from gateway.cli.doctor import diagnose, doctor
 from gateway.core import config as config_module
+from gateway.store.models import Report, TeamMember
+from gateway.store.seed import demo_numbers
 
 GOOD = {
     "MPAKA_ENV": "production",
     "SECRET_KEY": "a-long-random-secret-for-the-doctor-test-0123456789",
-    "PHONE_HASH_KEY": "another-random-value-0123456789",
+    "PHONE_HASH_KEY": "another-random-value-for-hashing-0123456789",
     "SMS_PROVIDER": "africastalking",
     "WHATSAPP_PROVIDER": "twilio",
     "AT_USERNAME": "mpaka",
@@ -23,7 +26,7 @@ GOOD = {
     "TWILIO_AUTH_TOKEN": "token",
     "TWILIO_WHATSAPP_FROM": "whatsapp:+254700000000",
     "PUBLIC_BASE_URL": "https://mpaka.example.org",
-    "METRICS_TOKEN": "scrape-token",
+    "METRICS_TOKEN": "scrape-token-7f3a9c2e1b",
     "ALLOW_SQLITE_IN_PRODUCTION": "1",
 }
 
@@ -32,8 +35,15 @@ def settings(config, **overrides) -> dict:
     return config_module.finalise(config_module.from_environment({}) | config | overrides)
 
 
-def test_doctor_passes_a_good_configuration(app, config):
+def without_demo_members(svc) -> None:
+    with svc.db() as db:
+        db.execute(delete(TeamMember).where(TeamMember.phone.in_(demo_numbers())))
+        db.commit()
+
+
+def test_doctor_passes_a_good_configuration(app, svc, config):
     """Every dependency answers and nothing is insecure: no FAIL, all checks ok."""
+    without_demo_members(svc)
     findings = diagnose(settings(config, **GOOD, ENCRYPTION_KEYS=Fernet.generate_key().decode()))
     assert not [f for f in findings if f.status == "FAIL"], findings
     by_check = {f.check: f for f in findings}
@@ -62,3 +72,27 @@ def test_doctor_command_reports_what_to_fix_on_a_broken_configuration(app, confi
     json_result = CliRunner(env=env).invoke(doctor, ["--json"])
     assert {"status": "FAIL", "check": "redis"}.items() <= next(
         f for f in json.loads(json_result.stdout) if f["check"] == "redis").items()
+
+
+def test_doctor_fails_on_demo_numbers_in_production(app, config):
+    """Seeded demo teams (+254 700 000 xxx) left in production are a FAIL with the fix."""
+    findings = {f.check: f for f in diagnose(settings(
+        config, **GOOD, ENCRYPTION_KEYS=Fernet.generate_key().decode()))}
+    assert findings["demo data"].status == "FAIL"
+    assert "teams import" in findings["demo data"].fix
+
+
+def test_doctor_names_numbers_no_configured_key_can_read(app, svc, config):
+    """With only a key that did not encrypt them, stored numbers are a FAIL that
+    says the old key is missing, not a silent blank."""
+    with svc.db() as db:
+        db.add(Report(reference="R-OLDKEY", channel="sms", language="eng", category="other",
+                      county="busia", severity="low", contact_allowed=True,
+                      reporter_phone=svc.protector.encrypt("+254712000111"),
+                      script_id="report", script_version="1", answers={}))
+        db.commit()
+    findings = {f.check: f for f in diagnose(settings(
+        config, ENCRYPTION_KEYS=Fernet.generate_key().decode()))}
+    assert findings["encryption keys"].status == "FAIL"
+    assert "not in ENCRYPTION_KEYS" in findings["encryption keys"].message
+    assert "mpaka keys rotate" in findings["encryption keys"].fix

@@ -3,6 +3,8 @@ each thing an instance needs."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -47,3 +49,14 @@ def test_readyz_fails_when_a_queue_is_deeper_than_the_threshold(make_app, svc):
     assert response.status_code == 503
     assert response.json["failing"] == ["queues"]
     assert "default=3" in response.json["checks"]["queues"]["error"]
+
+
+def test_readyz_does_not_echo_driver_messages(make_app):
+    """An unauthenticated caller learns which dependency fails, not hosts or ports."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:6390/0", DATABASE_URL=(
+        "postgresql://mpaka:hunter2@127.0.0.1:1/secretdb"))
+    body = app.test_client().get("/readyz").get_json()
+    assert {"redis", "database"} <= set(body["failing"])
+    text = json.dumps(body)
+    for secret in ("6390", "hunter2", "secretdb", "127.0.0.1"):
+        assert secret not in text, secret

@@ -89,3 +89,23 @@ def test_console_format_for_development(capsys):
         assert "hello" in err and "channel" in err and not err.lstrip().startswith("{")
     finally:
         logs.configure("json", "INFO")
+
+
+def test_console_tracebacks_show_no_frame_locals(capsys):
+    """An exception logged in the coloured format prints its traceback without the
+    frames' local variables, where a number or a description would sit."""
+    logs.configure("console", "INFO")
+    try:
+        def handle(reporter_phone: str, description: str) -> None:
+            raise RuntimeError("provider refused")
+
+        phone, words = "+254" + "712999888", "armed men " + "near the well"
+        try:
+            handle(phone, words)
+        except RuntimeError:
+            logging.getLogger("mpaka.test").exception("send failed")
+        err = capsys.readouterr().err
+        assert "provider refused" in err and "Traceback" in err
+        assert "712999888" not in err and "armed men" not in err
+    finally:
+        logs.configure("json", "INFO")

@@ -154,3 +154,14 @@ def test_ussd_over_limit_still_answers_end(app, client):
     post_ussd(client, "2")
     response = post_ussd(client, "2*1")
     assert response.status_code == 200 and response.text.startswith("END Too many")
+
+
+@pytest.mark.parametrize("command", ["ACK R-ZZZZZZ", "STATUS R-ZZZZZZ", "POKEA R-ZZZZZZ"])
+def test_a_strangers_team_commands_are_limited(app, client, command):
+    """ACK and STATUS from a number that is no team member count like any message:
+    over the limit one notice, then no paid replies at all."""
+    app.config["INBOUND_PER_10_MINUTES"] = 3
+    replies = [sms(client, "+254711000555", command) for _ in range(8)]
+    assert all("<Message>" in r for r in replies[:3])
+    assert "Too many messages" in replies[3]
+    assert all("<Message>" not in r for r in replies[4:])

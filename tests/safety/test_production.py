@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -10,11 +13,12 @@ from gateway.errors import ConfigError
 
 SECURE = {
     "MPAKA_ENV": "production",
-    "SECRET_KEY": "k" * 48,
+    "SECRET_KEY": secrets.token_hex(32),
     "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    "PHONE_HASH_KEY": "h" * 40,
-    "TWILIO_AUTH_TOKEN": "token",
-    "AT_WEBHOOK_SECRET": "secret",
+    "PHONE_HASH_KEY": secrets.token_hex(32),
+    "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+    "AT_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+    "METRICS_TOKEN": secrets.token_urlsafe(24),
     "SMS_PROVIDER": "africastalking",
     "WHATSAPP_PROVIDER": "twilio",
     "DATABASE_URL": "postgresql://mpaka@127.0.0.1/mpaka",
@@ -51,6 +55,73 @@ def test_insecure_setting_is_refused_by_name(change, named):
     assert named in str(excinfo.value)
 
 
+EXAMPLE_ENV = Path(__file__).resolve().parents[2] / "deploy" / "systemd" / "mpaka.env.example"
+
+
+def example_settings() -> dict:
+    settings = {}
+    for line in EXAMPLE_ENV.read_text().splitlines():
+        if line.strip() and not line.startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            settings[name.strip()] = value.strip()
+    return settings
+
+
+def test_the_unedited_example_env_file_is_refused():
+    """Every placeholder of deploy/systemd/mpaka.env.example stops start-up, each by name."""
+    with pytest.raises(ConfigError) as excinfo:
+        create_app(example_settings())
+    message = str(excinfo.value)
+    for name in ("SECRET_KEY", "ENCRYPTION_KEYS", "PHONE_HASH_KEY", "AT_WEBHOOK_SECRET",
+                 "AT_API_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "METRICS_TOKEN"):
+        assert name in message, name
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        pytest.param({"SECRET_KEY": "a" * 40}, "SECRET_KEY", id="one repeated character"),
+        pytest.param({"SECRET_KEY": "abcd" * 10}, "SECRET_KEY", id="four characters repeated"),
+        pytest.param({"SECRET_KEY": "change-me-64-random-hex-characters"}, "SECRET_KEY",
+                     id="placeholder of 34 characters"),
+        pytest.param({"PHONE_HASH_KEY": "y"}, "PHONE_HASH_KEY", id="hash key of one character"),
+        pytest.param({"ENCRYPTION_KEYS": "change-me-fernet-key"}, "ENCRYPTION_KEYS",
+                     id="not a Fernet key"),
+        pytest.param({"AT_WEBHOOK_SECRET": "secret"}, "AT_WEBHOOK_SECRET", id="short webhook secret"),
+        pytest.param({"METRICS_TOKEN": None, "METRICS_ALLOW": None}, "/metrics",
+                     id="metrics open to anyone"),
+    ],
+)
+def test_weak_secret_is_refused_by_name(change, named):
+    """Placeholders, short keys, low-entropy keys and invalid Fernet keys are refused."""
+    config = {**SECURE, **{k: v for k, v in change.items() if v is not None}}
+    for name in (k for k, v in change.items() if v is None):
+        config.pop(name, None)
+    with pytest.raises(ConfigError) as excinfo:
+        create_app(config)
+    assert named in str(excinfo.value)
+
+
+@pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production "])
+def test_any_case_of_production_is_production(spelling):
+    """MPAKA_ENV=Production runs every check, as production does."""
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({**SECURE, "MPAKA_ENV": spelling, "SECRET_KEY": "a" * 40})
+
+
+@pytest.mark.parametrize("value", ["prod", "live", "staging"])
+def test_unknown_environment_is_refused(value):
+    """A mode that is not development, test or production stops start-up, by name."""
+    with pytest.raises(ConfigError, match="MPAKA_ENV"):
+        create_app({**SECURE, "MPAKA_ENV": value})
+
+
+def test_invalid_encryption_key_is_refused_in_development_too():
+    """An invalid Fernet key stops start-up in any mode, instead of a 500 on every report."""
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEYS entry 2"):
+        create_app({"ENCRYPTION_KEYS": Fernet.generate_key().decode() + ",not-a-key",
+                    "TESTING": True})
+
 def test_debug_is_refused(monkeypatch):
     """Debug mode is refused in production."""
     monkeypatch.setenv("FLASK_DEBUG", "1")
@@ -67,3 +138,30 @@ def test_disabled_provider_webhook_is_404(app, client):
     """A provider left out of INBOUND_PROVIDERS has no webhook at all."""
     app.config["INBOUND_PROVIDERS"] = "africastalking"
     assert client.post("/webhooks/twilio/messages", data={"MessageSid": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(("mode", "teams"), [("production", 0), ("development", 6)])
+def test_seed_creates_demo_teams_only_outside_production(tmp_path, mode, teams):
+    """`mpaka seed` in production creates the script and the admin, never teams
+    with real-looking demo numbers."""
+    from sqlalchemy import func, select
+
+    from gateway.cli.dev import _seed
+    from gateway.core import config as config_module
+    from gateway.core.services import Services
+    from gateway.store import migrate
+    from gateway.store.models import Team, User
+
+    url = f"sqlite:///{tmp_path / 'seed.sqlite3'}"
+    migrate.upgrade(url)
+    settings = config_module.finalise(config_module.from_environment({}) | {
+        "MPAKA_ENV": mode, "DATABASE_URL": url, "MPAKA_DATA_DIR": str(tmp_path),
+        "MPAKA_ADMIN_PASSWORD": "a-long-admin-password"})
+    _seed(settings)
+    svc = Services(settings)
+    try:
+        with svc.db() as db:
+            assert db.scalar(select(func.count(Team.id))) == teams
+            assert db.scalar(select(User.username)) == "admin"
+    finally:
+        svc.close()

@@ -53,6 +53,13 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
 
 
+@bp.after_request
+def _no_store(response):
+    """Report data must not stay in a browser's or proxy's cache."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.headers)
@@ -209,7 +216,10 @@ def decode_cursor(*fields: str) -> dict | None:
         data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
         if not isinstance(data, dict) or set(data) != set(fields):
             raise ValueError
-        if "id" in data and (not isinstance(data["id"], int) or not 0 <= data["id"] <= 2**31):
+        # bool is an int to Python, not to the database: check the exact type.
+        if "id" in data and (type(data["id"]) is not int or not 0 <= data["id"] <= 2**31):
+            raise ValueError
+        if "at" in data and not isinstance(data["at"], str):
             raise ValueError
         if "at" in data:
             data["at"] = datetime.fromisoformat(data["at"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -48,6 +48,7 @@ def login():
                 error = result.error
                 audit("login.failed", username, actor=username, reason=result.reason)
             else:
+                session["sid"] = auth.start_session(current_services(), result.user.id)
                 login_user(result.user)
                 audit("login", username)
             db().commit()
@@ -61,6 +62,7 @@ def login():
 def logout():
     audit("logout", current_user.username)
     db().commit()
+    auth.end_session(current_services(), session.pop("sid", None))
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

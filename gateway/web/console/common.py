@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -46,7 +55,11 @@ def label(value) -> str:
 
 
 def load_user(user_id: str):
-    return auth.load_user(db(), user_id)
+    """The logged-in user, only while the login's server-side session is open."""
+    user = auth.load_user(db(), user_id)
+    if user is None or not auth.session_valid(current_services(), session.get("sid"), user.id):
+        return None
+    return user
 
 
 def console_blueprint(name: str, url_prefix: str = "/console", *, admin_only: bool = False):

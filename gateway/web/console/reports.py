@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.routing import acks
@@ -83,10 +84,10 @@ def export():
 
 def visible_report(reference: str) -> Report:
     report = db().scalar(select(Report).where(Report.reference == normalise_reference(reference)))
-    if report is None:
+    # Another county's report answers exactly as a missing one, so an officer
+    # cannot learn that a reference exists (as the API does).
+    if report is None or not current_user.scope.may_see_county(report.county):
         abort(404, "There is no report with this reference.")
-    if not current_user.scope.may_see_county(report.county):
-        abort(403, "This report belongs to another county.")
     return report
 
 
@@ -180,7 +181,8 @@ def reveal(reference):
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
-        number=number or "(cannot be decrypted)", masked=mask_phone(number), may_reveal=True,
+        number=number or f"(cannot be read: {Protector.MISSING_KEY})", masked=mask_phone(number),
+        may_reveal=True,
         now=now(),
     )
 
