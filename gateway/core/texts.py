@@ -11,9 +11,35 @@ from importlib import resources
 import yaml
 
 from gateway.dialogue import gsm
+from handlers.phones import mask_phone
 
 ALERT_SEGMENTS = 2
 #: Two concatenated GSM-7 segments carry 2 x 153 septets.
+
+#: What a text says where it once named a number that was then erased.
+ERASED = "(erased)"
+
+
+def contact_placeholder(phone: str) -> str:
+    """How a reporter's number stands in every stored text (alerts, the ledger):
+    masked, in GSM-7, and never shorter than the number, so a text that fits
+    two segments with it still fits once the sender puts the number in."""
+    return mask_phone(phone).replace("•", "x")
+
+
+def with_contact(text: str, phone: str | None) -> str:
+    """The text to hand to the provider: the placeholder replaced by the number,
+    in memory only, at send time."""
+    if not phone:
+        return text
+    return text.replace(contact_placeholder(phone), phone)
+
+
+def without_contact(text: str | None, phone: str) -> str | None:
+    """The stored text with the number's placeholder erased (``forget``)."""
+    if text is None:
+        return None
+    return text.replace(contact_placeholder(phone), ERASED)
 
 
 @cache

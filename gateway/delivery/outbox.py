@@ -19,8 +19,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from gateway.core import texts
 from gateway.ops import metrics
-from gateway.store.models import AgencyEndpoint, Message
+from gateway.store.models import AgencyEndpoint, Message, Report
 from gateway.vocab import MessageStatus
 from handlers.base import Channel, DeliveryStatus, OutboundMessage, SendResult
 from handlers.registry import build_sender
@@ -68,6 +69,7 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
 
         groups: dict[str, list[OutboundMessage]] = defaultdict(list)
         results: list[SendResult] = []
+        contacts = reporter_contacts(db, protector, rows)
         for row in rows:
             if row.provider == "webhook":
                 results.append(send_webhook(db, row))
@@ -75,7 +77,8 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
             groups[row.provider].append(
                 OutboundMessage(
                     id=str(row.id), channel=Channel(row.channel),
-                    to=protector.decrypt(row.recipient) or "", text=row.text or "",
+                    to=protector.decrypt(row.recipient) or "",
+                    text=texts.with_contact(row.text or "", contacts.get(row.report_id)),
                 )
             )
         for provider, batch in groups.items():
@@ -98,6 +101,23 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
         db.commit()
         metrics.send_results(svc, by_id, results)
     return retry
+
+
+def reporter_contacts(db, protector, rows) -> dict[int, str]:
+    """report id -> the consenting reporter's number, for the texts that carry
+    its placeholder (a team allowed to call back).  Decrypted here, in memory,
+    for the provider call only."""
+    ids = {row.report_id for row in rows if row.report_id is not None}
+    if not ids:
+        return {}
+    found = {}
+    for report in db.scalars(select(Report).where(
+            Report.id.in_(ids), Report.contact_allowed.is_(True),
+            Report.reporter_phone.is_not(None))):
+        phone = protector.decrypt(report.reporter_phone)
+        if phone:
+            found[report.id] = phone
+    return found
 
 
 def send_webhook(db, row: Message) -> SendResult:

@@ -19,8 +19,8 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from gateway.core import keys, ratelimit
-from gateway.store.models import AuditEntry, Message, Report, ReportEvent
+from gateway.core import keys, ratelimit, texts
+from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
 from handlers.base import Channel
 
 
@@ -52,6 +52,11 @@ def purge_expired(svc, *, iterate=None) -> dict:
         for report in _each(reports, "reports", iterate):
             _strip_report(report)
             counts["reports"] += 1
+        # Alerts were composed from the description (and a consenting reporter's
+        # masked number): they go with it.
+        stripped = [report.id for report in reports]
+        for alert in db.scalars(select(Alert).where(Alert.report_id.in_(stripped))):
+            alert.text = texts.ERASED
         for message in _each(messages, "messages", iterate):
             _strip_message(message)
             counts["messages"] += 1
@@ -125,6 +130,14 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
             report.contact_allowed = False
             db.add(ReportEvent(report_id=report.id, kind="erased", actor=actor,
                                detail={"what": "reporter's number"}))
+        # Texts composed from the number (alerts to teams that may call back, and
+        # their ledger rows) lose its masked stand-in too.
+        report_ids = [report.id for report in reports]
+        if report_ids:
+            for alert in db.scalars(select(Alert).where(Alert.report_id.in_(report_ids))):
+                alert.text = texts.without_contact(alert.text, phone)
+            for row in db.scalars(select(Message).where(Message.report_id.in_(report_ids))):
+                row.text = texts.without_contact(row.text, phone)
         messages = db.scalars(select(Message).where(Message.phone_hash == phone_hash)).all()
         for message in messages:
             if message.direction == "in":

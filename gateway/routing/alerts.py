@@ -39,7 +39,9 @@ def alert_text(svc, db, report: Report, team: Team, *, escalated: bool = False) 
     if report.contact_allowed and team.sees_contacts and report.reporter_phone:
         phone = svc.protector.decrypt(report.reporter_phone)
         if phone:
-            contact = texts.text("alert_contact", language, phone=phone)
+            # Stored masked: the outbox puts the number in at send time only.
+            contact = texts.text("alert_contact", language,
+                                 phone=texts.contact_placeholder(phone))
     template = texts.text(
         "alert", language,
         severity=texts.text(f"severity.{report.severity}", language),
