@@ -16,6 +16,7 @@ from .script import (
     KEYWORD_KINDS,
     LOOKUPS,
     MESSAGE_KEYS,
+    OPTIONAL_MESSAGE_KEYS,
     SEVERITIES,
     STEP_KINDS,
     GazList,
@@ -128,7 +129,7 @@ class _Builder:
         settings = self.settings(data.get("settings"), languages)
         messages = self.mapping(data.get("messages"), ("messages",), "messages")
         for key, value in messages.items():
-            if key not in MESSAGE_KEYS:
+            if key not in MESSAGE_KEYS and key not in OPTIONAL_MESSAGE_KEYS:
                 self.warn("unknown_key", f"unknown message {key!r}", ("messages", key))
             self.put_text(base, f"messages.{key}", value, ("messages", key))
         steps = self.steps(data.get("steps"), base)

@@ -236,10 +236,10 @@ class _Run:
         if step.kind == "text":
             kept = self.kept_text(step) if s.mode == KEEP else None
             if kept is not None:  # KEEP is only entered when there is a text to keep
-                return render.keep_screen(script, step, self.lang, kept)
+                return render.keep_screen(script, step, self.lang, kept, s.channel)
             return script.step_text(step, "prompt", self.lang)
         if step.kind == "confirm":
-            return render.confirm_screen(script, step, self.lang, s.answers, s.history)
+            return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel)
         text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page)
         return text
 

@@ -297,10 +297,11 @@ class _Checks:
             errors = [s.error_text(step, k, code) for k in ("too_short", "too_long")]
             error = max(errors, key=screen_cost)
             yield None, s.step_text(step, "prompt", code), error
-            yield "kept", render.keep_screen(s, step, code, "x" * s.settings.quote_chars), error
+            yield "kept", render.keep_screen(s, step, code, "x" * s.settings.quote_chars,
+                                             channel), error
         elif step.kind == "confirm":
             answers, path = self.longest_answers(step, code)
-            yield None, render.confirm_screen(s, step, code, answers, path), \
+            yield None, render.confirm_screen(s, step, code, answers, path, channel), \
                 render.invalid_text(s, step, code)
         else:
             yield None, render.end_screen(s, step, code, REFERENCE_SAMPLE), ""

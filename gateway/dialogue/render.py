@@ -91,9 +91,19 @@ def choice_screen(script: Script, step: Step, language: str | None, channel: str
                 reserve_for(script, step, language))
 
 
-def keep_screen(script: Script, step: Step, language: str | None, text: str) -> str:
-    """A text step offering to keep what the reporter already wrote."""
-    wrote = script.message("you_wrote", language).replace("{text}", quote(script, text))
+#: Channels whose screens stay in the phone's inbox, where anyone holding the
+#: phone can read them: a reporter's own words are never repeated there.
+KEPT_IN_INBOX = ("sms", "whatsapp")
+
+
+def keep_screen(script: Script, step: Step, language: str | None, text: str,
+                channel: str = "ussd") -> str:
+    """A text step offering to keep what the reporter already wrote: quoted on
+    USSD (the screen vanishes), not repeated into an SMS or WhatsApp inbox."""
+    if channel in KEPT_IN_INBOX:
+        wrote = script.message("sent_earlier", language)
+    else:
+        wrote = script.message("you_wrote", language).replace("{text}", quote(script, text))
     return join(
         script.step_text(step, "prompt", language),
         wrote,
@@ -103,7 +113,7 @@ def keep_screen(script: Script, step: Step, language: str | None, text: str) -> 
 
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
-                   path: list[str]) -> str:
+                   path: list[str], channel: str = "ussd") -> str:
     summary = []
     for sid in path:
         shown = script.steps.get(sid)
@@ -112,7 +122,11 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
         title = script.step_text(shown, "summary", language)
         if title and sid in answers:
             label = script.answer_label(shown, answers, language)
-            if shown.kind == "text":  # a reporter's own words can be long
+            if shown.kind == "text" and channel in KEPT_IN_INBOX:
+                label = script.message("words_received", language)  # not into the inbox
+                if not label:
+                    continue
+            elif shown.kind == "text":  # a reporter's own words can be long
                 label = quote(script, label)
             summary.append(f"{title}: {label}")
     labels = [label for _value, label in script.options(step, answers, language)]

@@ -27,6 +27,9 @@ SEVERITIES: tuple[str, ...] = tuple(Severity)
 CHANNELS: tuple[str, ...] = tuple(Channel)
 KEYWORD_KINDS = ("start", "help", "stop")
 # System messages every script must define in its base language.
+#: Messages a script may leave out (added after scripts were written): without
+#: them the screen simply omits the line.
+OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received")
 MESSAGE_KEYS = (
     "invalid", "too_short", "too_long", "strikes_out", "quick_exit", "resume", "continue",
     "start_over", "help", "stopped", "cancelled", "you_wrote", "use_this", "write_new",

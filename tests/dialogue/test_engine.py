@@ -7,7 +7,15 @@ import json
 import pytest
 
 from gateway.defaults import default_script_text, gazetteer_text
-from gateway.dialogue import DialogueSession, SessionError, advance, gsm, load_script, new_session
+from gateway.dialogue import (
+    DialogueSession,
+    SessionError,
+    advance,
+    gsm,
+    load_script,
+    new_session,
+    render,
+)
 
 from .conftest import NOW
 
@@ -206,13 +214,14 @@ def test_sms_stop_works_mid_dialogue(play):
 
 
 def test_free_text_first_message_is_offered_as_the_description(play):
-    """An SMS that is not a keyword starts a report and is offered back at the description."""
+    """An SMS that is not a keyword starts a report and is offered at the description,
+    without repeating the reporter's words into their inbox."""
     inputs = ["Gunmen crossed near Todenyang", "1", "5", "1", "3", "1"]
     turns = play("sms", inputs)
     assert turns[0].session.step == "language"
     assert turns[-1].reply == (
         "Briefly, what did you see? Or name a place near it.\n"
-        'You wrote: "Gunmen crossed near To..."\n1. Use this\n2. Write new'
+        "You sent a message before. Use it as the description?\n1. Use this\n2. Write new"
     )
     turn = play("sms", inputs + ["1"])[-1]
     assert turn.session.answers["description"] == "Gunmen crossed near Todenyang"
@@ -344,7 +353,24 @@ def test_first_sms_free_text_with_a_draft_keeps_the_text(play):
     """Free text sent while a unfinished exists is offered at the description after resuming."""
     unfinished = play("ussd", ["", "1", "4", "1", "4", "2"])[-1].session  # at description
     turn = play("sms", ["Three men with rifles", "1"], unfinished=unfinished)[-1]
-    assert 'You wrote: "Three men with rifles"' in turn.reply
+    assert "You sent a message before" in turn.reply and "rifles" not in turn.reply
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_no_screen_repeats_the_reporters_words_into_an_inbox(play, channel):
+    """On SMS and WhatsApp, a phone can be taken: neither the offer to keep an
+    earlier message nor the confirm summary quotes the reporter's words."""
+    words = "Gunmen crossed near Todenyang"
+    turns = play(channel, [words, "1", "5", "1", "3", "1", "1", "1"])
+    assert not [t.reply for t in turns if "Gunmen" in t.reply]
+    assert "You sent a message before" in turns[5].reply
+
+
+def test_ussd_keep_screen_still_quotes_the_text(script):
+    """A USSD screen leaves nothing on the phone: the offer to keep a text quotes it."""
+    step = script.steps["description"]
+    assert 'You wrote: "Gunmen crossed near To..."' in render.keep_screen(
+        script, step, "eng", "Gunmen crossed near Todenyang", "ussd")
 
 
 def test_step_limit_guard_ends_instead_of_looping():

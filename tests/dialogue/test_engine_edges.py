@@ -478,9 +478,15 @@ def noted():
 
 
 def test_confirm_quotes_a_long_text_answer(noted):
-    """The confirm summary cuts a reporter's long text to quote_chars."""
-    turn = play_inputs(noted, "sms", ["GO", "1", "Men with guns at the well near Kakuma town"])[-1]
+    """The confirm summary cuts a reporter's long text to quote_chars (USSD)."""
+    turn = play_inputs(noted, "ussd", ["", "1", "1", "Men with guns at the well near Kakuma town"])[-1]
     assert turn.reply == "Send?\nNote: Men with guns at the well near Kakuma...\n1. Send\n2. Cancel"
+
+
+def test_confirm_on_sms_leaves_out_the_text_when_the_script_has_no_neutral_word(noted):
+    """A script without ``words_received`` shows no line for the text on SMS, never the words."""
+    turn = play_inputs(noted, "sms", ["GO", "1", "Men with guns at the well near Kakuma town"])[-1]
+    assert turn.reply == "Send?\n1. Send\n2. Cancel"
 
 
 def test_confirm_option_next_is_followed(noted):
