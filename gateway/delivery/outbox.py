@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from gateway.core import texts
 from gateway.ops import metrics
+from gateway.store import ledger
 from gateway.store.models import AgencyEndpoint, Message, Report
 from gateway.vocab import MessageStatus
 from handlers.base import Channel, DeliveryStatus, OutboundMessage, SendResult
@@ -98,6 +99,8 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
             else:
                 row.status = str(result.status)
                 row.error = None
+            if row.id not in retry and ledger.forgets_recipient(row, protector):
+                row.recipient = None  # the provider has it: nothing links the row to a phone
         db.commit()
         metrics.send_results(svc, by_id, results)
     return retry

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from redis.exceptions import LockError, RedisError
 from sqlalchemy import text as sql
@@ -46,6 +47,11 @@ class Outcome:
     report_id: int | None = None
     reference: str | None = None
     duplicate: bool = False
+    #: The dialogue's ledger rows must not stay linked to the phone: set when it
+    #: ends as an anonymous report ("unlink": numbers and hashes go) or is
+    #: abandoned with STOP, 99 or Cancel ("erase": the reporter's words go too),
+    #: with when the dialogue started (epoch seconds).
+    forget: tuple[str, float] | None = None
 
 
 def ussd_new_input(previous: str, current: str) -> str | None:
@@ -188,7 +194,19 @@ class Conversations:
             language=turn.session.language,
             report_id=report_id,
             reference=turn.report["reference"] if turn.report else None,
+            forget=self._forget(turn, loaded.session),
         )
+
+    @staticmethod
+    def _forget(turn, before: DialogueSession) -> tuple[str, float] | None:
+        """What the ledger must forget of this dialogue (see ``Outcome.forget``)."""
+        since = min(turn.session.started_at, before.started_at)
+        if turn.report is not None:
+            anonymous = str(turn.report["fields"].get("contact", "no")).lower() != "yes"
+            return (ledger.UNLINK, since) if anonymous else None
+        if any(e["type"] in ("quick_exit", "cancelled") for e in turn.events):
+            return (ledger.ERASE, since)
+        return None
 
     def _load(self, msg: InboundMessage, conversation: str, phone_hash: str,
               now: float) -> _Loaded | Outcome:
@@ -308,6 +326,13 @@ class Conversations:
                 db.add(ledger.inbound(msg, protector=self.protector))
                 if outcome.reply is not None and inline_reply:
                     db.add(self.reply_record(msg, outcome, status=MessageStatus.SENT))
+                if outcome.forget is not None:
+                    db.flush()
+                    how, since = outcome.forget
+                    ledger.forget_dialogue(
+                        db, how, phone_hash=self.protector.phone_hash(msg.phone),
+                        since=datetime.fromtimestamp(since, UTC),
+                        ussd_session=msg.session_id if msg.channel == Channel.USSD else None)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)
@@ -333,6 +358,14 @@ class Conversations:
         return message_id
 
     def reply_record(self, msg: InboundMessage, outcome: Outcome, *, status: str):
+        if outcome.forget is not None and status == MessageStatus.QUEUED:
+            # Still to be sent: the number stays (encrypted) until the provider
+            # has it, then the outbox drops it; no hash and no report beside it.
+            return ledger.outbound(
+                channel=msg.channel, provider=msg.provider, to=msg.phone,
+                text=outcome.reply.text, status=status, protector=self.protector,
+                sender=msg.to, forget_recipient_after_send=True,
+            )
         return ledger.outbound(
             channel=msg.channel, provider=msg.provider, to=msg.phone,
             text=outcome.reply.text, status=status, protector=self.protector,

@@ -7,6 +7,8 @@ number it holds.  Our own shortcodes and sender ids are stored as they are.
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_, select
+
 from gateway.store.models import Message
 from gateway.vocab import MessageStatus
 from handlers.phones import mask_phone
@@ -29,18 +31,59 @@ def inbound(msg, *, protector) -> Message:
 def outbound(
     *, channel, provider: str, to: str, text: str, status: str, protector,
     sender: str | None = None, report_id: int | None = None,
+    forget_recipient_after_send: bool = False,
 ) -> Message:
+    """An outbound row.  ``forget_recipient_after_send``: no hash and no report
+    beside the number, which the outbox erases once the provider has it
+    (``forgets_recipient``)."""
     return Message(
         direction="out",
         channel=str(channel),
         provider=provider,
         sender=sender,
         recipient=protector.encrypt(to),
-        phone_hash=protector.phone_hash(to),
+        phone_hash=None if forget_recipient_after_send else protector.phone_hash(to),
         text=text,
         status=status,
-        report_id=report_id,
+        report_id=None if forget_recipient_after_send else report_id,
     )
+
+
+def forgets_recipient(row: Message, protector) -> bool:
+    """An outbound row to a number that carries no hash: its recipient goes
+    once it is sent (an anonymous reporter's last reply, a STOP's answer)."""
+    return (row.direction == "out" and row.phone_hash is None and row.recipient is not None
+            and protector.decrypt(row.recipient) is not None)
+
+
+#: How ``forget_dialogue`` treats a dialogue's rows.
+UNLINK = "unlink"  # an anonymous report: numbers and hashes go, the words stay (as in the report)
+ERASE = "erase"  # STOP, 99, Cancel: the reporter's words go as well
+
+
+def forget_dialogue(db, how: str, *, phone_hash: str, since, ussd_session: str | None) -> int:
+    """Unlink a finished dialogue's rows from the phone: every row to or from
+    it since the dialogue started (and, on USSD, every row of its session).
+    What stays: channel, provider, direction, status, time and, for an
+    anonymous report, the screens and answers, so the ledger still counts what
+    happened.  Rows still to be sent keep their number until the outbox has
+    sent them (they carry no hash).  Returns the number of rows changed."""
+    condition = and_(Message.phone_hash == phone_hash, Message.created_at >= since)
+    if ussd_session:
+        condition = or_(condition, and_(Message.provider_message_id == ussd_session,
+                                        Message.direction == "in"))
+    rows = db.scalars(select(Message).where(condition)).all()
+    for row in rows:
+        row.phone_hash = None
+        if row.direction == "in":
+            row.sender = None
+            if how == ERASE:
+                row.text = None
+        elif row.status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRY):
+            row.report_id = None  # the number goes after sending (forgets_recipient)
+        else:
+            row.recipient = None
+    return len(rows)
 
 
 def as_dict(message: Message, *, protector, reveal: bool = False) -> dict:
