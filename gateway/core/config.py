@@ -54,6 +54,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "INBOUND_PER_10_MINUTES": (60, _INT),
     "REPORTS_PER_HOUR": (5, _INT),
     "LOOP_WINDOW_SECONDS": (30, _INT),
+    "LOOP_REPEATS": (4, _INT),
     "RETENTION_DAYS": (365, _INT),
     "INBOUND_PROVIDERS": ("africastalking,twilio", str),
     "ALLOW_SQLITE_IN_PRODUCTION": (False, _bool),

@@ -175,12 +175,15 @@ class Conversations:
         loaded = self._load(msg, conversation, phone_hash, now)
         if isinstance(loaded, Outcome):
             return loaded
-        if msg.channel != Channel.USSD and safety.is_loop(
-            self.svc.redis, phone_hash, msg.text, loaded.session.step or "<new>",
-            window=self.config["LOOP_WINDOW_SECONDS"],
-        ):
-            return Outcome(reply=None, duplicate=True)  # a looping phone: answered already
         turn, funnel_turns = self._run_turns(msg, loaded, now)
+        if msg.channel != Channel.USSD:
+            repeats = safety.repeated(
+                self.svc.redis, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"],
+                progress=safety.made_progress(turn, loaded.session.step))
+            if repeats > self.config["LOOP_REPEATS"]:
+                # A machine: the session moves on (strikes end it) but nothing is sent back.
+                self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+                return Outcome(reply=None, duplicate=True)
         logs.bind(channel=str(msg.channel), step=turn.session.step, reference=turn.session.reference)
         if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
             turn = dataclasses.replace(turn, reply=acks.status_text(

@@ -1,5 +1,5 @@
 """Abuse resistance in front of the dialogue: text normalisation and loop
-protection (rate limits per sender are ``gateway.core.ratelimit``'s, keyed by
+protection (``repeated``) (rate limits per sender are ``gateway.core.ratelimit``'s, keyed by
 the phone's hash, never the number).
 
 Limits never discard a report: a sender over the report limit still has the
@@ -30,15 +30,36 @@ def normalise_text(text: str | None) -> str:
     return "".join(out)
 
 
-def is_loop(redis, phone_hash: str, text: str, step: str, *, window: int) -> bool:
-    """True when the same text already answered the same question within
-    ``window`` seconds: a looping phone or an auto-responder.
+def made_progress(turn, before_step: str | None) -> bool:
+    """Whether a turn moved the dialogue on: an answer accepted, Back, a restart,
+    a report completed or a dialogue left.  Starting a dialogue is not progress
+    (an auto-responder starts one each time the last one struck out)."""
+    kinds = {event["type"] for event in turn.events}
+    if "keyword" in kinds:  # REPORT, HELP: a person's word, never a loop
+        return True
+    if before_step is None:
+        return False
+    if kinds & {"completed", "back", "restart", "resumed", "cancelled", "quick_exit", "lookup"}:
+        return True
+    return turn.session.step != before_step and "strikes_out" not in kinds
 
-    Keyed on the question as well as the text, so a reporter who answers
-    "1" to several menus in a row is never taken for a loop, while a phone
-    that repeats itself at one question gets silence after the first answer.
+
+def repeated(redis, phone_hash: str, text: str, *, window: int, progress: bool) -> int:
+    """How many times in a row, within ``window`` seconds each, this sender sent
+    this text without moving the dialogue on (0 after an answer that moved it).
+
+    A person answers the same thing twice as often as they like when it is an
+    answer (Busia after Back is Busia again); what repeats itself without any
+    progress, again and again within seconds, is a machine: an auto-responder
+    or two gateways answering each other.
     """
     digest = hashlib.sha256(text.strip().lower().encode()).hexdigest()[:16]
     key = keys.loop_guard(phone_hash, digest)
-    previous = redis.set(key, step, ex=window, get=True)
-    return previous is not None and previous.decode() == step
+    if progress:
+        redis.delete(key)
+        return 0
+    pipe = redis.pipeline(transaction=True)
+    pipe.incr(key)
+    pipe.expire(key, window)
+    count, _ = pipe.execute()
+    return int(count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from sqlalchemy import select
 
 from gateway.store.models import Report
@@ -38,11 +39,39 @@ def test_member_ack_is_never_limited(app, client):
     assert "cannot be acknowledged" in sms(client, "+254700000101", "ACK R-ZZZZZZ")
 
 
-def test_looping_phone_gets_silence_at_the_same_question(client):
-    """An auto-responder repeating itself at one question is answered, then silenced."""
-    replies = [sms(client, "+254711000333", "I am busy, call later") for _ in range(5)]
-    # Answered at the first screen and once at the question it opened, then silence.
-    assert ["<Message>" in r for r in replies] == [True, True, False, False, False]
+def test_an_auto_reply_loop_still_stops(app, client):
+    """A machine answering every reply with the same text (two gateways talking)
+    gets LOOP_REPEATS answers in a row, then silence: through strikes and the new
+    dialogue each strike-out would otherwise start, nothing more is paid for."""
+    replies = [sms(client, "+254711000333", "I am busy, call later") for _ in range(12)]
+    answered = app.config["LOOP_REPEATS"]
+    assert ["<Message>" in r for r in replies] == [True] * answered + [False] * (12 - answered)
+
+
+def test_a_person_answering_the_same_thing_again_is_answered(client, svc):
+    """REPORT, a category, Busia (5), Back (0), Busia again: every answer is replied
+    to and the report goes to Busia, not to the county a dropped answer shifts to."""
+    phone = "+254711000666"
+    walk = ["REPORT", "1", "5", "0", "5", "1", "1", "Armed men crossed at the border post",
+            "2", "1"]
+    replies = [sms(client, phone, text) for text in walk]
+    assert all("<Message>" in r for r in replies), replies
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+    assert report is not None and report.county == "busia"
+
+
+def test_report_stop_report_is_answered_each_time(client):
+    """REPORT, STOP, REPORT: a person changing their mind, never a loop."""
+    replies = [sms(client, "+254711000777", text) for text in ("REPORT", "STOP", "REPORT")]
+    assert all("<Message>" in r for r in replies)
+
+
+def test_the_same_wrong_answer_twice_gets_a_re_prompt_each_time(client):
+    """A mistyped answer repeated is a person: re-prompted, never silenced."""
+    sms(client, "+254711000888", "REPORT")
+    replies = [sms(client, "+254711000888", "x") for _ in range(2)]
+    assert all("<Message>" in r for r in replies)
 
 
 def test_same_answer_to_successive_questions_is_not_a_loop(client):

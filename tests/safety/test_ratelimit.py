@@ -195,35 +195,56 @@ def test_first_notice_is_per_subject_and_kind(redis_conn):
     assert limiter.first_notice("u", "a", window=60)
 
 
-def loop_answers(redis_conn, messages):
-    return [safety.is_loop(redis_conn, sender, text, step, window=30)
-            for sender, text, step in messages]
+def repeats(redis_conn, messages):
+    return [safety.repeated(redis_conn, sender, text, window=30, progress=progress)
+            for sender, text, progress in messages]
 
 
 @pytest.mark.parametrize(
-    ("messages", "loops"),
+    ("messages", "counts"),
     [
-        pytest.param([("p", "hi", "q1"), ("p", "hi", "q1")], [False, True],
-                     id="same text at the same question"),
-        pytest.param([("p", "1", "q1"), ("p", "1", "q2")], [False, False],
-                     id="same text at the next question"),
-        pytest.param([("p", "1", "q1"), ("p", "1", "q2"), ("p", "1", "q1")],
-                     [False, False, False], id="back at a question after another"),
-        pytest.param([("p", "hi", "q1"), ("p", "ho", "q1")], [False, False],
-                     id="other text at the same question"),
-        pytest.param([("p", "hi", "q1"), ("r", "hi", "q1")], [False, False],
-                     id="another sender"),
-        pytest.param([("p", " Busy ", "q1"), ("p", "busy", "q1")], [False, True],
+        pytest.param([("p", "hi", False)] * 3, [1, 2, 3], id="the same text, no progress"),
+        pytest.param([("p", "hi", False), ("p", "hi", True), ("p", "hi", False)], [1, 0, 1],
+                     id="an answer that moves the dialogue starts the count again"),
+        pytest.param([("p", "hi", False), ("p", "ho", False)], [1, 1], id="another text"),
+        pytest.param([("p", "hi", False), ("r", "hi", False)], [1, 1], id="another sender"),
+        pytest.param([("p", " Busy ", False), ("p", "busy", False)], [1, 2],
                      id="case and outer spaces ignored"),
     ],
 )
-def test_loop_guard(redis_conn, messages, loops):
-    """A loop is the same sender sending the same text (trimmed, any case) at the same question."""
-    assert loop_answers(redis_conn, messages) == loops
+def test_loop_guard_counts_repeats_without_progress(redis_conn, messages, counts):
+    """The guard counts one sender's same text (trimmed, any case) sent again without
+    moving the dialogue; progress clears the count."""
+    assert repeats(redis_conn, messages) == counts
 
 
 def test_loop_guard_expires_with_its_window(redis_conn):
     """The loop guard remembers a sender's text for ``window`` seconds only."""
-    safety.is_loop(redis_conn, "p", "hi", "q1", window=30)
+    safety.repeated(redis_conn, "p", "hi", window=30, progress=False)
     [key] = redis_conn.keys(keys.loop_guard("p", "*"))
     assert 29_000 < redis_conn.pttl(key) <= 30_000
+
+
+class _Turn:
+    def __init__(self, step, *events):
+        self.session = type("S", (), {"step": step})()
+        self.events = [{"type": e} for e in events]
+
+
+@pytest.mark.parametrize(
+    ("before", "turn", "progress"),
+    [
+        pytest.param("county", _Turn("sub_county", "step"), True, id="an answer accepted"),
+        pytest.param("county", _Turn("county", "invalid"), False, id="an invalid answer"),
+        pytest.param("county", _Turn("language", "strikes_out"), False, id="struck out"),
+        pytest.param(None, _Turn("language", "step"), False, id="a dialogue started"),
+        pytest.param(None, _Turn("category", "keyword", "step"), True, id="a keyword"),
+        pytest.param("county", _Turn("category", "back"), True, id="Back"),
+        pytest.param("confirm", _Turn("confirm", "completed"), True, id="a report completed"),
+        pytest.param("county", _Turn("county", "cancelled"), True, id="STOP"),
+        pytest.param("county", _Turn("county", "quick_exit"), True, id="99"),
+    ],
+)
+def test_what_counts_as_progress(before, turn, progress):
+    """Only turns that move the dialogue on (or a keyword) reset the loop count."""
+    assert safety.made_progress(turn, before) is progress
