@@ -225,12 +225,16 @@ class Conversations:
             )
             if msg.channel == Channel.USSD:
                 # First screen, then any inputs pre-filled in an extended dial
-                # string (*384*1234*3*1#): those are menu choices, never free text.
-                inputs = [""] + (msg.text.split("*") if msg.text else [])
+                # string (*384*1234*3*1#): menu digits only.  Free text in it is
+                # no dial string but a replayed walk: a fresh dial instead.
+                dialled = msg.text.split("*") if msg.text else []
+                inputs = [""] + (dialled if all(d.isdigit() for d in dialled) else [])
             else:
                 inputs = [msg.text]
             return _Loaded(session_key, script, session, inputs, new=True)
         state = json.loads(envelope)
+        if state.get("ended"):  # a USSD session that ended: its END again, nothing more
+            return Outcome(reply=Reply(state["reply"], ended=True), duplicate=True)
         session = DialogueSession.from_json(state["session"])
         script = script_versions.session_script(self.svc, session.script_id, session.script_version)
         if msg.channel == Channel.USSD:
@@ -244,6 +248,8 @@ class Conversations:
         """Advance the pure engine once per input; stop at the end of the dialogue."""
         session, turn, funnel_turns = loaded.session, None, []
         for index, text in enumerate(loaded.inputs):
+            if index > 0 and not self._takes_dialled_digits(loaded.script, session):
+                break  # a dial string chooses from menus; it never writes or sends
             before = session.step
             turn = advance(loaded.script, session, text, now)
             funnel_turns.append((loaded.script, before, turn.events))
@@ -252,6 +258,11 @@ class Conversations:
             if turn.ended:
                 break
         return turn, funnel_turns
+
+    @staticmethod
+    def _takes_dialled_digits(script: Script, session: DialogueSession) -> bool:
+        step = script.steps.get(session.step or "")
+        return step is not None and step.kind in ("language", "choice")
 
     def _persist(self, msg: InboundMessage, loaded: _Loaded, turn, funnel_turns,
                  phone_hash: str) -> None:
@@ -264,7 +275,12 @@ class Conversations:
             else self.config["SESSION_TTL_MESSAGE"]
         )
         pipe = self.svc.redis.pipeline()
-        if turn.ended:
+        if turn.ended and msg.channel == Channel.USSD:
+            # Remembered for the session's lifetime: a replayed final request
+            # (a provider retry) gets the same END, never a second report.
+            state = {"ended": True, "raw": msg.text or "", "reply": turn.reply}
+            pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+        elif turn.ended:
             pipe.delete(loaded.session_key)
         else:
             state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply}

@@ -146,3 +146,35 @@ def test_ussd_status_check_menu(client, svc):
     assert screens[-1].text == f"END Report {reference}: received."
     with svc.db() as db:
         assert len(db.scalars(select(Report)).all()) == 1
+
+
+def test_replayed_final_request_gets_the_same_end_and_no_new_report(client, svc):
+    """A provider retry of an ended session's last request (same sessionId and text)
+    answers the same END and stores, routes and counts nothing again."""
+    screens = walk(client, INPUTS)
+    final = "*".join(INPUTS)
+    for _ in range(3):
+        again = post_ussd(client, final)
+        assert again.status_code == 200 and again.text == screens[-1].text
+    with svc.db() as db:
+        assert len(db.scalars(select(Report)).all()) == 1
+    assert len([j for j in svc.queue("alerts").job_ids if j.startswith("route-")]) == 1
+
+
+def test_new_session_with_a_full_walk_is_a_fresh_dial(client, svc):
+    """A new sessionId whose text already holds a whole walk (free text included)
+    is not replayed into a report: it is a fresh dial, the first screen."""
+    response = post_ussd(client, "*".join(INPUTS), session_id="ATUid_replayed_walk")
+    assert response.text.startswith("CON ") and "1. English" in response.text
+    with svc.db() as db:
+        assert db.scalars(select(Report)).all() == []
+
+
+def test_dial_string_digits_stop_at_the_first_question_that_is_no_menu(client, svc):
+    """An extended dial string of digits chooses from menus only: it never writes a
+    description, confirms or sends, however long it is."""
+    digits = "*".join(["2", "1", "1", "1", "1", "1", "1", "1", "1"])
+    response = post_ussd(client, digits, session_id="ATUid_long_dial")
+    assert response.text.startswith("CON ")
+    with svc.db() as db:
+        assert db.scalars(select(Report)).all() == []
