@@ -1,10 +1,18 @@
 """Console users: password hashing, login with throttling, and who may do what.
 
-Passwords are hashed with werkzeug's scrypt (as the seed does).  Failed
-logins are counted per username in Redis: after ``SLOW_AFTER`` failures each
-further attempt must wait (1, 2, 4 ... up to 60 seconds), and after
-``LOCK_AFTER`` failures the username is locked for ``LOCK_SECONDS``, even for
-the right password.  A successful login clears the count.
+Passwords are hashed with werkzeug's scrypt (as the seed does).  Failed logins
+slow the guesser down without letting anyone lock another person out:
+
+* per **address**: after ``SLOW_AFTER`` failures from one address, each further
+  attempt from it must wait (1, 2, 4 ... up to 60 seconds); after
+  ``ADDRESS_BLOCK_AFTER`` within ``WINDOW_SECONDS`` that address may not try
+  again until the window has passed;
+* per **account**: after ``ACCOUNT_SLOW_AFTER`` failures from anywhere, every
+  address must leave ``ACCOUNT_DELAY_SECONDS`` between its attempts on that
+  account, so guessing from many addresses stays slow; the right password is
+  still accepted (never a hard lock that a stranger can trigger).
+
+A successful login clears its address's and its account's failures.
 
 A logged-in user is carried by ``ConsoleUser``: a plain snapshot of the row,
 reloaded on every request, whose id includes a fragment of the password hash
@@ -28,10 +36,12 @@ from gateway.store.script_versions import shipped_vocabulary
 from gateway.vocab import Role
 
 ROLES = tuple(Role)
-SLOW_AFTER = 3
-LOCK_AFTER = 10
-LOCK_SECONDS = 15 * 60
+WINDOW_SECONDS = 15 * 60
+SLOW_AFTER = 3  # failures from one address before each attempt must wait
 MAX_WAIT_SECONDS = 60
+ADDRESS_BLOCK_AFTER = 20  # failures from one address before it may not try at all
+ACCOUNT_SLOW_AFTER = 10  # failures on one account before every address is slowed down
+ACCOUNT_DELAY_SECONDS = 5
 MIN_PASSWORD_LENGTH = 10
 #: Checked against when the username is unknown, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -90,38 +100,54 @@ def load_user(db, user_id: str) -> ConsoleUser | None:
 class LoginResult:
     user: ConsoleUser | None = None
     error: str | None = None  # a plain sentence for the login page
-    reason: str = "ok"  # ok | bad_credentials | wait | locked
+    reason: str = "ok"  # ok | bad_credentials | wait | blocked
+    #: Whether this attempt deserves an audit row: the first failure of a
+    #: username from an address in the window, and every throttle; not each guess.
+    audit: bool = True
 
 
-def authenticate(svc, db, username: str, password: str) -> LoginResult:
+def authenticate(svc, db, username: str, password: str, address: str = "") -> LoginResult:
     username = (username or "").strip()
-    r, limiter, subject = svc.redis, svc.limiter, username.casefold()
-    failures = limiter.count(ratelimit.LOGIN_FAILURES, subject, window=LOCK_SECONDS)
-    if failures >= LOCK_AFTER:
-        seconds = limiter.retry_after(ratelimit.LOGIN_FAILURES, subject, limit=LOCK_AFTER,
-                                      window=LOCK_SECONDS)
-        minutes = max(1, round(seconds / 60))
-        return LoginResult(error=f"Too many failed attempts. This account is locked; try again "
-                           f"in about {minutes} minutes or ask an admin.", reason="locked")
-    wait = r.ttl(keys.login_wait(username))
-    if wait and wait > 0:
-        return LoginResult(error=f"Too many failed attempts. Wait {wait} seconds and try again.",
-                           reason="wait")
-    row = db.scalar(select(User).where(func.lower(User.username) == username.casefold()))
+    account, origin = username.casefold(), address or "unknown"
+    limiter, r = svc.limiter, svc.redis
+    if limiter.count(ratelimit.LOGIN_ADDRESS, origin, window=WINDOW_SECONDS) >= ADDRESS_BLOCK_AFTER:
+        seconds = limiter.retry_after(ratelimit.LOGIN_ADDRESS, origin, limit=ADDRESS_BLOCK_AFTER,
+                                      window=WINDOW_SECONDS)
+        return LoginResult(error="Too many failed attempts from this network. Try again in about "
+                           f"{max(1, round(seconds / 60))} minutes.", reason="blocked",
+                           audit=limiter.first_notice(ratelimit.LOGIN_ADDRESS, origin,
+                                                      window=WINDOW_SECONDS))
+    for key in (keys.login_wait(origin), keys.login_wait(f"{account}@{origin}")):
+        wait = r.ttl(key)
+        if wait and wait > 0:
+            return LoginResult(error=f"Too many failed attempts. Wait {wait} seconds and try again.",
+                               reason="wait", audit=False)
+    row = db.scalar(select(User).where(func.lower(User.username) == account))
     valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password or "")
     if row is None or not valid or not row.active:
-        _fail(svc, username, failures + 1)
-        return LoginResult(error="Wrong username or password.", reason="bad_credentials")
+        first = _fail(svc, account, origin)
+        return LoginResult(error="Wrong username or password.", reason="bad_credentials",
+                           audit=first)
     unlock(svc, username)
+    limiter.clear(ratelimit.LOGIN_ADDRESS, origin)
+    r.delete(keys.login_wait(origin))
     return LoginResult(user=ConsoleUser.from_row(row))
 
 
-def _fail(svc, username: str, failures: int) -> None:
-    svc.limiter.hit(ratelimit.LOGIN_FAILURES, username.casefold(), limit=LOCK_AFTER,
-                    window=LOCK_SECONDS)
-    if failures >= SLOW_AFTER:
-        wait = min(2 ** (failures - SLOW_AFTER), MAX_WAIT_SECONDS)
-        svc.redis.set(keys.login_wait(username), "1", ex=wait)
+def _fail(svc, account: str, origin: str) -> bool:
+    """Count one failure; set the waits.  True for the first failure of this
+    account from this address in the window (the one worth an audit row)."""
+    limiter, r = svc.limiter, svc.redis
+    limiter.hit(ratelimit.LOGIN_ADDRESS, origin, limit=ADDRESS_BLOCK_AFTER, window=WINDOW_SECONDS)
+    limiter.hit(ratelimit.LOGIN_FAILURES, account, limit=ACCOUNT_SLOW_AFTER, window=WINDOW_SECONDS)
+    from_address = limiter.count(ratelimit.LOGIN_ADDRESS, origin, window=WINDOW_SECONDS)
+    if from_address >= SLOW_AFTER:
+        r.set(keys.login_wait(origin), "1",
+              ex=min(2 ** (from_address - SLOW_AFTER), MAX_WAIT_SECONDS))
+    if limiter.count(ratelimit.LOGIN_FAILURES, account, window=WINDOW_SECONDS) >= ACCOUNT_SLOW_AFTER:
+        r.set(keys.login_wait(f"{account}@{origin}"), "1", ex=ACCOUNT_DELAY_SECONDS)
+    return limiter.first_notice(ratelimit.LOGIN_FAILURES, f"{account}@{origin}",
+                                window=WINDOW_SECONDS)
 
 
 #: A console login lasts this long without use (each request renews it).
@@ -153,8 +179,8 @@ def end_session(svc, sid: str | None) -> None:
 
 
 def unlock(svc, username: str) -> None:
+    """Forget an account's failures (an admin's action, or a successful login)."""
     svc.limiter.clear(ratelimit.LOGIN_FAILURES, username.casefold())
-    svc.redis.delete(keys.login_wait(username))
 
 
 def create_user(db, username: str, password: str, role: str, counties=(),

@@ -52,9 +52,10 @@ def console_session(sid: str) -> str:
     return f"{PREFIX}console-session:{sid}"
 
 
-def login_wait(username: str) -> str:
-    """Set while a username must wait before its next login attempt."""
-    return f"{PREFIX}login:wait:{username.casefold()}"
+def login_wait(subject: str) -> str:
+    """Set while an address (or an account from one address) must wait before
+    its next login attempt."""
+    return f"{PREFIX}login:wait:{subject.casefold()}"
 
 
 def metric(name: str) -> str:

@@ -26,7 +26,8 @@ INBOUND = "inbound"  # messages from a sender (keyed hash)
 REPORTS = "reports"  # reports stored from a sender (keyed hash)
 STATUS_CHECKS = "status"  # report status look-ups by a sender (keyed hash)
 LOGIN_FAILURES = "login"  # failed console logins for a username
-KINDS = (INBOUND, REPORTS, STATUS_CHECKS, LOGIN_FAILURES)
+LOGIN_ADDRESS = "login-address"  # failed console logins from an address
+KINDS = (INBOUND, REPORTS, STATUS_CHECKS, LOGIN_FAILURES, LOGIN_ADDRESS)
 
 
 class Limiter:

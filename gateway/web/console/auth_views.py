@@ -43,10 +43,12 @@ def login():
         if not username or not password:
             error = "Enter your username and password."
         else:
-            result = auth.authenticate(current_services(), db(), username, password)
+            result = auth.authenticate(current_services(), db(), username, password,
+                                       request.remote_addr or "")
             if result.user is None:
                 error = result.error
-                audit("login.failed", username, actor=username, reason=result.reason)
+                if result.audit:  # the first failure per address and window, and throttles
+                    audit("login.failed", username, actor=username, reason=result.reason)
             else:
                 session["sid"] = auth.start_session(current_services(), result.user.id)
                 login_user(result.user)
