@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,6 +28,42 @@ from .base import DeliveryStatus, SendResult
 from .errors import ConfigurationError
 
 SIGNATURE_PREFIX = "sha256="
+
+Resolver = Callable[[str], list[str]]
+
+
+def resolve(host: str) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
+
+
+def url_problem(url: str, *, require_https: bool, allow_private: bool,
+                resolver: Resolver | None = None) -> str | None:
+    """Why an agency URL must not be used, or ``None``.
+
+    ``require_https`` (production): plain http would carry reports in clear.
+    Unless ``allow_private``, the host may not be or resolve to a loopback,
+    link-local, private, multicast or reserved address: a URL saved by an admin
+    must not make the gateway call into its own network (``resolver`` resolves
+    names, at save time and again at every send against DNS changes)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "the address must be a full URL starting with https://"
+    if require_https and parts.scheme != "https":
+        return "the address must start with https:// (reports must not travel in clear)"
+    if allow_private:
+        return None
+    try:
+        addresses = (resolver or resolve)(parts.hostname)
+    except (OSError, UnicodeError):
+        return f"the host {parts.hostname} cannot be resolved"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if (ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast
+                or ip.is_reserved or ip.is_unspecified):
+            return (f"the host {parts.hostname} is a loopback, link-local or private address "
+                    "(set AGENCY_ALLOW_PRIVATE=1 to allow one inside your network)")
+    return None
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -64,9 +103,15 @@ class WebhookSender:
         timeout: tuple[float, float] = (3.05, 10),
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        require_https: bool = False,
+        allow_private: bool = True,
+        resolver: Resolver | None = None,
     ):
         if not url.startswith(("https://", "http://")):
             raise ConfigurationError(f"webhook URL must start with https:// (got {url!r})")
+        self._require_https = require_https
+        self._allow_private = allow_private
+        self._resolver = resolver
         if not secret:
             raise ConfigurationError("webhook secret is empty: set one for this team's endpoint")
         self.url = url
@@ -77,6 +122,10 @@ class WebhookSender:
 
     def send_json(self, delivery_id: str, payload: dict[str, object]) -> SendResult:
         """POST ``payload``; 2xx is DELIVERED, 5xx/408/429/network errors are transient."""
+        problem = url_problem(self.url, require_https=self._require_https,  # again: DNS changes
+                              allow_private=self._allow_private, resolver=self._resolver)
+        if problem:
+            return _failed(delivery_id, f"refused: {problem}", transient=False)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(self._clock()))
         headers = {

@@ -160,6 +160,7 @@ def config(redis_url, database_url, tmp_path):
         "SMS_PROVIDER": "console",
         "WHATSAPP_PROVIDER": "console",
         "TRUSTED_PROXIES": 0,
+        "AGENCY_ALLOW_PRIVATE": True,  # agency endpoints are fake hosts intercepted by responses
     }
 
 

@@ -49,6 +49,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PUBLIC_BASE_URL": (None, str),
     "TRUSTED_PROXIES": (1, _INT),  # hops of X-Forwarded-* to apply, from a trusted proxy
     "TRUSTED_PROXY_ADDRESSES": ([], _list),  # the proxies' addresses or networks
+    "AGENCY_ALLOW_PRIVATE": (False, _bool),  # agency webhooks inside our own network
     # Limits
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
     "INBOUND_PER_10_MINUTES": (60, _INT),

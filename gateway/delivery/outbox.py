@@ -73,7 +73,7 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
         contacts = reporter_contacts(db, protector, rows)
         for row in rows:
             if row.provider == "webhook":
-                results.append(send_webhook(db, row))
+                results.append(send_webhook(db, row, svc.config))
                 continue
             groups[row.provider].append(
                 OutboundMessage(
@@ -106,6 +106,13 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
     return retry
 
 
+def agency_url_checks(config) -> dict:
+    """How strictly agency URLs are checked: https in production; private,
+    loopback and link-local hosts only with AGENCY_ALLOW_PRIVATE."""
+    return {"require_https": config.get("MPAKA_ENV") == "production",
+            "allow_private": bool(config.get("AGENCY_ALLOW_PRIVATE"))}
+
+
 def reporter_contacts(db, protector, rows) -> dict[int, str]:
     """report id -> the consenting reporter's number, for the texts that carry
     its placeholder (a team allowed to call back).  Decrypted here, in memory,
@@ -123,7 +130,7 @@ def reporter_contacts(db, protector, rows) -> dict[int, str]:
     return found
 
 
-def send_webhook(db, row: Message) -> SendResult:
+def send_webhook(db, row: Message, config) -> SendResult:
     """An agency endpoint: the row's text is the JSON payload, its recipient
     ``endpoint:<id>``; the endpoint's URL and secret are read at send time so
     an admin's correction applies to pending retries."""
@@ -131,7 +138,7 @@ def send_webhook(db, row: Message) -> SendResult:
     endpoint = db.get(AgencyEndpoint, endpoint_id)
     if endpoint is None or not endpoint.active:
         return SendResult(id=str(row.id), status=DeliveryStatus.FAILED, error="endpoint removed")
-    sender = WebhookSender(endpoint.url, endpoint.secret)
+    sender = WebhookSender(endpoint.url, endpoint.secret, **agency_url_checks(config))
     return sender.send_json(str(row.id), json.loads(row.text or "{}"))
 
 

@@ -166,3 +166,17 @@ def test_audit_log_lists_who_did_what(admin_client, svc):
     post(admin_client, "/console/admin/escalation", {"high": "5", "medium": "30", "low": "600"})
     page = admin_client.get("/console/admin/audit?action=escalation").text
     assert "escalation.updated" in page and "admin" in page and "127.0.0.1" in page
+
+
+def test_an_agency_endpoint_into_our_own_network_is_refused(app, admin_client, svc):
+    """Saving an endpoint on a loopback or private address answers the form's own error."""
+    app.config["AGENCY_ALLOW_PRIVATE"] = False
+    with svc.db() as db:
+        team_id = db.scalar(select(Team.id).where(Team.name == "Turkana county team"))
+    response = post(admin_client, f"/console/admin/teams/{team_id}/endpoints",
+                    {"name": "Metadata", "url": "https://169.254.169.254/latest",
+                     "secret": "s" * 20, "active": "1"})
+    assert response.status_code == 400
+    assert "link-local" in response.text
+    with svc.db() as db:
+        assert db.scalar(select(AgencyEndpoint.id)) is None

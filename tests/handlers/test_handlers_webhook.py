@@ -8,7 +8,7 @@ import responses
 
 from handlers.base import DeliveryStatus
 from handlers.errors import ConfigurationError
-from handlers.webhook import WebhookSender, sign, verify_signature
+from handlers.webhook import WebhookSender, sign, url_problem, verify_signature
 
 URL = "https://county.example/mpaka-alerts"
 SECRET = "s3cret"
@@ -113,3 +113,48 @@ def test_webhook_sender_configuration(url, secret, complaint):
     """A sender without secret or with a non-HTTP URL cannot be built."""
     with pytest.raises(ConfigurationError, match=complaint):
         WebhookSender(url, secret)
+
+
+def resolver_to(*addresses):
+    return lambda host: list(addresses)
+
+
+@pytest.mark.parametrize(
+    ("url", "addresses", "https", "problem"),
+    [
+        pytest.param("https://agency.example.org/hook", ["93.184.216.34"], True, None,
+                     id="public https"),
+        pytest.param("http://agency.example.org/hook", ["93.184.216.34"], True, "https://",
+                     id="http in production"),
+        pytest.param("http://agency.example.org/hook", ["93.184.216.34"], False, None,
+                     id="http outside production"),
+        pytest.param("https://127.0.0.1/hook", ["127.0.0.1"], True, "loopback", id="loopback"),
+        pytest.param("https://169.254.169.254/latest", ["169.254.169.254"], True, "link-local",
+                     id="link-local (cloud metadata)"),
+        pytest.param("https://intranet.example/hook", ["10.1.2.3"], True, "private",
+                     id="a name resolving to a private address"),
+        pytest.param("https://[::1]/hook", ["::1"], True, "loopback", id="IPv6 loopback"),
+        pytest.param("ftp://agency.example.org", ["93.184.216.34"], True, "full URL",
+                     id="not a web URL"),
+    ],
+)
+def test_agency_url_problems(url, addresses, https, problem):
+    """Agency URLs: https in production, never into our own network unless allowed."""
+    found = url_problem(url, require_https=https, allow_private=False,
+                        resolver=resolver_to(*addresses))
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_private_hosts_can_be_allowed_explicitly():
+    """AGENCY_ALLOW_PRIVATE lets an installation post into its own network."""
+    assert url_problem("https://10.0.0.5/hook", require_https=True, allow_private=True) is None
+
+
+def test_a_url_resolving_to_a_private_address_at_send_time_is_refused():
+    """DNS changed since the admin saved it: the send is refused, permanently, unsent."""
+    sender = WebhookSender("https://agency.example.org/hook", SECRET, allow_private=False,
+                           resolver=resolver_to("10.0.0.9"))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        result = sender.send_json("d-1", {"event": "report.created"})
+        assert len(mock.calls) == 0
+    assert result.status == "failed" and not result.transient and "private" in result.error

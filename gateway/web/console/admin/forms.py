@@ -10,6 +10,7 @@ from gateway.vocab import MEMBER_CHANNELS, Tier
 from gateway.web.context import vocabulary
 from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
+from handlers.webhook import url_problem
 
 TIERS = tuple(Tier)
 CHANNELS = MEMBER_CHANNELS
@@ -61,7 +62,8 @@ def member(form) -> tuple[dict, dict]:
     return values, errors
 
 
-def endpoint(form) -> tuple[dict, dict]:
+def endpoint(form, checks: dict) -> tuple[dict, dict]:
+    """``checks``: how strictly the URL is checked (``outbox.agency_url_checks``)."""
     errors = {}
     values = {
         "name": form.get("name", "").strip(),
@@ -74,6 +76,10 @@ def endpoint(form) -> tuple[dict, dict]:
     parts = urlsplit(values["url"])
     if parts.scheme not in ("https", "http") or not parts.netloc or len(values["url"]) > 512:
         errors["url"] = "The address must be a full URL starting with https://."
+    else:
+        problem = url_problem(values["url"], **checks)
+        if problem:
+            errors["url"] = problem[0].upper() + problem[1:] + "."
     if values["secret"] and len(values["secret"]) < 16:
         errors["secret"] = "A secret has at least 16 characters (leave it empty to keep it)."
     return values, errors

@@ -7,6 +7,8 @@ import secrets
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from gateway.core.services import current_services
+from gateway.delivery import outbox
 from gateway.store.models import AgencyEndpoint, Team, TeamMember
 from gateway.web.context import vocabulary
 
@@ -130,7 +132,7 @@ def update_member(member_id):
 @bp.post("/teams/<int:team_id>/endpoints")
 def add_endpoint(team_id):
     team = team_or_404(team_id)
-    values, errors = forms.endpoint(request.form)
+    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config))
     if errors:
         return render_team(team, "new-endpoint", errors, 400)
     values["secret"] = values["secret"] or secrets.token_urlsafe(24)
@@ -148,7 +150,7 @@ def update_endpoint(endpoint_id):
     if endpoint is None:
         abort(404, "There is no such endpoint.")
     team = team_or_404(endpoint.team_id)
-    values, errors = forms.endpoint(request.form)
+    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config))
     if errors:
         return render_team(team, f"endpoint-{endpoint.id}", errors, 400)
     values["secret"] = values["secret"] or endpoint.secret
