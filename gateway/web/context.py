@@ -30,6 +30,22 @@ def close_db(_exc: BaseException | None = None) -> None:
         session.close()
 
 
+#: blueprint -> the largest request body it accepts, where the app-wide
+#: MAX_CONTENT_LENGTH is too small (the script editor posts whole scripts).
+LARGER_BODIES: dict[str, int] = {}
+
+
+def allow_large_bodies(blueprint: str, limit: int) -> None:
+    LARGER_BODIES[blueprint] = limit
+
+
+def body_limit() -> None:
+    """Set this request's body limit before anything reads the body."""
+    limit = LARGER_BODIES.get(request.blueprint or "")
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -55,5 +71,6 @@ def refuse_nul() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(body_limit)
     app.before_request(refuse_nul)
     app.teardown_appcontext(close_db)

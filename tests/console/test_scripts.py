@@ -169,3 +169,26 @@ def test_simulator_session_is_json_in_the_page(admin_client):
                 {"channel": "sms", "language": "eng"}).text
     session = json.loads(_sim_form(page)["session"])
     assert session["channel"] == "sms" and session["step"] == "category"
+
+
+def test_a_script_larger_than_the_app_wide_limit_is_saved_and_linted(admin_client):
+    """A 40 KB script (more than MAX_CONTENT_LENGTH) is accepted by the editor's routes."""
+    body = default_script_text() + "\n# " + "x" * 40_000 + "\n"
+    response = post(admin_client, "/console/scripts/report/drafts", {"body": body})
+    assert response.status_code == 302
+
+
+def test_a_script_over_the_loaders_limit_gets_the_editors_own_error(admin_client):
+    """A script over 256 KB gets the editor's clear error, not a raw 413."""
+    body = default_script_text() + "\n# " + "x" * 300_000 + "\n"
+    response = post(admin_client, "/console/scripts/report/drafts", {"body": body})
+    assert response.status_code == 400
+    assert "256 KB a script may have" in response.text
+
+
+def test_a_body_beyond_any_limit_gets_a_readable_page(admin_client):
+    """Even past the editor's limit the answer is the console's page, saying why."""
+    body = "x" * 1_000_000
+    response = post(admin_client, "/console/scripts/report/drafts", {"body": body})
+    assert response.status_code == 413
+    assert "Too large" in response.text and "KB" in response.text

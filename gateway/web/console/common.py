@@ -81,15 +81,24 @@ def console_blueprint(name: str, url_prefix: str = "/console", *, admin_only: bo
     bp.register_error_handler(403, _error_page)
     bp.register_error_handler(404, _error_page)
     bp.register_error_handler(400, _error_page)
+    bp.register_error_handler(413, _too_large)
     bp.register_error_handler(CSRFError, csrf_error)
     return bp
 
 
 def _error_page(exc):
-    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found"}
+    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found", 413: "Too large"}
     message = exc.description if isinstance(exc.description, str) else ""
     return render_template("console/error.html", title=titles.get(exc.code, "Error"),
                            message=message), exc.code
+
+
+def _too_large(exc):
+    limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return render_template(
+        "console/error.html", title="Too large",
+        message=f"What you sent is larger than this page accepts ({limit // 1024} KB). "
+                "Go back and shorten it."), 413
 
 
 def csrf_error(exc):

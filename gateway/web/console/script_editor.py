@@ -14,16 +14,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.services import current_services
 from gateway.dialogue import ScriptError
+from gateway.dialogue.yamltext import MAX_BYTES as MAX_SCRIPT_BYTES
 from gateway.store import funnel as funnel_module
 from gateway.store import script_versions
 from gateway.store.models import ScriptVersion
 from gateway.vocab import ScriptStatus
+from gateway.web.context import allow_large_bodies
 
 from . import charts, lintview, simulator
 from .common import audit, console_blueprint, db, now
 
 bp = console_blueprint("scripts", admin_only=True)
-MAX_BODY = 200_000
+#: A form-encoded script can be three times its size (percent-encoded letters):
+#: the editor accepts what the loader does, and the loader's own error names the limit.
+allow_large_bodies("scripts", 3 * MAX_SCRIPT_BYTES + 64 * 1024)
+MAX_BODY = MAX_SCRIPT_BYTES  # what the loader accepts
 
 
 def versions(script_id: str) -> list[ScriptVersion]:
@@ -79,7 +84,8 @@ def edit(script_id, number):
 def posted_body() -> str:
     body = request.form.get("body", "").replace("\r\n", "\n")
     if len(body) > MAX_BODY:
-        abort(400, f"The script is longer than {MAX_BODY} characters.")
+        abort(400, f"The script is longer than the {MAX_BODY // 1024} KB a script may have: "
+                   "go back and shorten it (your text is still in the editor).")
     return body
 
 
