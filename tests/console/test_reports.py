@@ -199,3 +199,16 @@ def test_overview_draws_charts_within_scope(officer_client, svc, turkana_report,
     assert "Turkana" in page and "Mandera" not in page
     assert turkana_report in page  # waiting for acknowledgement
     assert mandera_report not in page
+
+
+def test_reveal_says_which_key_is_missing_when_no_key_reads_the_number(app, admin_client, svc):
+    """With only a newer key configured, the reveal says the number was encrypted with
+    a key no longer in ENCRYPTION_KEYS, instead of showing nothing."""
+    from cryptography.fernet import Fernet
+
+    reference = make_report(svc, contact=True, phone="+254712345678")
+    app.config["ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    del svc.protector  # as a restarted process would, read the keys again
+    shown = post(admin_client, f"/console/reports/{reference}/reveal",
+                 {"reason": "Calling back about the location"})
+    assert "not in ENCRYPTION_KEYS" in shown.text and "mpaka keys rotate" in shown.text

@@ -128,3 +128,31 @@ def test_retention_strips_alert_texts_with_the_report(app, client, svc, run_work
     assert not leaks(values, PHONE, svc.protector)
     assert not [v for v in values if texts.contact_placeholder(PHONE) in v]
     assert not [v for v in values if INPUTS[5] in v]
+
+
+def test_logs_name_no_number_through_consent_anonymity_forget_and_retention(
+        app, client, svc, run_worker, clock, capfd):
+    """At DEBUG, a consenting report, an anonymous one, `forget` and the retention job
+    log no spelling of the reporter's number and no description."""
+    import logging
+
+    from gateway.ops import logs
+
+    logs.configure("json", "DEBUG")
+    try:
+        consenting_report(client, svc, run_worker)
+        anonymous = [*INPUTS[:6], "2", "1"]
+        walk(client, anonymous, session_id="ATUid_anonymous_leak", phone="+254722333444")
+        run_worker()
+        retention.forget(svc, PHONE, actor="test")
+        clock.advance(days=svc.config["RETENTION_DAYS"] + 1)
+        retention.purge_expired(svc)
+        output = capfd.readouterr()
+    finally:
+        logs.configure("json", "INFO")
+        logging.getLogger().setLevel(logging.WARNING)
+    text = output.out + output.err
+    assert "job done" in text  # the logs were captured
+    for phone in (PHONE, "+254722333444"):
+        assert not [s for s in spellings(phone) if s in text], phone
+    assert INPUTS[5] not in text
