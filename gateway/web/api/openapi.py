@@ -143,6 +143,8 @@ RESPONSES = {
     "BadRequest": _error("A parameter or the body is invalid; the message says which"),
     "Unauthorized": _error("No token, or an unknown or revoked one"),
     "NotFound": _error("No such resource within the token's counties"),
+    "Forbidden": _error("The token's user may not do this (admins only)"),
+    "Conflict": _error("The report is not in a state this action applies to"),
 }
 
 
@@ -192,6 +194,25 @@ def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
     ]
 
 
+def _review(summary: str, changed: str) -> dict:
+    return {"post": {
+        "summary": summary,
+        "description": "For reports with status held (over their sender's report limit); "
+                       "a release also applies to a dismissed report.  Audited.",
+        "parameters": [REFERENCE],
+        "responses": {
+            "200": {"description": "Done", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["changed", "report"],
+                "additionalProperties": False, "properties": {
+                    "changed": {"type": "boolean", "description": changed},
+                    "report": _ref("ReportDetail")}}}}},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"},
+        }}}
+
+
 @cache
 def query_names(rule: str, method: str) -> frozenset:
     """The query parameters documented for a Flask URL rule."""
@@ -227,6 +248,12 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
+        "/reports/{reference}/release": _review(
+            "Release a report held for review: it is routed now (admins; idempotent)",
+            "false when it was released already (nothing was done again)"),
+        "/reports/{reference}/dismiss": _review(
+            "Dismiss a report held for review: it is never routed (admins; idempotent)",
+            "false when it was dismissed already"),
         "/reports/{reference}/status": {"post": {
             "summary": "Set the report's status (adds a timeline event)",
             "parameters": [REFERENCE],
