@@ -193,6 +193,8 @@ def test_incidents_are_scoped(client, svc, admin_token):
         incidents.observe(svc, report_id)
     listed = client.get("/api/v1/incidents", headers=bearer(admin_token)).json["data"]
     assert listed and listed[0]["county"] == "mandera"
+    # Anonymous reports: each is a reporter of its own.
+    assert (listed[0]["report_count"], listed[0]["reporter_count"]) == (3, 3)
     one = client.get(f"/api/v1/incidents/{listed[0]['id']}", headers=bearer(admin_token))
     assert one.status_code == 200
     add_user(svc, "turkana-only")

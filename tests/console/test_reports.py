@@ -199,3 +199,11 @@ def test_overview_draws_charts_within_scope(officer_client, svc, turkana_report,
     assert "Turkana" in page and "Mandera" not in page
     assert turkana_report in page  # waiting for acknowledgement
     assert mandera_report not in page
+
+
+def test_overview_shows_reports_and_reporters_of_incidents(admin_client, svc):
+    """An open incident is shown with both counts: reports and distinct reporters."""
+    for _ in range(3):
+        make_report(svc, category="trafficking", route=True)
+    page = admin_client.get("/console/overview").text
+    assert "3 reports from 3 reporters" in page

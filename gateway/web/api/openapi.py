@@ -86,6 +86,8 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         "Incident": _obj({
             "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
             "status": STR, "report_count": {"type": "integer"},
+            "reporter_count": {"type": "integer", "description":
+                               "Distinct reporters: one per number, one per anonymous report"},
             "references": {"type": "array", "items": STR},
             "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
         }),

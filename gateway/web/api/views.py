@@ -99,7 +99,8 @@ def incident_json(incident: Incident) -> dict:
     return {
         "id": incident.id, "category": incident.category, "county": incident.county,
         "sub_county": incident.sub_county, "status": incident.status,
-        "report_count": incident.report_count, "references": list(refs),
+        "report_count": incident.report_count, "reporter_count": incident.reporter_count,
+        "references": list(refs),
         "first_report_at": iso(incident.first_report_at),
         "last_report_at": iso(incident.last_report_at), "created_at": iso(incident.created_at),
     }
