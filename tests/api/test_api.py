@@ -167,6 +167,7 @@ def test_acknowledge_stops_escalation_and_is_idempotent(client, svc, reports, of
     pytest.param({"status": "received"}, 400, id="not an action status"),
     pytest.param({}, 400, id="no status"),
     pytest.param(None, 400, id="no body"),
+    pytest.param({"status": "resolved", "note": "x"}, 400, id="an unknown key"),
 ])
 def test_set_status(client, svc, reports, officer_token, body, status):
     """Only action statuses are accepted; a change adds a timeline event."""

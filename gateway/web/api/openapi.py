@@ -111,8 +111,9 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         }),
         "User": _obj({"username": STR, "role": {"type": "string", "enum": list(Role)},
                       "counties": {"type": "array", "items": STR}}),
-        "StatusChange": {"type": "object", "required": ["status"], "properties": {
-            "status": {"type": "string", "enum": list(ReportStatus.actions())}}},
+        "StatusChange": {"type": "object", "required": ["status"], "additionalProperties": False,
+                         "properties": {
+                             "status": {"type": "string", "enum": list(ReportStatus.actions())}}},
         "WebhookReport": {
             "description": "The body POSTed to an agency endpoint (see docs/api.md)",
             **_obj({

@@ -189,7 +189,9 @@ def acknowledge(reference):
 def set_status(reference):
     report = visible_report(reference)
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("status") not in ACTION_STATUSES:
+    # Only the one documented key: an unknown one is a client's mistake (a typo
+    # must not pass silently, as with query parameters).
+    if not isinstance(body, dict) or set(body) != {"status"} or body["status"] not in ACTION_STATUSES:
         raise ApiError(400, "invalid_body",
                        'send JSON {"status": "investigating" | "resolved" | "false_alarm"}')
     previous, status = report.status, body["status"]
