@@ -80,7 +80,8 @@ class Priority(StrEnum):
 
 class ReportStatus(StrEnum):
     RECEIVED = "received"
-    HELD = "held"
+    HELD = "held"  # over the sender's report limit: waits for an admin's review
+    DISMISSED = "dismissed"  # a reviewed held report an admin chose not to route
     ROUTED = "routed"
     ACKNOWLEDGED = "acknowledged"
     INVESTIGATING = "investigating"
@@ -91,6 +92,11 @@ class ReportStatus(StrEnum):
     def actions(cls) -> tuple[ReportStatus, ...]:
         """What a team sets by hand after acknowledging."""
         return (cls.INVESTIGATING, cls.RESOLVED, cls.FALSE_ALARM)
+
+    @classmethod
+    def under_review(cls) -> tuple[ReportStatus, ...]:
+        """Held reports and dismissed ones: never routed unless released."""
+        return (cls.HELD, cls.DISMISSED)
 
     @classmethod
     def closed(cls) -> tuple[ReportStatus, ...]:

@@ -153,8 +153,10 @@ def list_incidents(as_json):
             data.append({
                 "id": inc.id, "category": inc.category, "county": inc.county,
                 "sub_county": inc.sub_county, "status": inc.status,
-                "report_count": inc.report_count, "alerted_at_count": inc.alerted_count,
+                "report_count": inc.report_count, "reporter_count": inc.reporter_count,
+                "alerted_at_count": inc.alerted_count,
                 "references": refs, "first_report_at": iso(inc.first_report_at),
                 "last_report_at": iso(inc.last_report_at),
             })
-    _emit(data, as_json, ["id", "category", "county", "sub_county", "report_count", "status"])
+    _emit(data, as_json, ["id", "category", "county", "sub_county", "report_count",
+                          "reporter_count", "status"])

@@ -1,6 +1,6 @@
 """Routing decisions as pure functions over plain data: which teams a report
 goes to, how long they have, who an unanswered alert escalates to, whether
-an incident alert is due and to whom.
+an incident alert is due (counting reporters, not reports) and to whom.
 
 Like the dialogue engine, this module does no I/O: the callers (``route``,
 ``escalation``, ``incidents``) load rows at the edges and pass them in; any
@@ -95,11 +95,21 @@ def escalation_stop(*, alert_acknowledged: bool, report_acknowledged: bool,
     return None
 
 
-def incident_alert_due(*, report_count: int, alerted_count: int, threshold: int) -> bool:
-    """The first alert at the threshold, then each time the count doubles
-    since the last alert (3, 6, 12, ...)."""
+def distinct_reporters(reporter_hashes: Iterable[str | None]) -> int:
+    """How many people sent an incident's reports: reports from one number
+    (one reporter hash) count once; anonymous reports keep no hash, so each
+    counts as one reporter."""
+    hashes = list(reporter_hashes)
+    return len({h for h in hashes if h}) + sum(1 for h in hashes if not h)
+
+
+def incident_alert_due(*, reporter_count: int, alerted_count: int, threshold: int) -> bool:
+    """The first alert when the distinct reporters reach the threshold, then
+    each time their number doubles since the last alert (3, 6, 12, ...).
+    ``alerted_count`` is the reporter count the last alert was raised at
+    (0: none yet).  Many reports from one number raise nothing on their own."""
     due = threshold if alerted_count == 0 else alerted_count * 2
-    return report_count >= due
+    return reporter_count >= due
 
 
 def incident_teams(teams: Iterable[TeamLike], county: str) -> list[int]:

@@ -3,8 +3,9 @@
 
 ``route`` loads the rules and teams, lets ``decide.teams_for_report`` choose,
 creates one alert per team (``alerts``), queues their sending and escalation
-checks, then adds the report to its early-warning incident.  It is
-idempotent: running it twice or concurrently sends nothing twice.  A report
+checks, then adds the report to its early-warning incident.  A report held
+for review (or dismissed) is not routed: ``review.release`` makes it
+routable first.  It is idempotent: running it twice or concurrently sends nothing twice.  A report
 no rule matches goes to the national desk, never nowhere.
 """
 
@@ -40,6 +41,10 @@ def route(svc: Services, report_id: int) -> dict:
         report = db.get(Report, report_id)
         if report is None:
             log.warning("route: no report %s", report_id)
+            return {"report_id": report_id, "alerts": []}
+        if report.status in ReportStatus.under_review():
+            # Held or dismissed: only an admin's release (``review``) routes it.
+            log.info("route: report %s is %s, not routed", report_id, report.status)
             return {"report_id": report_id, "alerts": []}
         created = []
         for team in matching_teams(db, report):

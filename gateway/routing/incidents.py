@@ -1,7 +1,10 @@
 """Early-warning incidents: reports of the same category in the same
-sub-county within a window are grouped.  At the threshold one incident alert
-goes to the county team and the national desk; later reports update the count
-without a new alert until the count doubles (3, 6, 12, ...)."""
+sub-county within a window are grouped.  The threshold counts distinct
+reporters, not reports (``decide.distinct_reporters``: one number is one
+reporter however often it reports; each anonymous report is one): when they
+reach it, one incident alert goes to the county team and the national desk;
+later reports update both counts without a new alert until the reporters
+double (3, 6, 12, ...)."""
 
 from __future__ import annotations
 
@@ -62,19 +65,23 @@ def _observe(svc, db, report: Report, now) -> int | None:
     if incident is None:
         incident = Incident(
             category=report.category, county=report.county, sub_county=report.sub_county,
-            report_count=0, alerted_count=0, first_report_at=at, last_report_at=at,
+            report_count=0, reporter_count=0, alerted_count=0, first_report_at=at,
+            last_report_at=at,
         )
         db.add(incident)
         db.flush()
     db.add(IncidentReport(incident_id=incident.id, report_id=report.id))
     incident.report_count += 1
+    incident.reporter_count = decide.distinct_reporters(db.scalars(
+        select(Report.reporter_hash).join(IncidentReport, IncidentReport.report_id == Report.id)
+        .where(IncidentReport.incident_id == incident.id)))
     if at > incident.last_report_at:
         incident.last_report_at = at
     created = []
-    if decide.incident_alert_due(report_count=incident.report_count,
+    if decide.incident_alert_due(reporter_count=incident.reporter_count,
                                  alerted_count=incident.alerted_count, threshold=threshold):
         created = _alert(svc, db, incident, window, now)
-        incident.alerted_count = incident.report_count
+        incident.alerted_count = incident.reporter_count
     db.commit()
     for alert in created:
         db.refresh(alert)
@@ -102,18 +109,20 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
     for team in teams:
         labels = alerts.field_labels(svc, db, latest, team.language or "eng")
         body = texts.text(
-            "incident", team.language, count=incident.report_count, category=labels["category"],
+            "incident", team.language, count=incident.report_count,
+            reporters=incident.reporter_count, category=labels["category"],
             place=labels["place"], hours=int(window.total_seconds() // 3600),
             references=" ".join(references[-8:]), reference=references[-1],
         )
         alert = Alert(kind=AlertKind.INCIDENT, incident_id=incident.id, team_id=team.id,
-                      level=incident.report_count, text=texts.fit(body, ""), created_at=now)
+                      level=incident.reporter_count, text=texts.fit(body, ""), created_at=now)
         db.add(alert)
         db.flush()
         alerts.add_deliveries(svc, db, alert, team, report_id=None, payload={
             "event": "incident.alert", "incident_id": incident.id,
             "category": incident.category, "county": incident.county,
             "sub_county": incident.sub_county, "count": incident.report_count,
+            "reporters": incident.reporter_count,
             "references": references,
         })
         created.append(alert)

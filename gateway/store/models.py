@@ -269,7 +269,7 @@ class Alert(Base):
     )
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     #: Report alerts: 0 for first routing, n for the n-th escalation.
-    #: Incident alerts: the report count that raised it (3, 6, 12, ...).
+    #: Incident alerts: the reporter count that raised it (3, 6, 12, ...).
     level: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | acknowledged
@@ -316,6 +316,10 @@ class Incident(Base):
     sub_county: Mapped[str | None] = mapped_column(String(48))
     status: Mapped[str] = mapped_column(String(16), default="open")
     report_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Distinct reporters among the reports (one per reporter hash; each
+    #: anonymous report counts once): the threshold and doubling count these.
+    reporter_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The reporter count the last incident alert was raised at (0: none yet).
     alerted_count: Mapped[int] = mapped_column(Integer, default=0)
     first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

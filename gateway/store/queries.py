@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from gateway.core.clock import utcnow
 from gateway.store.models import Alert, Incident, Report, User
@@ -110,3 +110,14 @@ def reports(scope: Scope, filters: ReportFilters) -> Select:
     """Reports the scope may see, filtered, newest first."""
     query = filters.apply(select(Report))
     return scope.reports(query).order_by(Report.created_at.desc(), Report.id.desc())
+
+
+def held(scope: Scope) -> Select:
+    """Reports held for review (over their sender's report limit) that the
+    scope may see, newest first: admins review them; a county officer may
+    look at those of their counties (as the status filter already shows)."""
+    return reports(scope, ReportFilters(status=ReportStatus.HELD))
+
+
+def held_count(db, scope: Scope) -> int:
+    return db.scalar(select(func.count()).select_from(held(scope).order_by(None).subquery())) or 0

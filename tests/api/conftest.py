@@ -28,7 +28,7 @@ def token_for(svc, username) -> str:
 
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 reference, contact=False, phone="+254712345678", minutes_ago=0,
-                route=False) -> str:
+                route=False, held=False) -> str:
     protector = svc.protector
     with svc.db() as db:
         report = Report(
@@ -40,6 +40,9 @@ def make_report(svc, *, county="turkana", category="terrorism", severity="high",
             answers={}, created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
         )
         report.events.append(ReportEvent(kind="received", detail={"channel": "ussd"}))
+        if held:  # over the sender's report limit, as the intake stores it
+            report.status, report.priority = "held", "low"
+            report.events.append(ReportEvent(kind="held", detail={"reason": "limit"}))
         db.add(report)
         db.commit()
         report_id = report.id

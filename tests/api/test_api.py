@@ -167,6 +167,7 @@ def test_acknowledge_stops_escalation_and_is_idempotent(client, svc, reports, of
     pytest.param({"status": "received"}, 400, id="not an action status"),
     pytest.param({}, 400, id="no status"),
     pytest.param(None, 400, id="no body"),
+    pytest.param({"status": "resolved", "note": "x"}, 400, id="an unknown key"),
 ])
 def test_set_status(client, svc, reports, officer_token, body, status):
     """Only action statuses are accepted; a change adds a timeline event."""
@@ -193,6 +194,8 @@ def test_incidents_are_scoped(client, svc, admin_token):
         incidents.observe(svc, report_id)
     listed = client.get("/api/v1/incidents", headers=bearer(admin_token)).json["data"]
     assert listed and listed[0]["county"] == "mandera"
+    # Anonymous reports: each is a reporter of its own.
+    assert (listed[0]["report_count"], listed[0]["reporter_count"]) == (3, 3)
     one = client.get(f"/api/v1/incidents/{listed[0]['id']}", headers=bearer(admin_token))
     assert one.status_code == 200
     add_user(svc, "turkana-only")

@@ -65,7 +65,7 @@ def add_user(svc, username, role="county_officer", counties=("turkana",)):
 
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 description="Armed men near the borehole", reference=None, contact=False,
-                phone="+254712345678", created_at=None, route=False) -> str:
+                phone="+254712345678", created_at=None, route=False, held=False) -> str:
 
     protector = svc.protector
     with svc.db() as db:
@@ -80,6 +80,9 @@ def make_report(svc, *, county="turkana", category="terrorism", severity="high",
             created_at=created_at or datetime.now(UTC),
         )
         report.events.append(ReportEvent(kind="received", detail={"channel": "ussd"}))
+        if held:  # over the sender's report limit, as the intake stores it
+            report.status, report.priority = "held", "low"
+            report.events.append(ReportEvent(kind="held", detail={"reason": "limit"}))
         db.add(report)
         db.commit()
         report_id, reference = report.id, report.reference

@@ -30,6 +30,7 @@ ROUTES = [
     ("GET", "/console/overview", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
+    ("GET", "/console/reports/held", None, LOGIN, OK, OK, OK),
     ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
     ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/status", {"status": "investigating"}, LOGIN, REDIRECT,
@@ -38,6 +39,9 @@ ROUTES = [
      MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/reveal", {"reason": "call back"}, LOGIN, FORBIDDEN,
      MISSING, OK),
+    # Reviewing held reports is for admins (REF is routed: the admin is told so).
+    ("POST", f"/console/reports/{REF}/release", {}, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
+    ("POST", f"/console/reports/{REF}/dismiss", {}, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/scripts", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/scripts/report", None, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/scripts/report/versions/1", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),

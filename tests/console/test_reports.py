@@ -212,3 +212,11 @@ def test_reveal_says_which_key_is_missing_when_no_key_reads_the_number(app, admi
     shown = post(admin_client, f"/console/reports/{reference}/reveal",
                  {"reason": "Calling back about the location"})
     assert "not in ENCRYPTION_KEYS" in shown.text and "mpaka keys rotate" in shown.text
+
+
+def test_overview_shows_reports_and_reporters_of_incidents(admin_client, svc):
+    """An open incident is shown with both counts: reports and distinct reporters."""
+    for _ in range(3):
+        make_report(svc, category="trafficking", route=True)
+    page = admin_client.get("/console/overview").text
+    assert "3 reports from 3 reporters" in page

@@ -142,7 +142,7 @@ def test_escalation_stop(alert_ack, report_ack, status, expected):
 
 
 @pytest.mark.parametrize(
-    ("count", "alerted", "threshold", "due"),
+    ("reporters", "alerted", "threshold", "due"),
     [
         pytest.param(2, 0, 3, False, id="below the threshold"),
         pytest.param(3, 0, 3, True, id="at the threshold"),
@@ -153,10 +153,51 @@ def test_escalation_stop(alert_ack, report_ack, status, expected):
         pytest.param(1, 0, 1, True, id="threshold of one"),
     ],
 )
-def test_incident_alert_due(count, alerted, threshold, due):
-    """The first incident alert at the threshold, then each time the count doubles."""
-    assert decide.incident_alert_due(report_count=count, alerted_count=alerted,
+def test_incident_alert_due(reporters, alerted, threshold, due):
+    """The first incident alert when the reporters reach the threshold, then each
+    time their number doubles."""
+    assert decide.incident_alert_due(reporter_count=reporters, alerted_count=alerted,
                                      threshold=threshold) is due
+
+
+A, B, C = "hash-a", "hash-b", "hash-c"
+
+
+@pytest.mark.parametrize(
+    ("hashes", "reporters"),
+    [
+        pytest.param([], 0, id="no reports"),
+        pytest.param([A], 1, id="one report"),
+        pytest.param([A, A, A, A], 1, id="four reports from one number"),
+        pytest.param([A, A, A, A, B, C], 3, id="four from one number plus two others"),
+        pytest.param([None, None, None], 3, id="anonymous reports count once each"),
+        pytest.param([A, A, None, None], 3, id="one number twice and two anonymous"),
+        pytest.param([A, "", B], 3, id="an empty hash is anonymous"),
+    ],
+)
+def test_distinct_reporters(hashes, reporters):
+    """One reporter per number (hash); each anonymous report is a reporter of its own."""
+    assert decide.distinct_reporters(hashes) == reporters
+
+
+@pytest.mark.parametrize(
+    ("hashes", "alerts_at"),
+    [
+        pytest.param([A, A, A, A, B, C], [6], id="one number four times: one alert, at 3 reporters"),
+        pytest.param([A, B, C, None, None, None], [3, 6], id="six reporters: 3 then 6"),
+        pytest.param([A] * 12, [], id="one number alone never alerts"),
+    ],
+)
+def test_incident_alerts_follow_reporters_not_reports(hashes, alerts_at):
+    """Replaying an incident's reports one by one through both decisions: the
+    alerts fall at the report counts listed (threshold 3)."""
+    alerted, fired = 0, []
+    for n in range(1, len(hashes) + 1):
+        reporters = decide.distinct_reporters(hashes[:n])
+        if decide.incident_alert_due(reporter_count=reporters, alerted_count=alerted, threshold=3):
+            alerted = reporters
+            fired.append(n)
+    assert fired == alerts_at
 
 
 def test_incident_teams_are_the_county_teams_and_the_national_desk():

@@ -95,3 +95,44 @@ def test_threshold_and_window_per_category(svc, make_report):
         db.commit()
     route_many(svc, make_report, 2, category="trafficking")
     assert [level for _, level in incident_alerts(svc)] == [2, 2]
+
+
+def test_one_phone_reporting_four_times_plus_two_others_is_three_reporters(svc, make_report):
+    """Four reports from one phone and two from others: 6 reports from 3 reporters,
+    one alert (at 3 reporters) naming both counts, and no '6 reports' doubling alert."""
+    start = datetime.now(UTC) - timedelta(hours=2)
+    route_many(svc, make_report, 4, start=start, contact="yes", phone="+254711000001")
+    assert incident_alerts(svc) == []
+    assert (incidents(svc)[0].report_count, incidents(svc)[0].reporter_count) == (4, 1)
+    route_many(svc, make_report, 1, start=start + timedelta(minutes=50), contact="yes",
+               phone="+254711000002")
+    route_many(svc, make_report, 1, start=start + timedelta(minutes=60))  # anonymous
+    incident = incidents(svc)[0]
+    assert (incident.report_count, incident.reporter_count, incident.alerted_count) == (6, 3, 3)
+    assert incident_alerts(svc) == [("Turkana county team", 3), ("National desk", 3)]
+    with svc.db() as db:
+        text = db.scalar(select(Alert.text).where(Alert.kind == "incident"))
+    assert text.startswith("MPAKA EARLY WARNING: 6 reports of ") and "(3 reporters)" in text
+
+
+def test_reporters_must_double_for_the_next_alert(svc, make_report):
+    """After the alert at 3 reporters, more reports from those same numbers raise nothing."""
+    start = datetime.now(UTC) - timedelta(hours=3)
+    phones = ["+254711000001", "+254711000002", "+254711000003"]
+    for i, phone in enumerate(phones * 4):
+        route_many(svc, make_report, 1, start=start + i * timedelta(minutes=5), contact="yes",
+                   phone=phone)
+    incident = incidents(svc)[0]
+    assert (incident.report_count, incident.reporter_count) == (12, 3)
+    assert [level for _, level in incident_alerts(svc)] == [3, 3]
+
+
+def test_incident_alert_with_both_counts_fits_two_segments(svc, make_report):
+    """Even with the longest references list (8) and both counts, the alert fits two GSM-7 segments."""
+    from gateway.dialogue import gsm
+
+    route_many(svc, make_report, 12, category="migrant_smuggling", sub_county="turkana_central")
+    with svc.db() as db:
+        texts = db.scalars(select(Alert.text).where(Alert.kind == "incident")).all()
+    assert texts and all(gsm.sms_segments(t) <= 2 and gsm.is_gsm7(t) for t in texts)
+    assert any("(12 reporters)" in t for t in texts)

@@ -86,6 +86,8 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         "Incident": _obj({
             "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
             "status": STR, "report_count": {"type": "integer"},
+            "reporter_count": {"type": "integer", "description":
+                               "Distinct reporters: one per number, one per anonymous report"},
             "references": {"type": "array", "items": STR},
             "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
         }),
@@ -109,8 +111,9 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         }),
         "User": _obj({"username": STR, "role": {"type": "string", "enum": list(Role)},
                       "counties": {"type": "array", "items": STR}}),
-        "StatusChange": {"type": "object", "required": ["status"], "properties": {
-            "status": {"type": "string", "enum": list(ReportStatus.actions())}}},
+        "StatusChange": {"type": "object", "required": ["status"], "additionalProperties": False,
+                         "properties": {
+                             "status": {"type": "string", "enum": list(ReportStatus.actions())}}},
         "WebhookReport": {
             "description": "The body POSTed to an agency endpoint (see docs/api.md)",
             **_obj({
@@ -143,6 +146,8 @@ RESPONSES = {
     "BadRequest": _error("A parameter or the body is invalid; the message says which"),
     "Unauthorized": _error("No token, or an unknown or revoked one"),
     "NotFound": _error("No such resource within the token's counties"),
+    "Forbidden": _error("The token's user may not do this (admins only)"),
+    "Conflict": _error("The report is not in a state this action applies to"),
 }
 
 
@@ -192,6 +197,25 @@ def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
     ]
 
 
+def _review(summary: str, changed: str) -> dict:
+    return {"post": {
+        "summary": summary,
+        "description": "For reports with status held (over their sender's report limit); "
+                       "a release also applies to a dismissed report.  Audited.",
+        "parameters": [REFERENCE],
+        "responses": {
+            "200": {"description": "Done", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["changed", "report"],
+                "additionalProperties": False, "properties": {
+                    "changed": {"type": "boolean", "description": changed},
+                    "report": _ref("ReportDetail")}}}}},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"},
+        }}}
+
+
 @cache
 def query_names(rule: str, method: str) -> frozenset:
     """The query parameters documented for a Flask URL rule."""
@@ -227,6 +251,12 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
+        "/reports/{reference}/release": _review(
+            "Release a report held for review: it is routed now (admins; idempotent)",
+            "false when it was released already (nothing was done again)"),
+        "/reports/{reference}/dismiss": _review(
+            "Dismiss a report held for review: it is never routed (admins; idempotent)",
+            "false when it was dismissed already"),
         "/reports/{reference}/status": {"post": {
             "summary": "Set the report's status (adds a timeline event)",
             "parameters": [REFERENCE],

@@ -12,7 +12,7 @@ from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.privacy.masked import masked_report
-from gateway.routing import acks
+from gateway.routing import acks, review
 from gateway.store import ledger, queries
 from gateway.store.models import (
     Alert,
@@ -99,7 +99,8 @@ def incident_json(incident: Incident) -> dict:
     return {
         "id": incident.id, "category": incident.category, "county": incident.county,
         "sub_county": incident.sub_county, "status": incident.status,
-        "report_count": incident.report_count, "references": list(refs),
+        "report_count": incident.report_count, "reporter_count": incident.reporter_count,
+        "references": list(refs),
         "first_report_at": iso(incident.first_report_at),
         "last_report_at": iso(incident.last_report_at), "created_at": iso(incident.created_at),
     }
@@ -188,7 +189,9 @@ def acknowledge(reference):
 def set_status(reference):
     report = visible_report(reference)
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("status") not in ACTION_STATUSES:
+    # Only the one documented key: an unknown one is a client's mistake (a typo
+    # must not pass silently, as with query parameters).
+    if not isinstance(body, dict) or set(body) != {"status"} or body["status"] not in ACTION_STATUSES:
         raise ApiError(400, "invalid_body",
                        'send JSON {"status": "investigating" | "resolved" | "false_alarm"}')
     previous, status = report.status, body["status"]
@@ -198,6 +201,34 @@ def set_status(reference):
     audit("report.status", report.reference, previous=previous, status=status)
     db().commit()
     return jsonify(report_detail(report))
+
+
+def _review(reference: str, action: str):
+    if not scope().is_admin:
+        raise ApiError(403, "forbidden", "only admins release or dismiss held reports")
+    report = visible_report(reference)
+    svc = current_services()
+    try:
+        result = getattr(review, action)(svc, db(), report, actor=f"user:{g.api_user.username}")
+    except review.NotUnderReview as exc:
+        db().rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    audit(f"report.{result.action}", report.reference, changed=result.changed)
+    db().commit()
+    review.queue(svc, result)
+    return jsonify(changed=result.changed, report=report_detail(report))
+
+
+@bp.post("/reports/<reference>/release")
+def release(reference):
+    """Route a report held for review now (admins; idempotent)."""
+    return _review(reference, "release")
+
+
+@bp.post("/reports/<reference>/dismiss")
+def dismiss(reference):
+    """Keep a report held for review out of routing (admins; idempotent)."""
+    return _review(reference, "dismiss")
 
 
 # -- incidents, teams, ledger ---------------------------------------------------------------

@@ -42,5 +42,6 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "console_home", lambda: redirect(url_for("auth.index")))
     app.register_error_handler(CSRFError, common.csrf_error)
     app.after_request(common.security_headers)
-    app.jinja_env.globals.update(static_url=common.static_url, labels=common.label)
+    app.jinja_env.globals.update(static_url=common.static_url, labels=common.label,
+                                 held_count=reports.held_count)
     app.jinja_env.filters.update(ago=common.ago, when=common.format_time, label=common.label)

@@ -55,6 +55,7 @@ def build(db, scope: queries.Scope, now) -> dict:
         },
         "trend": charts.trend(trend, title="Reports per day, last 30 days"),
         "incidents": incidents,
+        "held": queries.held_count(db, scope),
         "waiting": waiting,
         "now": now,
     }

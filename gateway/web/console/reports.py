@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
-from gateway.routing import acks
+from gateway.routing import acks, review
 from gateway.store import queries
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from gateway.vocab import AlertStatus, ReportStatus
@@ -108,6 +108,58 @@ def timeline(report: Report) -> list[dict]:
     return sorted(items, key=lambda item: item["at"])
 
 
+@bp.get("/reports/held")
+def held():
+    """Reports held for review: admins release or dismiss them; county
+    officers see those of their counties, without the actions."""
+    query = queries.held(current_user.scope)
+    total = db().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = page_number()
+    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("console/held.html", reports=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), paging=args_without("page"),
+                           now=now())
+
+
+def held_count() -> int:
+    """For the navigation: held reports within the user's scope."""
+    return queries.held_count(db(), current_user.scope)
+
+
+def _review(reference: str, action: str):
+    if not current_user.is_admin:
+        abort(403, "Only admins release or dismiss held reports.")
+    report = visible_report(reference)
+    svc = current_services()
+    try:
+        result = getattr(review, action)(svc, db(), report, actor=f"user:{current_user.username}")
+    except review.NotUnderReview:
+        db().rollback()
+        flash(f"{report.reference} is not held for review: nothing was changed.", "error")
+        return redirect(url_for("reports.show", reference=report.reference))
+    audit(f"report.{result.action}", report.reference, changed=result.changed)
+    db().commit()
+    review.queue(svc, result)
+    done = "released: it is being routed" if action == "release" else "dismissed: it will not be routed"
+    flash(f"{report.reference} {done}." if result.changed
+          else f"{report.reference} was already {result.action}.")
+    if request.form.get("back") == "report":
+        return redirect(url_for("reports.show", reference=report.reference))
+    return redirect(url_for("reports.held"))
+
+
+@bp.post("/reports/<reference>/release")
+def release(reference):
+    """Route a held report now (admins)."""
+    return _review(reference, "release")
+
+
+@bp.post("/reports/<reference>/dismiss")
+def dismiss(reference):
+    """Keep a held report out of routing (admins)."""
+    return _review(reference, "dismiss")
+
+
 @bp.get("/reports/<reference>")
 def show(reference):
     report = visible_report(reference)
@@ -115,6 +167,7 @@ def show(reference):
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
+        under_review=report.status in ReportStatus.under_review(),
         number=None, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
     )
 
@@ -181,6 +234,7 @@ def reveal(reference):
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
+        under_review=report.status in ReportStatus.under_review(),
         number=number or f"(cannot be read: {Protector.MISSING_KEY})", masked=mask_phone(number),
         may_reveal=True,
         now=now(),
