@@ -35,12 +35,20 @@ class Limiter:
         self.redis = redis
         self.clock = clock
 
-    def hit(self, kind: str, subject: str, *, limit: int, window: float) -> bool:
+    def hit(self, kind: str, subject: str, *, limit: int, window: float,
+            resolution: float = 1.0) -> bool:
         """Record one event; ``True`` while ``subject`` is within ``limit``
-        events per ``window`` seconds (this one included)."""
+        events per ``window`` seconds (this one included).
+
+        Events are stored to ``resolution`` seconds, under a random member: the
+        window needs no more, and a stored time precise to the microsecond
+        would tie a sender's hash to the record it produced (an anonymous
+        report's creation time, say)."""
         now = self.clock.time()
         key = keys.rate(kind, subject)
-        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        member = uuid.uuid4().hex[:12]
+        if resolution > 0:
+            now = now - now % resolution
         pipe = self.redis.pipeline(transaction=True)
         pipe.zremrangebyscore(key, 0, now - window)
         pipe.zadd(key, {member: now})

@@ -4,6 +4,7 @@ and the alert's composition within two GSM-7 SMS segments."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -33,6 +34,16 @@ def with_contact(text: str, phone: str | None) -> str:
     if not phone:
         return text
     return text.replace(contact_placeholder(phone), phone)
+
+
+#: Any masked number as ``contact_placeholder`` writes it.
+_PLACEHOLDER = re.compile(r"\+\d{1,3} [\dx ]*x[\dx ]*\d{3}")
+HIDDEN = "(hidden)"
+
+
+def hide_contacts(text: str | None) -> str | None:
+    """A stored text as an officer may read it: not even the masked number."""
+    return _PLACEHOLDER.sub(HIDDEN, text) if text else text
 
 
 def without_contact(text: str | None, phone: str) -> str | None:

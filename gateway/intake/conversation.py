@@ -52,6 +52,9 @@ class Outcome:
     #: abandoned with STOP, 99 or Cancel ("erase": the reporter's words go too),
     #: with when the dialogue started (epoch seconds).
     forget: tuple[str, float] | None = None
+    #: A provider's replay of a USSD request already answered: answered again,
+    #: never recorded again (its rows were written, and unlinked, the first time).
+    replay: bool = False
 
 
 def ussd_new_input(previous: str, current: str) -> str | None:
@@ -134,8 +137,7 @@ class Conversations:
             if limited is not None:
                 outcome = limited
             elif command is not None:
-                # Team commands (ACK, STATUS) never touch the reporting dialogue.
-                outcome = Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True))
+                outcome = self._command(msg, command, phone_hash, exempt)
             else:
                 if not lock.acquire():
                     raise LockError("conversation busy")
@@ -150,15 +152,29 @@ class Conversations:
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
             raise
-        self._record(msg, outcome, inline_reply)
+        if not outcome.replay:
+            self._record(msg, outcome, inline_reply)
         metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)
         return outcome
+
+    def _command(self, msg: InboundMessage, command, phone_hash: str, member: bool) -> Outcome:
+        """Team commands (ACK, STATUS) never touch the reporting dialogue.  A
+        stranger repeating one is a loop like any other; a status check is never
+        linked to the phone in the ledger (an anonymous reporter may ask)."""
+        if not member and safety.repeated(
+                self.svc.redis, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"],
+                progress=False) > self.config["LOOP_REPEATS"]:
+            return Outcome(reply=None, duplicate=True)
+        reply = Reply(acks.handle(self.svc, command, msg.phone), ended=True)
+        if command.verb == "status":
+            return Outcome(reply=reply, forget=(ledger.UNLINK, self.clock.time()))
+        return Outcome(reply=reply)
 
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go
         on.  (Loops are recognised in ``_converse``, where the question is known.)"""
         limiter, window = self.svc.limiter, 600
-        if limiter.hit(ratelimit.INBOUND, phone_hash,
+        if limiter.hit(ratelimit.INBOUND, phone_hash, resolution=10,
                        limit=self.config["INBOUND_PER_10_MINUTES"], window=window):
             return None
         if msg.channel == Channel.USSD or limiter.first_notice(ratelimit.INBOUND, phone_hash,
@@ -204,6 +220,8 @@ class Conversations:
     def _forget(turn, before: DialogueSession) -> tuple[str, float] | None:
         """What the ledger must forget of this dialogue (see ``Outcome.forget``)."""
         since = min(turn.session.started_at, before.started_at)
+        if turn.lookup is not None:  # "Check a report": never linked to the phone
+            return (ledger.UNLINK, since)
         if turn.report is not None:
             anonymous = str(turn.report["fields"].get("contact", "no")).lower() != "yes"
             return (ledger.UNLINK, since) if anonymous else None
@@ -234,13 +252,13 @@ class Conversations:
             return _Loaded(session_key, script, session, inputs, new=True)
         state = json.loads(envelope)
         if state.get("ended"):  # a USSD session that ended: its END again, nothing more
-            return Outcome(reply=Reply(state["reply"], ended=True), duplicate=True)
+            return Outcome(reply=Reply(state["reply"], ended=True), duplicate=True, replay=True)
         session = DialogueSession.from_json(state["session"])
         script = script_versions.session_script(self.svc, session.script_id, session.script_version)
         if msg.channel == Channel.USSD:
             new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
-            if new_input is None:  # the same request again: same answer
-                return Outcome(reply=Reply(state["reply"]), language=session.language)
+            if new_input is None:  # the same request again: same answer, recorded once
+                return Outcome(reply=Reply(state["reply"]), language=session.language, replay=True)
             return _Loaded(session_key, script, session, [new_input], new=False)
         return _Loaded(session_key, script, session, [msg.text], new=False)
 
@@ -310,8 +328,11 @@ class Conversations:
             created_at=self.clock.now(),
         )
         try:
+            # To the minute: the limit needs no more, and nothing finer may tie
+            # this phone's hash to an anonymous report's creation time.
             within = self.svc.limiter.hit(ratelimit.REPORTS, phone_hash,
-                                          limit=self.config["REPORTS_PER_HOUR"], window=3600)
+                                          limit=self.config["REPORTS_PER_HOUR"], window=3600,
+                                          resolution=60)
         except RedisError:
             within = True  # a limit must never cost a report
         if not within:
@@ -342,12 +363,15 @@ class Conversations:
                     # written in their own, synchronous transaction): a server
                     # crash could lose the last fraction of a second of ledger.
                     db.execute(sql("SET LOCAL synchronous_commit TO OFF"))
-                db.add(ledger.inbound(msg, protector=self.protector))
+                rows = [ledger.inbound(msg, protector=self.protector)]
                 if outcome.reply is not None and inline_reply:
-                    db.add(self.reply_record(msg, outcome, status=MessageStatus.SENT))
+                    rows.append(self.reply_record(msg, outcome, status=MessageStatus.SENT))
+                db.add_all(rows)
                 if outcome.forget is not None:
-                    db.flush()
                     how, since = outcome.forget
+                    for row in rows:  # this exchange, whatever the clocks say
+                        ledger.unlink(row, how)
+                    db.flush()
                     ledger.forget_dialogue(
                         db, how, phone_hash=self.protector.phone_hash(msg.phone),
                         since=datetime.fromtimestamp(since, UTC),

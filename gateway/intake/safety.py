@@ -35,9 +35,7 @@ def made_progress(turn, before_step: str | None) -> bool:
     a report completed or a dialogue left.  Starting a dialogue is not progress
     (an auto-responder starts one each time the last one struck out)."""
     kinds = {event["type"] for event in turn.events}
-    if "keyword" in kinds:  # REPORT, HELP: a person's word, never a loop
-        return True
-    if before_step is None:
+    if before_step is None:  # a dialogue started (by a keyword or not), HELP
         return False
     if kinds & {"completed", "back", "restart", "resumed", "cancelled", "quick_exit", "lookup"}:
         return True

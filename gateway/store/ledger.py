@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
+from gateway.core import texts
 from gateway.store.models import Message
 from gateway.vocab import MessageStatus
 from handlers.phones import mask_phone
@@ -74,26 +75,34 @@ def forget_dialogue(db, how: str, *, phone_hash: str, since, ussd_session: str |
                                         Message.direction == "in"))
     rows = db.scalars(select(Message).where(condition)).all()
     for row in rows:
-        row.phone_hash = None
-        if row.direction == "in":
-            row.sender = None
-            if how == ERASE:
-                row.text = None
-        elif row.status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRY):
-            row.report_id = None  # the number goes after sending (forgets_recipient)
-        else:
-            row.recipient = None
+        unlink(row, how)
     return len(rows)
 
 
-def as_dict(message: Message, *, protector, reveal: bool = False) -> dict:
-    """The JSON form used by the CLI and the API; numbers masked unless ``reveal``."""
+def unlink(row: Message, how: str) -> None:
+    """One row of a dialogue to forget (see ``forget_dialogue``)."""
+    row.phone_hash = None
+    if row.direction == "in":
+        row.sender = None
+        if how == ERASE:
+            row.text = None
+    elif row.status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRY):
+        row.report_id = None  # the number goes after sending (forgets_recipient)
+    else:
+        row.recipient = None
+
+
+def as_dict(message: Message, *, protector, reveal: bool = False, numbers: bool = True) -> dict:
+    """The JSON form used by the CLI and the API; numbers masked unless ``reveal``,
+    left out entirely (and masked ones taken out of texts) unless ``numbers``."""
     def number(value):
         if value is None:
             return None
         clear = protector.decrypt(value)
         if clear is None:  # a shortcode or sender id, stored as it is
             return value
+        if not numbers:
+            return None
         return clear if reveal else mask_phone(clear)
 
     return {
@@ -103,7 +112,7 @@ def as_dict(message: Message, *, protector, reveal: bool = False) -> dict:
         "provider": message.provider,
         "from": number(message.sender),
         "to": number(message.recipient),
-        "text": message.text,
+        "text": message.text if numbers else texts.hide_contacts(message.text),
         "status": message.status,
         "error": message.error,
         "report_id": message.report_id,

@@ -104,4 +104,53 @@ def test_quick_exit_deletes_the_answers_from_the_ledger(svc, client):
     assert post_ussd(client, "*".join([*INPUTS[:6], "99"])).text.startswith("END ")
     inbound = [r for r in rows(svc) if r.direction == "in"]
     assert inbound and all(r.sender is None and r.phone_hash is None for r in inbound)
-    assert not [r for r in inbound if r.text and "silaha" in r.text]
+    assert not [r for r in inbound if r.text]
+
+
+def test_a_replayed_final_request_does_not_relink_an_anonymous_report(svc, client):
+    """The provider retrying the last USSD request of an anonymous dialogue gets the
+    same END; no row with the number, the hash or the walk is written again."""
+    walk(client, ANONYMOUS)
+    before = len(rows(svc))
+    again = post_ussd(client, "*".join(ANONYMOUS))
+    assert again.text.startswith("END ")
+    assert len(rows(svc)) == before
+    assert not [r for r in rows(svc) if linked(svc, r)]
+
+
+def test_a_replayed_quick_exit_does_not_bring_the_answers_back(svc, client):
+    """99 erased the answers; a replay of that request must not write them again."""
+    walk(client, INPUTS[:6])
+    post_ussd(client, "*".join([*INPUTS[:6], "99"]))
+    post_ussd(client, "*".join([*INPUTS[:6], "99"]))
+    assert not [r for r in rows(svc) if r.direction == "in" and r.text]
+    assert not [r for r in rows(svc) if linked(svc, r)]
+
+
+def test_status_checks_are_never_linked_to_the_phone(svc, client):
+    """An anonymous reporter checking their report by SMS or by the USSD menu leaves
+    no row that ties the reference to their number."""
+    walk(client, ANONYMOUS)
+    with svc.db() as db:
+        reference = db.scalar(select(Report.reference))
+    assert reference in send(client, f"STATUS {reference}")
+    post_ussd(client, "", session_id="ATUid_check")
+    post_ussd(client, "1", session_id="ATUid_check")
+    post_ussd(client, "1*9", session_id="ATUid_check")
+    menu = post_ussd(client, f"1*9*{reference}", session_id="ATUid_check")
+    assert reference in menu.text
+    assert not [r for r in rows(svc) if linked(svc, r)]
+
+
+def test_redis_keeps_no_precise_time_beside_the_phones_hash(svc, client):
+    """The per-sender limits keep the minute of a report and the ten-second slot of a
+    message, never a time precise enough to match an anonymous report's creation."""
+    from gateway.core import keys, ratelimit
+
+    walk(client, ANONYMOUS)
+    phone_hash = svc.protector.phone_hash(PHONE)
+    reports = svc.redis.zrange(keys.rate(ratelimit.REPORTS, phone_hash), 0, -1, withscores=True)
+    inbound = svc.redis.zrange(keys.rate(ratelimit.INBOUND, phone_hash), 0, -1, withscores=True)
+    assert reports and all(score % 60 == 0 for _m, score in reports)
+    assert inbound and all(score % 10 == 0 for _m, score in inbound)
+    assert all(b"." not in member for member, _s in reports + inbound)

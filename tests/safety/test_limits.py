@@ -111,3 +111,12 @@ def test_a_strangers_team_commands_are_limited(app, client, command):
     assert all("<Message>" in r for r in replies[:3])
     assert "Too many messages" in replies[3]
     assert all("<Message>" not in r for r in replies[4:])
+
+
+@pytest.mark.parametrize("text", ["HELP", "REPORT", "ACK R-ABCDEF", "STATUS R-ABCDEF"])
+def test_a_machine_repeating_a_keyword_or_command_is_silenced(app, client, text):
+    """Forty identical HELP, REPORT, ACK or STATUS messages from a stranger within
+    seconds: LOOP_REPEATS answers, then no more paid replies."""
+    replies = [sms(client, "+254711000999", text) for _ in range(12)]
+    answered = sum("<Message>" in r for r in replies)
+    assert answered == app.config["LOOP_REPEATS"]

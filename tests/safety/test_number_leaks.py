@@ -156,3 +156,17 @@ def test_logs_name_no_number_through_consent_anonymity_forget_and_retention(
     for phone in (PHONE, "+254722333444"):
         assert not [s for s in spellings(phone) if s in text], phone
     assert INPUTS[5] not in text
+
+
+def test_officers_read_the_ledger_without_any_number(app, client, svc, run_worker):
+    """Through the API an officer sees what was sent and when, never a number:
+    not the reporter's, not even masked, in a field or inside an alert text."""
+    reference, _ = consenting_report(client, svc, run_worker)
+    add_user(svc, "turkana-officer")
+    rows = client.get(f"/api/v1/messages?report={reference}",
+                      headers=bearer(token_for(svc, "turkana-officer"))).get_json()["data"]
+    assert rows
+    text = json.dumps(rows)
+    assert texts.contact_placeholder(PHONE) not in text
+    assert not [s for s in spellings(PHONE) if s in text]
+    assert "+254 7" not in text and all(r["to"] is None or not r["to"].startswith("+") for r in rows)

@@ -309,7 +309,9 @@ def list_messages():
     result = page(db().scalars(query.limit(limit + 1)).all(), limit,
                   lambda m: encode_cursor(id=m.id))
     p = protector()
-    return jsonify(data=[ledger.as_dict(m, protector=p) for m in result["rows"]],
+    # Officers: what was sent and when, never a number, not even masked.
+    numbers = scope().is_admin
+    return jsonify(data=[ledger.as_dict(m, protector=p, numbers=numbers) for m in result["rows"]],
                    next_cursor=result["next_cursor"])
 
 
