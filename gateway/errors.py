@@ -6,6 +6,7 @@
     ├── ConfigError            a setting is missing or unsafe; the message names it
     ├── InvalidPhone           not a phone number (also a ValueError); says why, digits masked
     ├── ScriptNotFound         no such script version, or no live one (run the seed)
+    ├── NotUnderReview         gateway.routing.review: release/dismiss of a report not held
     ├── DialogueError          gateway.dialogue.errors (also ValueErrors)
     │   ├── ScriptError        a script or gazetteer cannot be used; ``line``, ``issues``
     │   └── SessionError       a stored session cannot be read back

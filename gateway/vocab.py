@@ -129,6 +129,22 @@ class MessageStatus(StrEnum):
         """Outbound rows not yet handed to a provider."""
         return (cls.QUEUED, cls.SENDING, cls.RETRY)
 
+    @classmethod
+    def claimable(cls) -> tuple[MessageStatus, ...]:
+        """Outbound rows a sending job may claim (``sending`` is someone's already)."""
+        return (cls.QUEUED, cls.RETRY)
+
+    @classmethod
+    def final(cls) -> tuple[MessageStatus, ...]:
+        """No later status replaces these."""
+        return (cls.DELIVERED, cls.FAILED)
+
+    @property
+    def rank(self) -> int:
+        """Statuses only move up (delivery callbacks arrive out of order)."""
+        return {"queued": 0, "retry": 0, "received": 0, "sending": 1, "sent": 2,
+                "delivered": 3, "failed": 3}[self.value]
+
 
 class AlertKind(StrEnum):
     REPORT = "report"

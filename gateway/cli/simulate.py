@@ -3,7 +3,6 @@ as the provider would, and prints each screen."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import xml.etree.ElementTree as ET
 
@@ -11,6 +10,7 @@ import click
 import requests
 from twilio.request_validator import RequestValidator
 
+from gateway.core import config as config_module
 from gateway.vocab import Channel
 
 USSD_PATH = "/webhooks/africastalking/ussd"
@@ -19,7 +19,7 @@ TWILIO_PATH = "/webhooks/twilio/messages"
 
 
 def _at_url(base: str, path: str) -> str:
-    secret = os.environ.get("AT_WEBHOOK_SECRET")
+    secret = config_module.from_environment().get("AT_WEBHOOK_SECRET")
     return base.rstrip("/") + path + (f"?secret={secret}" if secret else "")
 
 
@@ -73,10 +73,11 @@ class Phone:
             first = False
 
     def twilio(self, whatsapp: bool) -> None:
-        token = os.environ.get("TWILIO_AUTH_TOKEN")
+        settings = config_module.from_environment()
+        token = settings.get("TWILIO_AUTH_TOKEN")
         prefix = "whatsapp:" if whatsapp else ""
         url = self.url.rstrip("/") + TWILIO_PATH
-        public = os.environ.get("PUBLIC_BASE_URL")
+        public = settings.get("PUBLIC_BASE_URL")
         signed_url = (public.rstrip("/") + TWILIO_PATH) if public else url
         while True:
             value = self.ask("Message")

@@ -30,7 +30,7 @@ from handlers.webhook import WebhookSender
 
 log = logging.getLogger(__name__)
 
-PENDING = ("queued", "retry")
+PENDING = MessageStatus.claimable()
 
 
 def provider_for(config, channel: str) -> str:
@@ -147,8 +147,7 @@ def give_up(svc, message_ids: list[int]) -> None:
     with svc.db() as db:
         for row in db.scalars(select(Message).where(Message.id.in_(message_ids))):
             if row.status in PENDING or row.status == MessageStatus.SENDING:
-                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
-                             channel=row.channel, status=MessageStatus.FAILED)
+                metrics.outbound(svc, row, MessageStatus.FAILED)
                 row.status = MessageStatus.FAILED
                 row.error = f"gave up after {row.attempts} attempts: {row.error or ''}"[:255]
         db.commit()
@@ -173,10 +172,6 @@ def stuck(svc) -> list[int]:
         return [row.id for row in rows]
 
 
-#: Later states never go back to earlier ones (callbacks arrive out of order).
-_RANK = {"queued": 0, "retry": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3}
-
-
 def apply_delivery_report(svc, report) -> bool:
     """Update the ledger from a provider's delivery callback.  Idempotent;
     ``False`` for an id we never sent (logged, answered 200 all the same)."""
@@ -195,13 +190,12 @@ def apply_delivery_report(svc, report) -> bool:
         if report.status is None:
             log.info("unknown delivery status %r from %s", report.raw_status, report.provider)
             return True
-        new = str(report.status)
-        if _RANK.get(new, 0) >= _RANK.get(row.status, 0) and row.status not in ("delivered", "failed"):
-            if new != row.status and new in ("delivered", "failed"):
-                metrics.incr(svc, "mpaka_outbound_messages", provider=row.provider,
-                             channel=row.channel, status=new)
+        new, old = MessageStatus(str(report.status)), MessageStatus(row.status)
+        if new.rank >= old.rank and old not in MessageStatus.final():
+            if new != old and new in MessageStatus.final():
+                metrics.outbound(svc, row, new)
             row.status = new
-            if new == "failed":
+            if new == MessageStatus.FAILED:
                 row.error = (report.failure_reason or report.raw_status or "failed")[:255]
         db.commit()
     return True

@@ -175,8 +175,13 @@ def send_results(svc, rows_by_id: dict, results) -> None:
         status = str(result.status)
         if status == MessageStatus.FAILED and result.transient:
             status = MessageStatus.RETRY
-        incr(svc, "mpaka_outbound_messages", provider=row.provider, channel=row.channel,
-             status=status)
+        outbound(svc, row, status)
+
+
+def outbound(svc, row, status: str) -> None:
+    """One outbound message reached ``status`` (sent, delivered, failed, retry)."""
+    incr(svc, "mpaka_outbound_messages", provider=row.provider, channel=row.channel,
+         status=status)
 
 
 def alert_created(svc, alert, team) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from gateway.errors import InvalidPhone
 from gateway.store.models import Team, TeamMember
 from gateway.vocab import MEMBER_CHANNELS, Tier
-from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 
 COLUMNS = ["team", "tier", "counties", "language", "member", "phone", "channel", "active"]

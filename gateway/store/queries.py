@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, or_, select
 
-from gateway.core.clock import utcnow
 from gateway.store.models import Alert, Incident, Report, User
 from gateway.vocab import AlertStatus, ReportStatus, Severity
 
@@ -79,7 +78,7 @@ class ReportFilters:
             overdue=(args.get("overdue") or "") in ("1", "true", "yes", "on"),
         )
 
-    def apply(self, query: Select, *, now: datetime | None = None) -> Select:
+    def apply(self, query: Select, *, now: datetime) -> Select:
         if self.county:
             query = query.where(Report.county == self.county)
         if self.category:
@@ -98,7 +97,6 @@ class ReportFilters:
             query = query.where(or_(Report.reference.ilike(pattern), Report.description.ilike(pattern),
                                     Report.sub_county.ilike(pattern)))
         if self.overdue:
-            now = now or utcnow()
             overdue_ids = select(Alert.report_id).where(
                 Alert.status == AlertStatus.PENDING, Alert.deadline_at < now, Alert.report_id.is_not(None)
             )
@@ -106,9 +104,10 @@ class ReportFilters:
         return query
 
 
-def reports(scope: Scope, filters: ReportFilters) -> Select:
+def reports(scope: Scope, filters: ReportFilters, *, now: datetime) -> Select:
+    """``now`` from the services' clock (what "overdue" means)."""
     """Reports the scope may see, filtered, newest first."""
-    query = filters.apply(select(Report))
+    query = filters.apply(select(Report), now=now)
     return scope.reports(query).order_by(Report.created_at.desc(), Report.id.desc())
 
 

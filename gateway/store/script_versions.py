@@ -154,7 +154,7 @@ def publish(svc, db, row: ScriptVersion, actor: str | None) -> None:
     row.is_live = True
     row.status = ScriptStatus.PUBLISHED
     row.published_by = actor
-    row.published_at = utcnow()
+    row.published_at = svc.clock.now()
     db.flush()
     svc.redis.set(keys.script_body(row.script_id, str(row.version)), row.body, ex=BODY_TTL)
     svc.redis.set(keys.live_script(row.script_id), str(row.version), ex=LIVE_POINTER_TTL)

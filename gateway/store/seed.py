@@ -1,6 +1,7 @@
-"""Idempotent seed data: the default dialogue script, an admin user, and demo
-teams (one per county, two demo members each, and a national desk) with
-routing rules covering every category.  Running it again changes nothing."""
+"""Idempotent seed data: the default dialogue script, an admin user and, outside
+production, demo teams (one per shipped county that has demo members below,
+two members each, and a national desk) with routing rules covering every
+category.  Running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ NATIONAL_DESK = "National desk"
 def demo_counties() -> list[str]:
     """The shipped script's counties that have demo members (not "other")."""
     return [c for c in shipped_vocabulary().counties if c in DEMO_MEMBERS]
+
 
 #: Demo numbers in Safaricom's 0700 000 xxx range: obviously not real people.
 DEMO_MEMBERS = {

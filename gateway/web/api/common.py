@@ -18,6 +18,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.accounts import tokens
+from gateway.core.services import current_services
 from gateway.errors import MpakaError
 from gateway.ops import logs
 from gateway.store.queries import Scope
@@ -108,7 +109,7 @@ def authenticate():
         raise ApiError(401, "unauthorized",
                        "Send 'Authorization: Bearer <token>' (create one with `mpaka tokens create`).",
                        challenge)
-    user = tokens.authenticate(db(), token.strip())
+    user = tokens.authenticate(db(), token.strip(), now=current_services().clock.now())
     if user is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked, or its user inactive.",
                        challenge)

@@ -145,7 +145,7 @@ def list_reports():
     filters = report_filters()
     limit = limit_arg()
     position = decode_cursor("at", "id")
-    query = queries.reports(scope(), filters)
+    query = queries.reports(scope(), filters, now=current_services().clock.now())
     if position:
         query = query.where(or_(
             Report.created_at < position["at"],

@@ -48,7 +48,7 @@ def report_filters() -> queries.ReportFilters:
 def index():
     scope = current_user.scope
     filters = report_filters()
-    query = queries.reports(scope, filters)
+    query = queries.reports(scope, filters, now=now())
     total = db().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = page_number()
     rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -70,7 +70,7 @@ def _cell(value) -> str:
 @bp.get("/reports.csv")
 def export():
     filters = report_filters()
-    rows = db().scalars(queries.reports(current_user.scope, filters)).all()
+    rows = db().scalars(queries.reports(current_user.scope, filters, now=now())).all()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

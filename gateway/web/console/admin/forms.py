@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from gateway.errors import InvalidPhone
 from gateway.store.queries import SEVERITIES
 from gateway.vocab import MEMBER_CHANNELS, Tier
 from gateway.web.context import vocabulary
-from handlers.errors import InvalidPhone
 from handlers.phones import normalise_phone
 from handlers.webhook import url_problem
 
