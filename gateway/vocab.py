@@ -146,6 +146,31 @@ class MessageStatus(StrEnum):
                 "delivered": 3, "failed": 3}[self.value]
 
 
+class EventKind(StrEnum):
+    """What a report's timeline records."""
+
+    RECEIVED = "received"
+    HELD = "held"
+    RELEASED = "released"
+    DISMISSED = "dismissed"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+    STATUS = "status"
+    NOTE = "note"
+    ERASED = "erased"
+
+
+class DeliveryStatus(StrEnum):
+    """What a provider says of one outbound message; every provider status maps
+    onto one of these (the adapters' tables in ``handlers``)."""
+
+    QUEUED = "queued"  # accepted by the provider, not yet on the handset
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 class AlertKind(StrEnum):
     REPORT = "report"
     INCIDENT = "incident"

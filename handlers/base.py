@@ -8,19 +8,10 @@ one ``SendResult`` per recipient.  Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from gateway.vocab import Channel as Channel  # re-exported: part of the adapter contract
-
-
-class DeliveryStatus(StrEnum):
-    """Our own delivery states; every provider status maps onto one of these."""
-
-    QUEUED = "queued"  # accepted by the provider, not yet on the handset
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
+from gateway.vocab import DeliveryStatus as DeliveryStatus  # re-exported, likewise
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.vocab import Channel
+
 from . import render
 from .gsm import normalise_punctuation
 from .script import CHANNELS, SEVERITIES, Script, Step
@@ -93,7 +95,7 @@ class _Run:
             self.event("quick_exit")
             s.unfinished = None
             return self.end(self.script.message("quick_exit", self.lang), keep_unfinished=False)
-        if s.channel != "ussd" and self.keyword_language("stop", text) is not None:
+        if s.channel != Channel.USSD and self.keyword_language("stop", text) is not None:
             lang = self.keyword_language("stop", text)
             self.event("cancelled", via="stop")
             s.unfinished = None
@@ -123,7 +125,7 @@ class _Run:
 
     def begin(self, text: str) -> Turn:
         s = self.s
-        if s.channel != "ussd":
+        if s.channel != Channel.USSD:
             help_lang = self.keyword_language("help", text)
             if help_lang is not None:
                 self.event("keyword", word="help")
@@ -247,7 +249,7 @@ class _Run:
 
     def on_menu(self, step: Step, text: str) -> Turn:
         s, script = self.s, self.script
-        if step.kind != "confirm" and s.channel == "ussd" and text == render.MORE:
+        if step.kind != "confirm" and s.channel == Channel.USSD and text == render.MORE:
             _text, pages = render.choice_screen(script, step, self.lang, s.channel, s.answers,
                                                 s.page)
             if s.page < pages - 1:

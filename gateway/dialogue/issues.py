@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
+from gateway.vocab import Channel
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -67,7 +69,7 @@ class LintReport:
         out = [i.format() for i in self.errors + self.warnings]
         for lang, cov in self.coverage.items():
             out.append(f"coverage {lang}: {cov['translated']}/{cov['total']} texts translated")
-        worst = max((s["length"] for s in self.screens if s["channel"] == "ussd"), default=0)
+        worst = max((s["length"] for s in self.screens if s["channel"] == Channel.USSD), default=0)
         out.append(
             f"{len(self.errors)} error(s), {len(self.warnings)} warning(s); "
             f"{len(self.screens)} screens checked, longest USSD screen {worst} characters"

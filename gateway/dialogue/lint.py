@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
+from gateway.vocab import Channel
+
 from . import render, yamltext
 from .build import Built, build
 from .errors import ScriptError
@@ -25,8 +27,8 @@ REFERENCE_SAMPLE = "R-XXXXXXXX"  # longer than the references the host issues (R
 PROMPTED = ("language", "choice", "text", "confirm")
 RESERVED_INPUTS = (render.BACK, render.RESTART, render.MORE)
 SYSTEM_SCREENS = {  # message -> channels where it is shown on its own
-    "strikes_out": ("ussd", "sms"), "quick_exit": ("ussd", "sms"), "cancelled": ("ussd", "sms"),
-    "unavailable": ("ussd", "sms"), "stopped": ("sms",), "help": ("sms",),
+    "strikes_out": (Channel.USSD, Channel.SMS), "quick_exit": (Channel.USSD, Channel.SMS), "cancelled": (Channel.USSD, Channel.SMS),
+    "unavailable": (Channel.USSD, Channel.SMS), "stopped": (Channel.SMS,), "help": (Channel.SMS,),
 }
 
 
@@ -261,16 +263,16 @@ class _Checks:
         for code in s.languages:
             for step in s.steps.values():
                 for variant, answers in self.variants(step, code):
-                    for channel in ("ussd", "sms"):
+                    for channel in (Channel.USSD, Channel.SMS):
                         for page, text, error in self.step_screens(step, code, channel, answers):
                             self.screen(step.id, code, channel, text, error, page, variant)
             resume = render.resume_screen(s, code)
-            for channel in ("ussd", "sms"):
+            for channel in (Channel.USSD, Channel.SMS):
                 self.screen("messages.resume", code, channel, resume, s.message("invalid", code))
             for key, channels in SYSTEM_SCREENS.items():
                 for channel in channels:
                     self.screen(f"messages.{key}", code, channel, s.message(key, code), "")
-        self.screen("messages.unavailable_multilingual", s.base_language, "ussd",
+        self.screen("messages.unavailable_multilingual", s.base_language, Channel.USSD,
                     s.message("unavailable_multilingual"), "")
 
     def variants(self, step: Step, code: str) -> list[tuple[str | None, dict[str, str]]]:
@@ -351,14 +353,14 @@ class _Checks:
             key = f"steps.{where}.{'text' if s.steps[step].kind == 'end' else 'prompt'}"
         label = f"{where} ({code}{', ' + str(variant) if variant else ''}" \
                 f"{', page ' + str(page + 1) if page is not None else ''})"
-        if channel == "ussd" and not entry["fits_ussd"] and (shown, "ussd") not in self.reported:
-            self.reported.add((shown, "ussd"))
+        if channel == Channel.USSD and not entry["fits_ussd"] and (shown, Channel.USSD) not in self.reported:
+            self.reported.add((shown, Channel.USSD))
             self.issue(ERROR, "screen_too_long", f"{label}: USSD screen is "
                        f"{screen_cost(shown)} of {budget} characters"
                        f"{' with its error line' if error else ''}; shorten the text",
                        step=step, language=code, key=key)
-        if channel == "sms" and entry["sms_segments"] > 1 and (text, "sms") not in self.reported:
-            self.reported.add((text, "sms"))
+        if channel == Channel.SMS and entry["sms_segments"] > 1 and (text, Channel.SMS) not in self.reported:
+            self.reported.add((text, Channel.SMS))
             self.issue(WARNING, "sms_segments", f"{label}: SMS of {len(text)} characters "
                        f"costs {entry['sms_segments']} segments", step=step, language=code,
                        key=key)

@@ -11,6 +11,8 @@ functions, so what it measures is what reporters see.
 
 from __future__ import annotations
 
+from gateway.vocab import Channel
+
 from .gsm import screen_cost
 from .script import Script, Step
 
@@ -61,7 +63,7 @@ def menu(script: Script, language: str | None, channel: str, prompt: str, labels
          reserve: int) -> tuple[str, int]:
     """The screen for ``page`` of a menu, and how many pages there are."""
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
-    if channel != "ussd":
+    if channel != Channel.USSD:
         return join(prompt, *items), 1
     pages = paginate(script, language, prompt, items, reserve)
     page = min(page, len(pages) - 1)
@@ -93,11 +95,11 @@ def choice_screen(script: Script, step: Step, language: str | None, channel: str
 
 #: Channels whose screens stay in the phone's inbox, where anyone holding the
 #: phone can read them: a reporter's own words are never repeated there.
-KEPT_IN_INBOX = ("sms", "whatsapp")
+KEPT_IN_INBOX = (Channel.SMS, Channel.WHATSAPP)
 
 
 def keep_screen(script: Script, step: Step, language: str | None, text: str,
-                channel: str = "ussd") -> str:
+                channel: str = Channel.USSD) -> str:
     """A text step offering to keep what the reporter already wrote: quoted on
     USSD (the screen vanishes), not repeated into an SMS or WhatsApp inbox."""
     if channel in KEPT_IN_INBOX:
@@ -113,7 +115,7 @@ def keep_screen(script: Script, step: Step, language: str | None, text: str,
 
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
-                   path: list[str], channel: str = "ussd") -> str:
+                   path: list[str], channel: str = Channel.USSD) -> str:
     summary = []
     for sid in path:
         shown = script.steps.get(sid)

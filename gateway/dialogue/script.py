@@ -94,7 +94,7 @@ class Settings:
     quick_exit: str = "99"
     max_invalid: int = 3  # invalid answers in a row before the session ends
     max_steps_per_turn: int = 20  # guard against auto-advance loops
-    default_severity: str = "low"
+    default_severity: str = Severity.LOW
     quote_chars: int = 40  # how much of a kept text "You wrote: ..." repeats
     keywords: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> {WORD: language}
 

@@ -21,7 +21,7 @@ from gateway import tasks
 from gateway.core import keys
 from gateway.core.references import new_reference, normalise_reference  # noqa: F401 - re-exported
 from gateway.store.models import Report, ReportEvent
-from gateway.vocab import Priority, ReportStatus
+from gateway.vocab import EventKind, Priority, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ def insert(db, record: dict) -> Report | None:
     if db.scalar(select(Report.id).where(Report.reference == record["reference"])):
         return None
     row = _row(record)
-    row.events.append(ReportEvent(kind="received", detail={"channel": record["channel"]}))
+    row.events.append(ReportEvent(kind=EventKind.RECEIVED, detail={"channel": record["channel"]}))
     if record.get("priority") == Priority.LOW:
         row.status = ReportStatus.HELD
-        row.events.append(ReportEvent(kind="held", detail={"reason": "sender over the report limit"}))
+        row.events.append(ReportEvent(kind=EventKind.HELD, detail={"reason": "sender over the report limit"}))
     db.add(row)
     try:
         db.commit()

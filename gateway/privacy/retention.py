@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 
 from gateway.core import keys, ratelimit, texts
 from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
+from gateway.vocab import EventKind
 from handlers.base import Channel
 
 
@@ -128,7 +129,7 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
             report.reporter_phone = None
             report.reporter_hash = None
             report.contact_allowed = False
-            db.add(ReportEvent(report_id=report.id, kind="erased", actor=actor,
+            db.add(ReportEvent(report_id=report.id, kind=EventKind.ERASED, actor=actor,
                                detail={"what": "reporter's number"}))
         # Texts composed from the number (alerts to teams that may call back, and
         # their ledger rows) lose its masked stand-in too.

@@ -22,7 +22,7 @@ from gateway.delivery import outbox
 from gateway.ops import metrics
 from gateway.store import ledger
 from gateway.store.models import Alert, Report, ReportEvent, TeamMember
-from gateway.vocab import AlertStatus, MessageStatus, ReportStatus
+from gateway.vocab import AlertStatus, EventKind, MessageStatus, ReportStatus
 
 COMMAND = re.compile(
     r"^\W*(?P<verb>ACK|POKEA|STATUS|HALI)\b\W*(?P<ref>R?\W?[A-Z0-9]{6})?\W*$", re.IGNORECASE
@@ -103,7 +103,7 @@ def acknowledge(svc, db, report: Report, *, actor: str, actor_name: str) -> AckR
         alert.acknowledged_at = now
         alert.acknowledged_by = actor
     first = report.acknowledged_at is None
-    db.add(ReportEvent(report_id=report.id, kind="acknowledged", actor=actor,
+    db.add(ReportEvent(report_id=report.id, kind=EventKind.ACKNOWLEDGED, actor=actor,
                        detail={"by": actor_name, "first": first}, created_at=now))
     if first:
         metrics.acknowledged(svc, report, actor, now)

@@ -21,7 +21,7 @@ from gateway.core.services import Services
 from gateway.ops import logs, metrics
 from gateway.routing import alerts, decide, incidents
 from gateway.store.models import Report, ReportEvent, RoutingRule, Team
-from gateway.vocab import Priority, ReportStatus
+from gateway.vocab import EventKind, Priority, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def route(svc: Services, report_id: int) -> dict:
                 report.status = ReportStatus.ROUTED
         if created:
             db.add(ReportEvent(
-                report_id=report.id, kind="routed", created_at=now,
+                report_id=report.id, kind=EventKind.ROUTED, created_at=now,
                 detail={"teams": [a.team.name for a in created]},
             ))
         db.commit()

@@ -15,7 +15,7 @@ from gateway.core.services import Services
 from gateway.ops import metrics
 from gateway.routing import alerts, decide
 from gateway.store.models import Alert, Report, ReportEvent, Team
-from gateway.vocab import AlertStatus
+from gateway.vocab import AlertStatus, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def check(svc: Services, alert_id: int) -> dict:
                 created.append(new)
         if created:
             db.add(ReportEvent(
-                report_id=report.id, kind="escalated", created_at=now,
+                report_id=report.id, kind=EventKind.ESCALATED, created_at=now,
                 detail={"from": alert.team.name, "to": [a.team.name for a in created],
                         "level": alert.level + 1},
             ))

@@ -28,10 +28,10 @@ from gateway import tasks
 from gateway.core.services import Services
 from gateway.errors import MpakaError
 from gateway.store.models import Report, ReportEvent
-from gateway.vocab import Priority, ReportStatus
+from gateway.vocab import EventKind, Priority, ReportStatus
 
-RELEASED = "released"
-DISMISSED = "dismissed"
+RELEASED = EventKind.RELEASED
+DISMISSED = EventKind.DISMISSED
 
 
 class NotUnderReview(MpakaError):

@@ -21,6 +21,7 @@ from sqlalchemy.types import DateTime as _DateTime
 from sqlalchemy.types import TypeDecorator
 
 from gateway.core.clock import utcnow
+from gateway.vocab import AlertStatus, IncidentStatus
 
 
 class DateTime(TypeDecorator):
@@ -272,7 +273,7 @@ class Alert(Base):
     #: Incident alerts: the reporter count that raised it (3, 6, 12, ...).
     level: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | acknowledged
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.PENDING)  # pending | acknowledged
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -314,7 +315,7 @@ class Incident(Base):
     category: Mapped[str] = mapped_column(String(32))
     county: Mapped[str] = mapped_column(String(32), index=True)
     sub_county: Mapped[str | None] = mapped_column(String(48))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=IncidentStatus.OPEN)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Distinct reporters among the reports (one per reporter hash; each
     #: anonymous report counts once): the threshold and doubling count these.

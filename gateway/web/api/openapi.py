@@ -9,7 +9,17 @@ from functools import cache
 
 from gateway.store import queries
 from gateway.store.script_versions import Vocabulary, shipped_vocabulary
-from gateway.vocab import LEDGER_CHANNELS, Channel, Direction, ReportStatus, Role
+from gateway.vocab import (
+    LEDGER_CHANNELS,
+    MEMBER_CHANNELS,
+    AlertKind,
+    AlertStatus,
+    Channel,
+    Direction,
+    ReportStatus,
+    Role,
+    Tier,
+)
 
 #: Page sizes of every listing.
 DEFAULT_LIMIT = 50
@@ -76,10 +86,10 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         }),
         "Delivery": _obj({"channel": STR, "status": NSTR, "error": NSTR, "created_at": TIME}),
         "Alert": _obj({
-            "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["report", "incident"]},
+            "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(AlertKind)},
             "team": STR, "team_id": {"type": "integer"},
-            "tier": {"type": "string", "enum": ["county", "regional", "national"]},
-            "level": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "acknowledged"]},
+            "tier": {"type": "string", "enum": list(Tier)},
+            "level": {"type": "integer"}, "status": {"type": "string", "enum": list(AlertStatus)},
             "created_at": TIME, "deadline_at": NTIME, "acknowledged_at": NTIME,
             "acknowledged_by": NSTR, "deliveries": {"type": "array", "items": _ref("Delivery")},
         }),
@@ -94,11 +104,11 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         "Member": _obj({
             "id": {"type": "integer"}, "name": STR,
             "phone": {"type": "string", "description": "Full number for admins, masked otherwise"},
-            "channel": {"type": "string", "enum": ["sms", "whatsapp"]}, "active": {"type": "boolean"},
+            "channel": {"type": "string", "enum": list(MEMBER_CHANNELS)}, "active": {"type": "boolean"},
         }),
         "Team": _obj({
             "id": {"type": "integer"}, "name": STR,
-            "tier": {"type": "string", "enum": ["county", "regional", "national"]},
+            "tier": {"type": "string", "enum": list(Tier)},
             "counties": {"type": "array", "items": STR}, "language": STR,
             "active": {"type": "boolean"}, "members": {"type": "array", "items": _ref("Member")},
         }),

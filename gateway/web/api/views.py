@@ -25,7 +25,7 @@ from gateway.store.models import (
     ReportEvent,
     Team,
 )
-from gateway.vocab import ReportStatus
+from gateway.vocab import EventKind, ReportStatus
 from gateway.web.api import openapi
 from gateway.web.api.common import (
     ApiError,
@@ -196,7 +196,7 @@ def set_status(reference):
                        'send JSON {"status": "investigating" | "resolved" | "false_alarm"}')
     previous, status = report.status, body["status"]
     report.status = status
-    db().add(ReportEvent(report_id=report.id, kind="status", actor=f"user:{g.api_user.username}",
+    db().add(ReportEvent(report_id=report.id, kind=EventKind.STATUS, actor=f"user:{g.api_user.username}",
                          detail={"from": previous, "to": status}))
     audit("report.status", report.reference, previous=previous, status=status)
     db().commit()

@@ -13,6 +13,8 @@ from flask import Flask, redirect, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from gateway import vocab
+
 from . import auth_views, common, reports, script_editor
 from .admin import bp as admin_bp
 
@@ -43,5 +45,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, common.csrf_error)
     app.after_request(common.security_headers)
     app.jinja_env.globals.update(static_url=common.static_url, labels=common.label,
-                                 held_count=reports.held_count)
+                                 held_count=reports.held_count, vocab=vocab)
     app.jinja_env.filters.update(ago=common.ago, when=common.format_time, label=common.label)

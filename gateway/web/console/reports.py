@@ -17,7 +17,7 @@ from gateway.core.services import current_services
 from gateway.routing import acks, review
 from gateway.store import queries
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
-from gateway.vocab import AlertStatus, ReportStatus
+from gateway.vocab import AlertStatus, EventKind, ReportStatus
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
@@ -194,7 +194,7 @@ def set_status(reference):
         return redirect(url_for("reports.show", reference=report.reference))
     previous = report.status
     report.status = status
-    db().add(ReportEvent(report_id=report.id, kind="status", actor=f"user:{current_user.username}",
+    db().add(ReportEvent(report_id=report.id, kind=EventKind.STATUS, actor=f"user:{current_user.username}",
                          detail={"from": previous, "to": status}))
     audit("report.status", report.reference, previous=previous, status=status)
     db().commit()
@@ -209,7 +209,7 @@ def add_note(reference):
     if not text or len(text) > 2000:
         flash("Write a note of 1 to 2000 characters.", "error")
     else:
-        db().add(ReportEvent(report_id=report.id, kind="note",
+        db().add(ReportEvent(report_id=report.id, kind=EventKind.NOTE,
                              actor=f"user:{current_user.username}", detail={"text": text}))
         audit("report.note", report.reference)
         db().commit()
