@@ -3,16 +3,18 @@ masked, never in clear; seeing it is the audited reveal."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gateway.core.protector import Protector
 from gateway.store.models import Report
 from handlers.phones import mask_phone
 
 
-def iso(value):
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def masked_report(report: Report, protector: Protector) -> dict:
+def masked_report(report: Report, protector: Protector) -> dict[str, object]:
     """A report as the CLI and the API show it: the reporter's number masked."""
     phone = protector.decrypt(report.reporter_phone) if report.reporter_phone else None
     return {

@@ -6,10 +6,13 @@ and escalation check.  Alerts are unique per (report, team) and deliveries per
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from gateway import tasks
 from gateway.core import texts
@@ -22,16 +25,17 @@ from gateway.store.models import Alert, Delivery, EscalationPolicy, Message, Rep
 from gateway.vocab import AlertChannel, AlertKind, Direction, MessageStatus, Severity
 
 
-def deadline_minutes(db, config, severity: str) -> int:
+def deadline_minutes(db: Session, config: Mapping[str, Any], severity: str) -> int:
     """Minutes a team has to acknowledge (``decide.deadline_minutes`` over the
     admin's policies and the configured defaults)."""
     policies = {row.severity: row.deadline_minutes for row in db.scalars(select(EscalationPolicy))}
-    defaults = {s: int(config[f"ESCALATION_{s.upper()}_MINUTES"]) for s in Severity
+    defaults = {str(s): int(config[f"ESCALATION_{s.upper()}_MINUTES"]) for s in Severity
                 if config.get(f"ESCALATION_{s.upper()}_MINUTES")}
     return decide.deadline_minutes(severity, policies, defaults)
 
 
-def alert_text(svc, db, report: Report, team: Team, *, escalated: bool = False) -> str:
+def alert_text(svc: Services, db: Session, report: Report, team: Team, *,
+               escalated: bool = False) -> str:
     """The alert in the team's language, within two GSM-7 segments."""
     language = team.language or "eng"
     labels = field_labels(svc, db, report, language)
@@ -57,7 +61,7 @@ def alert_text(svc, db, report: Report, team: Team, *, escalated: bool = False) 
     return texts.fit(template, report.description or "")
 
 
-def field_labels(svc, db, report: Report, language: str) -> dict:
+def field_labels(svc: Services, db: Session, report: Report, language: str) -> dict[str, str]:
     """Category, place and time as the script labels them in ``language``."""
     try:
         script = script_versions.get_version(db, report.script_id, report.script_version)
@@ -79,7 +83,8 @@ def field_labels(svc, db, report: Report, language: str) -> dict:
             "when": label("when", report.when)}
 
 
-def create_alert(svc: Services, db, report: Report, team: Team, *, level: int = 0) -> Alert | None:
+def create_alert(svc: Services, db: Session, report: Report, team: Team, *,
+                 level: int = 0) -> Alert | None:
     """One alert and its deliveries, in a savepoint; ``None`` if it exists already."""
     now = svc.clock.now()
     minutes = deadline_minutes(db, svc.config, report.severity)
@@ -99,7 +104,8 @@ def create_alert(svc: Services, db, report: Report, team: Team, *, level: int = 
     return alert
 
 
-def add_deliveries(svc, db, alert: Alert, team: Team, *, report_id: int | None, payload: dict):
+def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
+                   report_id: int | None, payload: dict[str, Any]) -> None:
     """One ledger message and delivery per active member, and one per endpoint."""
     for member in team.members:
         if not member.active:
@@ -128,7 +134,7 @@ def add_deliveries(svc, db, alert: Alert, team: Team, *, report_id: int | None, 
     db.flush()
 
 
-def webhook_payload(report: Report) -> dict:
+def webhook_payload(report: Report) -> dict[str, Any]:
     """What agencies' systems receive (documented in docs/api.md).  Never the number."""
     return {
         "event": "report.created",
@@ -150,7 +156,7 @@ def message_ids(alert: Alert) -> list[int]:
     return [d.message_id for d in alert.deliveries if d.message_id is not None]
 
 
-def dispatch(svc, alerts: list[Alert]) -> None:
+def dispatch(svc: Services, alerts: list[Alert]) -> None:
     """Queue sending (one job per alert, so one AT call per team) and escalation checks."""
     for alert in alerts:
         tasks.send_messages(svc, message_ids(alert), job_id=f"send-alert-{alert.id}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from gateway import tasks
 from gateway.core.services import Services
@@ -45,7 +46,7 @@ class Review:
     changed: bool  # False: it was already so (a repeated request)
 
 
-def release(svc: Services, db, report: Report, *, actor: str) -> Review:
+def release(svc: Services, db: Session, report: Report, *, actor: str) -> Review:
     """Make a held (or dismissed) report routable.  A report released before
     is left as it is (``changed`` False); one never held is refused."""
     changed = _transition(db, report, from_statuses=ReportStatus.under_review(),
@@ -58,7 +59,7 @@ def release(svc: Services, db, report: Report, *, actor: str) -> Review:
     return Review(report.id, RELEASED, changed)
 
 
-def dismiss(svc: Services, db, report: Report, *, actor: str) -> Review:
+def dismiss(svc: Services, db: Session, report: Report, *, actor: str) -> Review:
     """Keep a held report out of routing for good.  Dismissing it again
     changes nothing; a released (or never held) report is refused."""
     if report.status == ReportStatus.DISMISSED:
@@ -84,7 +85,8 @@ def queue(svc: Services, review: Review) -> bool:
     return False
 
 
-def _transition(db, report: Report, *, from_statuses, status: str, priority: str) -> bool:
+def _transition(db: Session, report: Report, *, from_statuses: tuple[str, ...], status: str,
+                priority: str) -> bool:
     """One conditional UPDATE: True when this call made the change."""
     result = db.execute(
         update(Report)
@@ -93,7 +95,7 @@ def _transition(db, report: Report, *, from_statuses, status: str, priority: str
         .execution_options(synchronize_session=False)
     )
     db.refresh(report)
-    return result.rowcount == 1
+    return bool(getattr(result, "rowcount", 0) == 1)  # a CursorResult for an UPDATE
 
 
 def _has_event(report: Report, kind: str) -> bool:

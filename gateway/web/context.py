@@ -14,14 +14,16 @@ def db() -> Session:
     """The request's database session, closed when the request ends."""
     if "request_db" not in g:
         g.request_db = current_services().db()
-    return g.request_db
+    session: Session = g.request_db
+    return session
 
 
 def vocabulary() -> Vocabulary:
     """Counties, sub-counties, categories and languages as the live script names them."""
     if "vocabulary" not in g:
         g.vocabulary = live_vocabulary(current_services())
-    return g.vocabulary
+    names: Vocabulary = g.vocabulary
+    return names
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -9,8 +9,10 @@ import ipaddress
 import logging
 import os
 import time
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from flask import Response, abort, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -19,11 +21,12 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import Metric
 from rq import Worker
 from sqlalchemy import func, select
 
 from gateway.core import keys
-from gateway.core.services import QUEUE_NAMES, current_services
+from gateway.core.services import QUEUE_NAMES, Services, current_services
 from gateway.ops.metrics import COUNTERS, FIRST_ACK, FIRST_ACK_BUCKETS, SEPARATOR, WEBHOOK_DURATION
 from gateway.store.models import Alert, Message
 from gateway.vocab import AlertStatus, Direction, MessageStatus
@@ -34,10 +37,10 @@ log = logging.getLogger(__name__)
 class ClusterCollector:
     """Counters from Redis, queue depths and overdue alerts, at scrape time."""
 
-    def __init__(self, svc):
+    def __init__(self, svc: Services):
         self.svc = svc
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("mpaka_dependency_up", "1 when the dependency answered the scrape",
                                labels=["dependency"])
         try:
@@ -55,7 +58,7 @@ class ClusterCollector:
             up.add_metric(["database"], 0)
         yield up
 
-    def _counters(self):
+    def _counters(self) -> Iterator[Metric]:
         r = self.svc.redis
         pipe = r.pipeline()
         for name in COUNTERS:
@@ -71,7 +74,7 @@ class ClusterCollector:
             yield family
         yield self._first_ack(ack)
 
-    def _first_ack(self, values: dict) -> HistogramMetricFamily:
+    def _first_ack(self, values: dict[bytes, bytes]) -> HistogramMetricFamily:
         family = HistogramMetricFamily(
             FIRST_ACK, "Seconds from a report's arrival to its first acknowledgement",
             labels=["severity"],
@@ -88,7 +91,7 @@ class ClusterCollector:
             family.add_metric([severity], buckets, data.get("sum", 0.0))
         return family
 
-    def _queues(self):
+    def _queues(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("mpaka_queue_jobs", "RQ jobs by queue and state",
                                   labels=["queue", "state"])
         for name in QUEUE_NAMES:
@@ -102,7 +105,7 @@ class ClusterCollector:
         workers.add_metric([], Worker.count(connection=self.svc.redis))
         yield workers
 
-    def _database(self):
+    def _database(self) -> Iterator[Metric]:
         now = self.svc.clock.now()
         with self.svc.db() as db:
             overdue = db.scalar(select(func.count(Alert.id)).where(
@@ -127,14 +130,14 @@ class ClusterCollector:
 class _ProcessCollector:
     """This process's own prometheus_client metrics (outside multiprocess mode)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()
 
 
-def exposition(svc) -> bytes:
+def exposition(svc: Services) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ProcessCollector())
     registry.register(ClusterCollector(svc))
@@ -143,7 +146,8 @@ def exposition(svc) -> bytes:
 
 
 
-def allowed(config, remote_addr: str | None, authorization: str | None) -> bool:
+def allowed(config: Mapping[str, Any], remote_addr: str | None,
+            authorization: str | None) -> bool:
     """With ``METRICS_TOKEN`` and/or ``METRICS_ALLOW`` set, a scrape must match one."""
     token = config.get("METRICS_TOKEN")
     allow = config.get("METRICS_ALLOW") or []
@@ -167,19 +171,19 @@ def allowed(config, remote_addr: str | None, authorization: str | None) -> bool:
     return False
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     @app.get("/metrics")
-    def metrics():
+    def metrics() -> Response:
         if not allowed(app.config, request.remote_addr, request.headers.get("Authorization")):
             abort(403)
         return Response(exposition(current_services()), mimetype=CONTENT_TYPE_LATEST)
 
     @app.before_request
-    def _start_timer():
+    def _start_timer() -> None:
         g.metrics_started = time.perf_counter()
 
     @app.after_request
-    def _observe_webhook(response):
+    def _observe_webhook(response: Response) -> Response:
         if request.blueprint == "webhooks" and "metrics_started" in g:
             endpoint = (request.endpoint or "unknown").rsplit(".", 1)[-1]
             WEBHOOK_DURATION.labels(endpoint, str(response.status_code)).observe(

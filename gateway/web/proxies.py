@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -31,7 +35,7 @@ def networks(entries: Iterable[str]) -> list[Network]:
 class TrustedProxies:
     """WSGI middleware: ProxyFix for requests from a trusted proxy, nothing otherwise."""
 
-    def __init__(self, app, trusted: list[Network], hops: int = 1):
+    def __init__(self, app: WSGIApplication, trusted: list[Network], hops: int = 1):
         self.app = app
         self.trusted = trusted
         self.fixed = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
@@ -43,7 +47,8 @@ class TrustedProxies:
             return False
         return any(address in network for network in self.trusted)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         if self.is_trusted(environ.get("REMOTE_ADDR")):
             return self.fixed(environ, start_response)
         return self.app(environ, start_response)
