@@ -78,7 +78,7 @@ class ReportFilters:
             overdue=(args.get("overdue") or "") in ("1", "true", "yes", "on"),
         )
 
-    def apply(self, query: Select, *, now: datetime) -> Select:
+    def apply(self, query: Select, *, now: datetime | None = None) -> Select:
         if self.county:
             query = query.where(Report.county == self.county)
         if self.category:
@@ -97,6 +97,8 @@ class ReportFilters:
             query = query.where(or_(Report.reference.ilike(pattern), Report.description.ilike(pattern),
                                     Report.sub_county.ilike(pattern)))
         if self.overdue:
+            if now is None:
+                raise ValueError("the overdue filter needs the services' clock: pass now=")
             overdue_ids = select(Alert.report_id).where(
                 Alert.status == AlertStatus.PENDING, Alert.deadline_at < now, Alert.report_id.is_not(None)
             )
@@ -104,9 +106,9 @@ class ReportFilters:
         return query
 
 
-def reports(scope: Scope, filters: ReportFilters, *, now: datetime) -> Select:
-    """``now`` from the services' clock (what "overdue" means)."""
-    """Reports the scope may see, filtered, newest first."""
+def reports(scope: Scope, filters: ReportFilters, *, now: datetime | None = None) -> Select:
+    """Reports the scope may see, filtered, newest first.  ``now``, from the
+    services' clock, is what "overdue" is measured against (needed for that filter)."""
     query = filters.apply(select(Report), now=now)
     return scope.reports(query).order_by(Report.created_at.desc(), Report.id.desc())
 
