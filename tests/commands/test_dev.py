@@ -16,16 +16,22 @@ from tests.helpers import DEADLINE, REQUEST_TIMEOUT, free_port, wait_for, wait_r
 pytestmark = pytest.mark.slow
 
 
-def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
-    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
-    port = free_port()
+def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, dict]:
+    """`mpaka dev` on embedded defaults (no REDIS_URL, no DATABASE_URL) under ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
          str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen,
     )
+    return proc, env
+
+
+def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
+    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
+    port = free_port()
+    proc, env = start_dev(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base + "/healthz", proc)
@@ -71,14 +77,7 @@ def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
     import time
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
-         str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,  # no terminal group shares the signal
-    )
+    proc, _env = start_dev(tmp_path, port, start_new_session=True)  # no terminal group shares it
     try:
         redis_pid = None
         while redis_pid is None:

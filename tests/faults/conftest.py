@@ -11,7 +11,6 @@ process is stopped by its own pid at the end.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bench import env
 from bench.load import REFERENCE
-from tests.helpers import DEADLINE, REQUEST_TIMEOUT
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT, wait_for
 
 HERE = Path(__file__).resolve().parent
 PHONE = "+254739495441"
@@ -180,14 +179,7 @@ class System:
 
 def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):
     """Poll ``predicate`` until it is true (returned) or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    return wait_for(predicate, timeout=timeout, interval=interval, what=what)
 
 
 @pytest.fixture
