@@ -249,3 +249,45 @@ class _Turn:
 def test_what_counts_as_progress(before, turn, progress):
     """Only turns that move the dialogue on (or a keyword) reset the loop count."""
     assert safety.made_progress(turn, before) is progress
+
+
+@pytest.mark.parametrize(
+    ("resolution", "at", "stored"),
+    [
+        pytest.param(None, 1001.75, 1001.0, id="default: to the second, rounded down"),
+        pytest.param(60, 1001.75, 960.0, id="to the minute"),
+        pytest.param(10, 1009.99, 1000.0, id="to ten seconds"),
+        pytest.param(0, 1001.75, 1001.75, id="0: as it is"),
+    ],
+)
+def test_events_are_stored_to_their_resolution(redis_conn, resolution, at, stored):
+    """A limit keeps an event's time only as precisely as asked, rounded down."""
+    limiter, _ = limiter_at(redis_conn, start=at)
+    kwargs = {} if resolution is None else {"resolution": resolution}
+    limiter.hit("t", "res", limit=5, window=3600, **kwargs)
+    [(_member, score)] = redis_conn.zrange(keys.rate("t", "res"), 0, -1, withscores=True)
+    assert score == stored
+
+
+def test_event_members_are_random_and_fixed_width(redis_conn):
+    """An event's member is a random 12-character token: no time in it."""
+    limiter, _ = limiter_at(redis_conn)
+    limiter.hit("t", "m", limit=5, window=60)
+    limiter.hit("t", "m", limit=5, window=60)
+    members = redis_conn.zrange(keys.rate("t", "m"), 0, -1)
+    assert len(members) == 2 and all(len(m) == 12 for m in members)
+
+
+def test_events_at_time_zero_fall_out_of_the_window(redis_conn):
+    """The window trims from the start of time: an event at t=0 leaves it too."""
+    limiter, clock = limiter_at(redis_conn, start=0.0)
+    limiter.hit("t", "z", limit=1, window=10)
+    clock.advance(seconds=11)
+    assert limiter.hit("t", "z", limit=1, window=10)
+
+
+@pytest.mark.parametrize("event", ["back", "restart", "lookup", "resumed", "completed",
+                                   "cancelled", "quick_exit"])
+def test_each_moving_event_is_progress_on_its_own(event):
+    """Any of these events moves the dialogue, even where the step id stays the same."""
+    assert safety.made_progress(_Turn("county", event), "county") is True
