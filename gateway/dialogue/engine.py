@@ -128,14 +128,12 @@ class _Run:
         if s.channel != Channel.USSD:
             help_lang = self.keyword_language("help", text)
             if help_lang is not None:
-                self.event("keyword", word="help")
                 # No new session; an earlier unfinished stays as it was.
                 unfinished = DialogueSession.from_dict(s.unfinished) if s.unfinished else s
                 return self.turn(self.script.message("help", help_lang), ended=True,
                                  keep_unfinished=bool(s.unfinished), session=unfinished)
             start_lang = self.keyword_language("start", text)
             if start_lang is not None:
-                self.event("keyword", word="start")
                 s.language = start_lang
             elif text:
                 s.proposed = text[:PROPOSED_MAX]

@@ -450,3 +450,25 @@ def test_session_stored_before_the_rename_still_loads(script):
     stored = {**earlier, "draft": {**earlier, "answers": {"language": "swa"}}}
     session = DialogueSession.from_json(json.dumps(stored))
     assert session.unfinished is not None and session.unfinished["answers"] == {"language": "swa"}
+
+
+def test_write_new_after_returning_to_a_text_shows_the_plain_prompt(play):
+    """Back at an answered text via 00, "2. Write new" asks the question plainly."""
+    inputs = ENG_TO_CONFIRM[:-1] + ["00", "1", "4", "1", "4", "2", "2"]
+    turn = play("ussd", inputs)[-1]
+    assert turn.reply == "Briefly, what did you see? Or name a place near it."
+
+
+def test_two_at_a_text_with_nothing_to_keep_is_an_answer(play):
+    """At a text step with no earlier text, "2" is the reporter's answer (here too
+    short), not the keep screen's "Write new"."""
+    turn = play("ussd", ENG_TO_CONFIRM[:6] + ["2"])[-1]
+    assert turn.reply.startswith("Too short.")
+
+
+def test_ussd_keep_screen_speaks_the_reporters_language(play):
+    """A Kiswahili reporter back at their text reads "Uliandika", not English."""
+    inputs = ["", "2", "4", "1", "4", "2", "Watu wenye bunduki kisimani", "2", "00",
+              "2", "4", "1", "4", "2"]
+    turn = play("ussd", inputs)[-1]
+    assert 'Uliandika: "' in turn.reply

@@ -503,3 +503,13 @@ def test_confirm_summary_skips_steps_the_script_no_longer_has(script):
         script, script.steps["confirm"], "eng", answers, ["gone", "category"]
     )
     assert screen == "Send this report?\nWhat: Terrorism or extremism\n1. Yes, send\n2. Change\n3. Cancel"
+
+
+def test_confirm_on_sms_uses_the_neutral_word_when_the_script_has_one():
+    """With ``words_received``, a summarised text shows it on SMS instead of the words,
+    and the summary goes on past it."""
+    script = load_script(NOTED.replace("messages:\n", "messages:\n  words_received: received\n", 1))
+    screen = render.confirm_screen(script, script.steps["check"], "eng",
+                                   {"what": "fire", "note": "Men with guns at the well"},
+                                   ["what", "note"], "sms")
+    assert "Note: received" in screen and "Men with guns" not in screen

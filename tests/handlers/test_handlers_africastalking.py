@@ -738,3 +738,13 @@ def test_send_splits_calls_at_1000_recipients(mock, sender):
     results = sender.send([alert(i, n) for i, n in enumerate(numbers)])
     assert [len(parse_qs(c.request.body)["to"][0].split(",")) for c in mock.calls] == [1000, 1]
     assert all(r.status == DeliveryStatus.SENT for r in results)
+
+
+def test_a_recipient_without_a_status_code_is_a_permanent_failure(mock, sender):
+    """An answer entry with no statusCode is failed (code 0, not retried): never an
+    exception that would lose the whole batch's results."""
+    entry = {"number": "+254711000001", "status": "Success", "messageId": "ATXid_x"}
+    mock.post(LIVE_URL, status=201, json=at_json([entry]))
+    [result] = sender.send([alert(0, "+254711000001")])
+    assert result.status == DeliveryStatus.FAILED and not result.transient
+    assert "AT statusCode 0" in result.error
