@@ -13,14 +13,13 @@ import re
 
 from gateway.vocab import Channel
 
-from . import render
-from .gsm import normalise_punctuation
+from . import matching, render
+from .gsm import normalise_punctuation, screen_cost
 from .script import CHANNELS, SEVERITIES, Script, Step
 from .session import ASK, KEEP, NEW, RESUME, DialogueSession, Turn
 
 PROPOSED_MAX = 500  # bounds what an unsolicited first SMS adds to the session
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
-_NUMBER = re.compile(r"(\d+)[.)]?\Z")
 
 
 def new_session(script: Script, channel: str, now: float, reference: str,
@@ -253,23 +252,33 @@ class _Run:
             if s.page < pages - 1:
                 s.page += 1
                 return self.turn(self.screen(step))
-        value = self.pick(script.options(step, s.answers, self.lang), text)
+        options = script.options(step, s.answers, self.lang)
+        found = matching.match(options, text, self.yes_no(), self.reserved_words())
+        if found.candidates:  # two options fit as well: ask, listing just those (no strike)
+            question = render.which_one(script, self.lang, options, found.candidates)
+            if s.channel != Channel.USSD or screen_cost(question) <= script.settings.ussd_screen_chars:
+                self.event("ambiguous", step=step.id, candidates=list(found.candidates))
+                return self.turn(question)
+        value = found.value
         if value is None:
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
         if step.kind == "confirm":
             return self.confirm(step, value)
         return self.forward(step, value)
 
-    def pick(self, options: list[tuple[str, str]], text: str) -> str | None:
-        match = _NUMBER.match(text)
-        if match:
-            index = int(match.group(1)) - 1
-            return options[index][0] if 0 <= index < len(options) else None
-        wanted = keyword(text)  # SMS reporters sometimes type the label itself
-        for value, label in options:
-            if wanted and wanted in (keyword(label), value.casefold()):
-                return value
-        return None
+    def reserved_words(self) -> frozenset[str]:
+        """The script's start, help and stop keywords, normalised."""
+        kinds = ("start", "help", "stop")
+        return frozenset(matching.normalise(word) for kind in kinds
+                         for word in self.script.settings.keywords.get(kind, {}))
+
+    def yes_no(self) -> dict[str, str]:
+        """Yes and no words of every language of the script, normalised."""
+        words: dict[str, str] = {}
+        for meaning in ("yes", "no"):
+            for word in self.script.settings.keywords.get(meaning, {}):
+                words[matching.normalise(word)] = meaning
+        return words
 
     def on_text(self, step: Step, text: str) -> Turn:
         s = self.s

@@ -114,6 +114,15 @@ def keep_screen(script: Script, step: Step, language: str | None, text: str,
     )
 
 
+def which_one(script: Script, language: str | None, options: list[tuple[str, str]],
+              candidates: tuple[str, ...]) -> str:
+    """Two options fit what was typed as well: ask, listing just those with
+    their numbers (the message ``which_one``, else the invalid-answer line)."""
+    question = script.message("which_one", language) or script.message("invalid", language)
+    lines = [f"{i}. {label}" for i, (value, label) in enumerate(options, 1) if value in candidates]
+    return join(question, *lines)
+
+
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
                    path: list[str], channel: str = Channel.USSD) -> str:
     summary = []

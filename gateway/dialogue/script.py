@@ -25,11 +25,13 @@ CONFIRM_VALUES = ("send", "change", "cancel")
 #: Severities, least severe first (the engine keeps the most severe chosen).
 SEVERITIES: tuple[str, ...] = tuple(Severity)
 CHANNELS: tuple[str, ...] = tuple(Channel)
-KEYWORD_KINDS = ("start", "help", "stop")
+#: start/help/stop: words that act at the start of an SMS dialogue; yes/no:
+#: words that choose a "yes" (or "send") or a "no" option in any menu.
+KEYWORD_KINDS = ("start", "help", "stop", "yes", "no")
 # System messages every script must define in its base language.
 #: Messages a script may leave out (added after scripts were written): without
 #: them the screen simply omits the line.
-OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received")
+OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received", "which_one")
 MESSAGE_KEYS = (
     "invalid", "too_short", "too_long", "strikes_out", "quick_exit", "resume", "continue",
     "start_over", "help", "stopped", "cancelled", "you_wrote", "use_this", "write_new",

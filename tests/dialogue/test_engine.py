@@ -472,3 +472,14 @@ def test_ussd_keep_screen_speaks_the_reporters_language(play):
               "2", "4", "1", "4", "2"]
     turn = play("ussd", inputs)[-1]
     assert 'Uliandika: "' in turn.reply
+
+
+def test_an_answer_two_options_fit_is_asked_about_without_a_strike(play):
+    """"Turkana" at the sub-county menu fits five options: the reporter is asked
+    which, with just those listed, and no strike is counted."""
+    turns = play("sms", ["RIPOTI", "1", "1", "Turkana"])
+    assert turns[-1].reply.startswith("Ulimaanisha ipi?\n1. Turkana North\n2. Turkana West")
+    assert "Loima" not in turns[-1].reply
+    assert turns[-1].session.strikes == 0 and turns[-1].session.step == "sub_county"
+    turn = play("sms", ["RIPOTI", "1", "1", "Turkana", "2"])[-1]
+    assert turn.session.answers["sub_county"] == "turkana_west"

@@ -1,0 +1,103 @@
+"""Answers as people write them: which option of a menu a reply means.
+
+An option matches by its number ("1", "1.", "#1", "1#", " 1 ", "1 Turkana"),
+its value or full label, a yes/no word of the script's languages ("ndio",
+"haa", "ok"), the start of its label or of a word in it (at least 4 letters,
+"Ugaidi", "Turkan") when only one option starts so, or a close spelling
+("Turkanna"); case, accents and punctuation do not matter.  Between two
+options that fit equally well it never guesses: the caller asks, listing just
+those.  Pure: no I/O, like the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_NUMBERED = re.compile(r"^#?\s*(\d+)\s*[.)#]?(?:\s+(.*))?$")
+_PUNCTUATION = re.compile(r"[^\w\s']+")
+#: The shortest start of a label taken as a choice.
+MIN_PREFIX = 4
+#: How alike (0-100, rapidfuzz's ratio) a misspelling must be to its label.
+CLOSE = 85.0
+#: Two options scoring within this of each other are too close to choose between.
+TIE = 4.0
+#: Option values a yes or no word chooses ("send" on a confirm screen).
+YES_VALUES = ("yes", "send")
+NO_VALUES = ("no",)
+
+
+@dataclass(frozen=True)
+class Match:
+    value: str | None = None  # the option chosen
+    candidates: tuple[str, ...] = ()  # options too close to choose between
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation but apostrophes, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCTUATION.sub(" ", plain.casefold()).split())
+
+
+def match(options: Sequence[tuple[str, str]], text: str,
+          yes_no: Mapping[str, str] | None = None, reserved: frozenset[str] = frozenset()) -> Match:
+    """The option ``text`` means (``options``: (value, label) as shown).
+    ``yes_no``: normalised word -> "yes" or "no", from the script's keywords;
+    ``reserved``: the script's other keywords (REPORT, STOP, HELP ...), which
+    choose an option only by its exact label, never as a start or a spelling."""
+    numbered = _NUMBERED.match(text.strip())
+    if numbered:
+        index = int(numbered.group(1)) - 1
+        return Match(options[index][0]) if 0 <= index < len(options) else Match()
+    wanted = normalise(text)
+    if not wanted:
+        return Match()
+    for value, label in options:
+        if wanted in (normalise(label), normalise(value)):
+            return Match(value)
+    if wanted in reserved:
+        return Match()
+    meaning = (yes_no or {}).get(wanted)
+    if meaning is not None:
+        values = YES_VALUES if meaning == "yes" else NO_VALUES
+        chosen = [value for value, _label in options if value in values]
+        if len(chosen) == 1:
+            return Match(chosen[0])
+    if len(wanted.replace(" ", "")) >= MIN_PREFIX:
+        starting = [value for value, label in options if _starts(normalise(label), wanted)]
+        if len(starting) == 1:
+            return Match(starting[0])
+        if len(starting) > 1:
+            return Match(candidates=tuple(starting))
+    return _closest(options, wanted)
+
+
+def _starts(label: str, wanted: str) -> bool:
+    """The label, or one of its words, starts with what was typed."""
+    if label.startswith(wanted):
+        return True
+    words = label.split()
+    return any(" ".join(words[i:]).startswith(wanted) for i in range(1, len(words)))
+
+
+def _closest(options: Sequence[tuple[str, str]], wanted: str) -> Match:
+    if len(wanted) < MIN_PREFIX:
+        return Match()
+    scored = []
+    for value, label in options:
+        plain = normalise(label)
+        # the whole label, or its first words as long as what was typed
+        head = " ".join(plain.split()[: max(1, len(wanted.split()))])
+        scored.append((max(fuzz.ratio(wanted, plain), fuzz.ratio(wanted, head)), value))
+    scored.sort(reverse=True)
+    close = [(score, value) for score, value in scored if score >= CLOSE]
+    if not close:
+        return Match()
+    best = close[0][0]
+    tied = [value for score, value in close if best - score <= TIE]
+    return Match(tied[0]) if len(tied) == 1 else Match(candidates=tuple(tied))
