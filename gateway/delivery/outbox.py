@@ -149,6 +149,8 @@ def give_up(svc, message_ids: list[int]) -> None:
             if row.status in PENDING or row.status == MessageStatus.SENDING:
                 metrics.outbound(svc, row, MessageStatus.FAILED)
                 row.status = MessageStatus.FAILED
+                if ledger.forgets_recipient(row, svc.protector):
+                    row.recipient = None  # given up: nothing may keep the number
                 row.error = f"gave up after {row.attempts} attempts: {row.error or ''}"[:255]
         db.commit()
 

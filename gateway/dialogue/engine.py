@@ -284,10 +284,15 @@ class _Run:
         s = self.s
         if s.mode == KEEP:
             kept = self.kept_text(step)
-            if text == render.KEEP and kept is not None:  # not None: see goto
+            # "1", "1.", "#1", a yes word: keep; "2" or a no word: write anew.
+            meaning = self.yes_no().get(matching.normalise(text))
+            choice = {"yes": render.KEEP, "no": render.REWRITE}.get(meaning or "") or (
+                matching.match([(render.KEEP, ""), (render.REWRITE, "")], text).value
+                if len(text) <= 4 else None)
+            if choice == render.KEEP and kept is not None:  # not None: see goto
                 s.proposed = None
                 return self.forward(step, kept)
-            if text == render.REWRITE:
+            if choice == render.REWRITE:
                 s.proposed, s.mode = None, ASK
                 return self.turn(self.screen(step))
         if len(text) < step.min_length:

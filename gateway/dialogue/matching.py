@@ -24,8 +24,8 @@ _PUNCTUATION = re.compile(r"[^\w\s']+")
 MIN_PREFIX = 4
 #: How alike (0-100, rapidfuzz's ratio) a misspelling must be to its label.
 CLOSE = 85.0
-#: Two options scoring within this of each other are too close to choose between.
-TIE = 4.0
+#: Another option scoring within this of the best one is too close: ask.
+TIE = 10.0
 #: Option values a yes or no word chooses ("send" on a confirm screen).
 YES_VALUES = ("yes", "send")
 NO_VALUES = ("no",)
@@ -53,12 +53,21 @@ def match(options: Sequence[tuple[str, str]], text: str,
     numbered = _NUMBERED.match(text.strip())
     if numbered:
         index = int(numbered.group(1)) - 1
-        return Match(options[index][0]) if 0 <= index < len(options) else Match()
+        if not 0 <= index < len(options):
+            return Match()
+        value, label = options[index]
+        words = normalise(numbered.group(2) or "")
+        if not words or _fits(label, words):
+            return Match(value)
+        # "2 Turkana": the words name another option than the number, or none.
+        other = match(options, words, yes_no, reserved)
+        named = other.candidates or ((other.value,) if other.value else ())
+        return Match(candidates=tuple(dict.fromkeys((value, *named)))) if named else Match()
     wanted = normalise(text)
     if not wanted:
         return Match()
     for value, label in options:
-        if wanted in (normalise(label), normalise(value)):
+        if wanted == normalise(label):
             return Match(value)
     if wanted in reserved:
         return Match()
@@ -74,7 +83,24 @@ def match(options: Sequence[tuple[str, str]], text: str,
             return Match(starting[0])
         if len(starting) > 1:
             return Match(candidates=tuple(starting))
+    for value, _label in options:  # the internal value (a code), after what is shown
+        if wanted == normalise(value):
+            return Match(value)
     return _closest(options, wanted)
+
+
+def _fits(label: str, words: str) -> bool:
+    """The words after a number agree with that number's label."""
+    plain = normalise(label)
+    return plain == words or _starts(plain, words) or _similarity(plain, words) >= CLOSE
+
+
+def _similarity(label: str, wanted: str) -> float:
+    """How alike ``wanted`` is to the label, or to any run of its words as long."""
+    words = label.split()
+    size = max(1, len(wanted.split()))
+    runs = [" ".join(words[i:i + size]) for i in range(len(words))] or [label]
+    return max([fuzz.ratio(wanted, label), *(fuzz.ratio(wanted, run) for run in runs)])
 
 
 def _starts(label: str, wanted: str) -> bool:
@@ -88,16 +114,11 @@ def _starts(label: str, wanted: str) -> bool:
 def _closest(options: Sequence[tuple[str, str]], wanted: str) -> Match:
     if len(wanted) < MIN_PREFIX:
         return Match()
-    scored = []
-    for value, label in options:
-        plain = normalise(label)
-        # the whole label, or its first words as long as what was typed
-        head = " ".join(plain.split()[: max(1, len(wanted.split()))])
-        scored.append((max(fuzz.ratio(wanted, plain), fuzz.ratio(wanted, head)), value))
-    scored.sort(reverse=True)
-    close = [(score, value) for score, value in scored if score >= CLOSE]
-    if not close:
+    scored = sorted(((_similarity(normalise(label), wanted), value) for value, label in options),
+                    key=lambda pair: -pair[0])
+    best = scored[0][0] if scored else 0.0
+    if best < CLOSE:
         return Match()
-    best = close[0][0]
-    tied = [value for score, value in close if best - score <= TIE]
-    return Match(tied[0]) if len(tied) == 1 else Match(candidates=tuple(tied))
+    # Never guess: any other option nearly as close is asked about with it.
+    near = [value for score, value in scored if best - score <= TIE]
+    return Match(near[0]) if len(near) == 1 else Match(candidates=tuple(near))

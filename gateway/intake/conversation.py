@@ -152,6 +152,13 @@ class Conversations:
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
             raise
+        if command is not None and command.verb == "status" and outcome.forget is None:
+            # Silenced or over a limit, a status check still never links the phone.
+            outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
+        elif limited is not None and msg.channel == Channel.USSD and outcome.forget is None:
+            # Over the limit mid-session (a "Check a report" walk, say): the
+            # session's rows stop leading to the phone.
+            outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
         if not outcome.replay:
             self._record(msg, outcome, inline_reply)
         metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)

@@ -37,7 +37,9 @@ def made_progress(turn, before_step: str | None) -> bool:
     kinds = {event["type"] for event in turn.events}
     if before_step is None:  # a dialogue started (by a keyword or not), HELP
         return False
-    if kinds & {"completed", "back", "restart", "resumed", "cancelled", "quick_exit", "lookup"}:
+    if "restart" in kinds:  # 00 again and again is a machine's loop like any other
+        return False
+    if kinds & {"completed", "back", "resumed", "cancelled", "quick_exit", "lookup"}:
         return True
     return turn.session.step != before_step and "strikes_out" not in kinds
 

@@ -483,3 +483,17 @@ def test_an_answer_two_options_fit_is_asked_about_without_a_strike(play):
     assert turns[-1].session.strikes == 0 and turns[-1].session.step == "sub_county"
     turn = play("sms", ["RIPOTI", "1", "1", "Turkana", "2"])[-1]
     assert turn.session.answers["sub_county"] == "turkana_west"
+
+
+@pytest.mark.parametrize(("answer", "kept"), [("Ndio", True), ("yes", True), ("1.", True),
+                                               ("#1", True), ("2", False), ("hapana", False)])
+def test_the_offer_to_keep_an_earlier_message_takes_yes_no_and_numbers(play, answer, kept):
+    """At "Use it as the description?" a yes word or 1 in any form keeps the first
+    message; a no word or 2 asks anew: never taken as the description itself."""
+    first = "Watu wenye silaha karibu na kisima"
+    turn = play("sms", [first, "2", "5", "1", "1", "1", answer])[-1]
+    if kept:
+        assert turn.session.answers["description"] == first
+    else:
+        assert "description" not in turn.session.answers
+        assert turn.reply == "Kwa ufupi, uliona nini? Au taja mahali karibu nalo."

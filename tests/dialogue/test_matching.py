@@ -83,3 +83,39 @@ def test_a_keyword_is_never_taken_for_an_option_it_resembles():
     """REPORT mid-dialogue does not choose "Check a report" by a word of its label."""
     options = [("other", "Something else"), ("status", "Check a report")]
     assert matching.match(options, "REPORT", reserved=frozenset({"report"})).value is None
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from gateway.defaults import default_script_text, gazetteer_text
+    from gateway.dialogue import load_script
+
+    return load_script(default_script_text(), gazetteer_text())
+
+
+@pytest.mark.parametrize(
+    ("step", "language", "answers", "text", "value", "candidates"),
+    [
+        pytest.param("county", "eng", {}, "2 Turkana", None, ("marsabit", "turkana"),
+                     id="a number the words contradict: ask"),
+        pytest.param("when", "eng", {}, "1 week ago", None, (), id="words that fit no option"),
+        pytest.param("category", "eng", {}, "3 men with guns crossing", None, (),
+                     id="a sentence starting with a number"),
+        pytest.param("county", "eng", {}, "1 Turkana", "turkana", (), id="number and its label"),
+        pytest.param("sub_county", "eng", {"county": "turkana"}, "Soutth", None,
+                     ("turkana_south", "south_sudan"), id="a misspelt word two labels share"),
+        pytest.param("when", "eng", {}, "Thiss", None, ("this_week", "earlier"),
+                     id="a misspelt word in two labels"),
+        pytest.param("category", "som", {}, "Hubki", None, ("status", "weapons_smuggling"),
+                     id="one letter from two options"),
+        pytest.param("when", "eng", {}, "Earlier", "today", (),
+                     id="the label shown before the internal value"),
+    ],
+)
+def test_no_silent_wrong_choice_on_the_shipped_menus(shipped, step, language, answers, text,
+                                                     value, candidates):
+    """On the real menus an answer that could mean two things is asked about, and words
+    that contradict a number make it no answer: never a silent wrong county or category."""
+    options = shipped.options(shipped.steps[step], answers, language)
+    found = matching.match(options, text, YES_NO)
+    assert (found.value, found.candidates) == (value, candidates)

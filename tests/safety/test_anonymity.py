@@ -154,3 +154,34 @@ def test_redis_keeps_no_precise_time_beside_the_phones_hash(svc, client):
     assert reports and all(score % 60 == 0 for _m, score in reports)
     assert inbound and all(score % 10 == 0 for _m, score in inbound)
     assert all(b"." not in member for member, _s in reports + inbound)
+
+
+def test_status_checks_silenced_or_limited_are_not_linked_either(app, svc, client):
+    """STATUS repeated until the loop guard silences it, and a USSD "Check a report"
+    walk cut off by the flood limit, leave no row tied to the phone."""
+    walk(client, ANONYMOUS)
+    with svc.db() as db:
+        reference = db.scalar(select(Report.reference))
+    for _ in range(6):
+        send(client, f"STATUS {reference}")
+    app.config["INBOUND_PER_10_MINUTES"] = 1
+    for text in ("", "1", "1*9", f"1*9*{reference}"):
+        post_ussd(client, text, session_id="ATUid_limited_check")
+    assert not [r for r in rows(svc) if linked(svc, r)]
+
+
+def test_a_last_reply_that_is_given_up_on_forgets_the_number(app, svc, client, run_worker):
+    """When the provider keeps failing and the outbox gives up on an anonymous
+    reporter's last reply, the row loses the number all the same."""
+    app.config.update(SMS_PROVIDER="africastalking", AT_USERNAME="mpaka", AT_API_KEY="k",
+                      DELIVERY_MAX_ATTEMPTS=1)
+    answers = ["RIPOTI", "1", "1", "1", "1", "Watu wenye silaha karibu na kisima", "2", "1"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(AT_URL, status=500, body="gateway error")
+        for i, text in enumerate(answers):
+            client.post("/webhooks/africastalking/sms", data={
+                "from": PHONE, "to": "28901", "text": text,
+                "date": "2025-05-01T08:34:18.445Z", "id": f"ATXid_fail_{i}"})
+        run_worker()
+    assert [r for r in rows(svc) if r.status == "failed" and r.direction == "out"]
+    assert not [r for r in rows(svc) if linked(svc, r)]

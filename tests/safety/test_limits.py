@@ -120,3 +120,10 @@ def test_a_machine_repeating_a_keyword_or_command_is_silenced(app, client, text)
     replies = [sms(client, "+254711000999", text) for _ in range(12)]
     answered = sum("<Message>" in r for r in replies)
     assert answered == app.config["LOOP_REPEATS"]
+
+
+def test_start_again_repeated_by_a_machine_is_silenced(app, client):
+    """"00" (start again) sent again and again is a loop like any other."""
+    sms(client, "+254711000998", "REPORT")
+    replies = [sms(client, "+254711000998", "00") for _ in range(12)]
+    assert sum("<Message>" in r for r in replies) <= app.config["LOOP_REPEATS"] + 1

@@ -286,8 +286,13 @@ def test_events_at_time_zero_fall_out_of_the_window(redis_conn):
     assert limiter.hit("t", "z", limit=1, window=10)
 
 
-@pytest.mark.parametrize("event", ["back", "restart", "lookup", "resumed", "completed",
-                                   "cancelled", "quick_exit"])
+@pytest.mark.parametrize("event", ["back", "lookup", "resumed", "completed", "cancelled",
+                                   "quick_exit"])
 def test_each_moving_event_is_progress_on_its_own(event):
     """Any of these events moves the dialogue, even where the step id stays the same."""
     assert safety.made_progress(_Turn("county", event), "county") is True
+
+
+def test_starting_again_is_not_progress():
+    """00 (start again) returns to the first question: repeated, it is a loop."""
+    assert safety.made_progress(_Turn("category", "restart"), "county") is False
