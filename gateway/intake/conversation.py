@@ -152,12 +152,10 @@ class Conversations:
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
             raise
-        if command is not None and command.verb == "status" and outcome.forget is None:
-            # Silenced or over a limit, a status check still never links the phone.
-            outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
-        elif limited is not None and msg.channel == Channel.USSD and outcome.forget is None:
-            # Over the limit mid-session (a "Check a report" walk, say): the
-            # session's rows stop leading to the phone.
+        if limited is not None and (msg.channel == Channel.USSD or (
+                command is not None and command.verb == "status")):
+            # Over the limit, a status check (or a USSD session, which may be a
+            # "Check a report" walk) still never links the phone.
             outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
         if not outcome.replay:
             self._record(msg, outcome, inline_reply)
@@ -168,14 +166,13 @@ class Conversations:
         """Team commands (ACK, STATUS) never touch the reporting dialogue.  A
         stranger repeating one is a loop like any other; a status check is never
         linked to the phone in the ledger (an anonymous reporter may ask)."""
+        forget = (ledger.UNLINK, self.clock.time()) if command.verb == "status" else None
         if not member and safety.repeated(
                 self.svc.redis, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"],
                 progress=False) > self.config["LOOP_REPEATS"]:
-            return Outcome(reply=None, duplicate=True)
-        reply = Reply(acks.handle(self.svc, command, msg.phone), ended=True)
-        if command.verb == "status":
-            return Outcome(reply=reply, forget=(ledger.UNLINK, self.clock.time()))
-        return Outcome(reply=reply)
+            return Outcome(reply=None, duplicate=True, forget=forget)
+        return Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True),
+                       forget=forget)
 
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go

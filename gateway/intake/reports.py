@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from gateway import tasks
 from gateway.core import keys
-from gateway.core.references import new_reference, normalise_reference  # noqa: F401 - re-exported
 from gateway.store.models import Report, ReportEvent
 from gateway.vocab import EventKind, Priority, ReportStatus
 

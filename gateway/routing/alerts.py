@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,8 @@ from gateway.vocab import AlertChannel, AlertKind, Direction, MessageStatus, Sev
 def deadline_minutes(db: Session, config: Mapping[str, Any], severity: str) -> int:
     """Minutes a team has to acknowledge (``decide.deadline_minutes`` over the
     admin's policies and the configured defaults)."""
-    policies = {row.severity: row.deadline_minutes for row in db.scalars(select(EscalationPolicy))}
+    policy = db.get(EscalationPolicy, severity)  # one row, as before: per alert, not the table
+    policies = {severity: policy.deadline_minutes} if policy is not None else {}
     defaults = {str(s): int(config[f"ESCALATION_{s.upper()}_MINUTES"]) for s in Severity
                 if config.get(f"ESCALATION_{s.upper()}_MINUTES")}
     return decide.deadline_minutes(severity, policies, defaults)
