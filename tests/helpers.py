@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +26,47 @@ import requests
 DEADLINE = 60.0
 #: The timeout of one HTTP request to a process under test.
 REQUEST_TIMEOUT = 60.0
+
+
+class Output:
+    """Reads a child's piped stdout on a thread, so a chatty child (gunicorn's
+    access log, one line per request) never blocks on a full 64 KB pipe while
+    the test is busy sending it requests."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._pump, args=(proc.stdout,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream) -> None:
+        with stream:
+            for line in stream:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def text(self, timeout: float = DEADLINE) -> str:
+        """Everything the child printed, once its stdout has closed."""
+        self._thread.join(timeout)
+        return "".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = DEADLINE) -> re.Match:
+        """The first match of ``pattern`` in a line printed so far or later."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    if found := re.search(pattern, line):
+                        return found
+                remaining = deadline - time.monotonic()
+                if self._closed or remaining <= 0:
+                    raise AssertionError(f"no line matched {pattern!r}: {''.join(self.lines)}")
+                self._changed.wait(remaining)
 
 
 def free_port() -> int:

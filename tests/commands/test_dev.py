@@ -11,12 +11,12 @@ import psutil
 import pytest
 import requests
 
-from tests.helpers import DEADLINE, REQUEST_TIMEOUT, free_port, wait_for, wait_ready
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT, Output, free_port, wait_for, wait_ready
 
 pytestmark = pytest.mark.slow
 
 
-def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, dict]:
+def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, Output, dict]:
     """`mpaka dev` on embedded defaults (no REDIS_URL, no DATABASE_URL) under ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
@@ -25,13 +25,13 @@ def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, dict]:
          str(tmp_path / "data")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen,
     )
-    return proc, env
+    return proc, Output(proc), env
 
 
 def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
     port = free_port()
-    proc, env = start_dev(tmp_path, port)
+    proc, log, env = start_dev(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base + "/healthz", proc)
@@ -58,10 +58,11 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            output, _ = proc.communicate(timeout=DEADLINE)
+            proc.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
+        output = log.text()
     assert proc.returncode == 0, output
     assert "stopped" in output
     for child in children:
@@ -73,18 +74,12 @@ def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
     """SIGTERM or SIGINT sent to the `mpaka dev` process only (not its terminal's
     group) stops the web server, the worker, its scheduler and the embedded Redis
     within 10 s."""
-    import re
     import time
 
     port = free_port()
-    proc, _env = start_dev(tmp_path, port, start_new_session=True)  # no terminal group shares it
+    proc, log, _env = start_dev(tmp_path, port, start_new_session=True)  # no terminal group shares it
     try:
-        redis_pid = None
-        while redis_pid is None:
-            line = proc.stdout.readline()
-            assert line, "mpaka dev exited before starting Redis"
-            found = re.search(r"embedded Redis: .* \(pid (\d+)\)", line)
-            redis_pid = int(found.group(1)) if found else None
+        redis_pid = int(log.wait_for_line(r"embedded Redis: .* \(pid (\d+)\)").group(1))
         wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
 
         def tree() -> list[psutil.Process]:
@@ -96,7 +91,7 @@ def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
         everything = [*started, psutil.Process(redis_pid)]
         stopped_at = time.monotonic()
         os.kill(proc.pid, signum)
-        proc.communicate(timeout=DEADLINE)
+        proc.wait(timeout=DEADLINE)
         gone, alive = psutil.wait_procs(everything, timeout=max(0.1, 10 - (
             time.monotonic() - stopped_at)))
         assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], alive

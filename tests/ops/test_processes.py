@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from gateway.store.models import Report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
-from tests.helpers import DEADLINE, REQUEST_TIMEOUT, free_port, wait_for, wait_ready
+from tests.helpers import DEADLINE, REQUEST_TIMEOUT, Output, free_port, wait_for, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -41,7 +41,7 @@ def environment(config, **extra) -> dict:
     return env | {k: str(v) for k, v in extra.items()}
 
 
-def stop(proc) -> str:
+def stop(proc, output: Output) -> str:
     if proc.poll() is None:
         # honcho runs in its own session: signal the whole group it leads.
         os.killpg(proc.pid, signal.SIGTERM) if os.getpgid(proc.pid) == proc.pid else \
@@ -51,10 +51,7 @@ def stop(proc) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    if proc.stdout is None:
-        return ""
-    with proc.stdout:
-        return proc.stdout.read()
+    return output.text()
 
 
 def walk(base: str, session_id: str) -> list[str]:
@@ -89,6 +86,7 @@ def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
         env=environment(config, PORT=port, WEB_CONCURRENCY=2,
                         PROMETHEUS_MULTIPROC_DIR=metrics_dir),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = Output(proc)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/healthz", proc)
@@ -119,7 +117,7 @@ def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
             assert metric(text, "mpaka_dialogue_completions_total",
                           channel="ussd", language="swa") == 1
     finally:
-        output = stop(proc)
+        output = stop(proc, log)
     access = [line for line in output.splitlines() if '"logger": "gunicorn.access"' in line]
     assert access and '"request_id"' in access[0] and PHONE not in output
 
@@ -131,6 +129,7 @@ def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc):
         [str(BIN / "honcho"), "start", "-p", str(port)], cwd=ROOT,
         env=environment(config, WEB_CONCURRENCY=1), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log = Output(proc)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/readyz", proc)
@@ -143,5 +142,5 @@ def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc):
 
         wait_for(routed, what="the worker to route the report")
     finally:
-        output = stop(proc)
+        output = stop(proc, log)
     assert "web.1" in output and "worker.1" in output
