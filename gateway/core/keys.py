@@ -22,6 +22,12 @@ def unfinished(phone_hash: str) -> str:
     return f"{PREFIX}draft:{phone_hash}"
 
 
+def language(phone_hash: str) -> str:
+    """The language a phone last chose, offered first next time (expires with
+    ``RETENTION_DAYS``; erased by ``mpaka reporter forget``)."""
+    return f"{PREFIX}lang:{phone_hash}"
+
+
 def dedupe(provider: str, message_id: str) -> str:
     """Marks a provider message id as seen (AT retries a callback until it gets a 200)."""
     return f"{PREFIX}dedupe:{provider}:{message_id}"

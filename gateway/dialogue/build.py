@@ -38,7 +38,8 @@ STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "options", "opt
 OPTION_KEYS = {"value", "label", "next", "severity"}
 STEP_TEXT_KEYS = ("prompt", "text", "summary")
 ERROR_KEYS = ("invalid", "too_short", "too_long")
-SETTING_INTS = ("ussd_screen_chars", "max_invalid", "max_steps_per_turn", "quote_chars")
+SETTING_INTS = ("ussd_screen_chars", "sms_screen_chars", "long_text_chars", "max_invalid",
+                "max_steps_per_turn", "quote_chars")
 
 Where = dict[tuple[str, str], tuple[str, int | None]]  # (language, flat key) -> (source, line)
 
@@ -223,6 +224,8 @@ class _Builder:
                 self.warn("unknown_key", f"unknown setting {key!r}", ("settings", key))
         return Settings(
             ussd_screen_chars=ints.get("ussd_screen_chars", Settings.ussd_screen_chars),
+            sms_screen_chars=ints.get("sms_screen_chars", Settings.sms_screen_chars),
+            long_text_chars=ints.get("long_text_chars", Settings.long_text_chars),
             quick_exit=quick_exit,
             max_invalid=ints.get("max_invalid", Settings.max_invalid),
             max_steps_per_turn=ints.get("max_steps_per_turn", Settings.max_steps_per_turn),

@@ -3,8 +3,10 @@ as arguments, and what happened goes out as a Turn (reply, events, report) for
 the host to persist and send.
 
 Reserved inputs at every step: ``0`` back (one page, else one step), ``00``
-back to the start keeping answers, ``98`` next menu page (USSD), and the
-script's quick exit (``99``).  SMS and WhatsApp also honour the stop keywords.
+back to the start keeping answers, ``98`` next menu page (USSD and SMS), and the
+script's quick exit (``99``).  SMS and WhatsApp also honour the keywords at
+every step: stop ends, help answers and asks the same question again (no
+strike), a start keyword offers to continue or start again.
 """
 
 from __future__ import annotations
@@ -18,20 +20,25 @@ from .gsm import normalise_punctuation, screen_cost
 from .script import CHANNELS, SEVERITIES, Script, Step
 from .session import ASK, KEEP, NEW, RESUME, DialogueSession, Turn
 
-PROPOSED_MAX = 500  # bounds what an unsolicited first SMS adds to the session
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def new_session(script: Script, channel: str, now: float, reference: str,
-                unfinished: DialogueSession | None = None) -> DialogueSession:
+                unfinished: DialogueSession | None = None,
+                language: str | None = None) -> DialogueSession:
     """A session before its first screen.  ``unfinished`` is the phone's unfinished
-    earlier session, offered for resuming if this script can still run it."""
+    earlier session, offered for resuming if this script can still run it;
+    ``language`` the one the phone chose last time, used instead of asking (the
+    first question then offers ``0`` to change it)."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    first = script.steps[script.start]
+    remembered = language if first.kind == "language" and language in script.languages else None
     return DialogueSession(
         script_id=script.id, script_version=script.version, channel=channel,
         reference=reference, started_at=now, updated_at=now,
         unfinished=_resumable(script, unfinished),
+        language=remembered, remembered=remembered is not None,
     )
 
 
@@ -101,6 +108,10 @@ class _Run:
             return self.end(self.script.message("stopped", lang), keep_unfinished=False)
         if s.mode == NEW:
             return self.begin(text)
+        if s.channel != Channel.USSD and s.step is not None:
+            turn = self.keyword_mid_dialogue(text)
+            if turn is not None:
+                return turn
         if s.mode == RESUME:
             return self.on_resume(text)
         if text == render.RESTART:
@@ -122,6 +133,31 @@ class _Run:
         words = self.script.settings.keywords.get(kind, {})
         return words.get(keyword(text)) if text else None
 
+    def keyword_mid_dialogue(self, text: str) -> Turn | None:
+        """Help: the help text, then the same question (no strike).  A start
+        keyword: the dialogue so far is offered to continue or start again."""
+        s, script = self.s, self.script
+        help_lang = self.keyword_language("help", text)
+        if help_lang is not None:
+            self.event("help", step=s.step)
+            screen = (render.resume_screen(script, self.unfinished_language())
+                      if s.mode == RESUME else self.screen(self.on_screen()))
+            return self.turn(render.join(script.message("help", self.lang),
+                                         script.message("help_then", self.lang), screen))
+        start_lang = self.keyword_language("start", text)
+        if start_lang is None or s.mode == RESUME:
+            return None
+        self.event("restart", via="keyword")
+        answered = any(script.steps[sid].kind != "language" for sid in s.answers
+                       if sid in script.steps)
+        unfinished = _resumable(script, s) if answered else None
+        s.history, s.answers, s.remembered = [], {}, False
+        s.language = start_lang  # starting again: in the keyword's language
+        if unfinished is None:  # nothing answered yet: simply start
+            return self.start_fresh()
+        s.unfinished, s.mode = unfinished, RESUME
+        return self.turn(render.resume_screen(script, self.unfinished_language(), in_progress=True))
+
     def begin(self, text: str) -> Turn:
         s = self.s
         if s.channel != Channel.USSD:
@@ -131,11 +167,15 @@ class _Run:
                 unfinished = DialogueSession.from_dict(s.unfinished) if s.unfinished else s
                 return self.turn(self.script.message("help", help_lang), ended=True,
                                  keep_unfinished=bool(s.unfinished), session=unfinished)
-            start_lang = self.keyword_language("start", text)
-            if start_lang is not None:
-                s.language = start_lang
-            elif text:
-                s.proposed = text[:PROPOSED_MAX]
+            first, _space, rest = text.partition(" ")
+            start_lang = self.keyword_language("start", text) or self.keyword_language(
+                "start", first)
+            if start_lang is not None:  # "RIPOTI", or "RIPOTI watu wenye bunduki ..."
+                s.language, s.remembered = start_lang, False
+                text = "" if self.keyword_language("start", text) else rest.strip()
+            if text and not self.small_talk(text):
+                # bounded: one character more than is kept tells it was cut
+                s.proposed = text[: self.script.settings.long_text_chars + 1]
             text = ""
         if s.unfinished:
             s.mode = RESUME
@@ -209,7 +249,7 @@ class _Run:
         s = self.s
         s.answers[step.id] = value
         if step.kind == "language":
-            s.language = value
+            s.language, s.remembered = value, False
         s.history.append(step.id)
         return self.goto(self.script.next_after(step, value))
 
@@ -228,9 +268,36 @@ class _Run:
         s = self.s
         # A first SMS's text is offered only where report data is asked for.
         for text in (s.proposed if step.field else None, s.answers.get(step.id)):
-            if text and step.min_length <= len(text) <= step.max_length:
-                return text
+            if text and len(text) >= step.min_length:
+                return self.shortened(step, text)[0]
         return None
+
+    def text_limit(self, step: Step) -> int:
+        """The longest text kept: the step's ``max`` on USSD; on SMS and WhatsApp
+        as long as a concatenated SMS (``settings.long_text_chars``), if longer."""
+        if self.s.channel == Channel.USSD:
+            return step.max_length
+        return max(step.max_length, self.script.settings.long_text_chars)
+
+    def shortened(self, step: Step, text: str) -> tuple[str, bool]:
+        """``text`` cut to the step's limit at a word where one is near (never
+        refused: what the reporter wrote is kept), and whether it was cut."""
+        limit = self.text_limit(step)
+        if len(text) <= limit:
+            return text, False
+        cut = text[: limit - 3]
+        space = cut.rfind(" ")
+        if space >= limit * 3 // 4:
+            cut = cut[:space]
+        return cut.rstrip() + "...", True
+
+    def language_hint(self, step: Step) -> str:
+        """On the first question after a remembered language: ``0`` changes it."""
+        s, script = self.s, self.script
+        start = script.steps[script.start]
+        if not s.remembered or s.page or s.history != [start.id] or step.id == start.id:
+            return ""
+        return script.message("change_language", self.lang)
 
     def screen(self, step: Step) -> str:
         s, script = self.s, self.script
@@ -241,14 +308,16 @@ class _Run:
             return script.step_text(step, "prompt", self.lang)
         if step.kind == "confirm":
             return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel)
-        text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page)
+        text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page,
+                                            self.language_hint(step))
         return text
 
     def on_menu(self, step: Step, text: str) -> Turn:
         s, script = self.s, self.script
-        if step.kind != "confirm" and s.channel == Channel.USSD and text == render.MORE:
+        if step.kind != "confirm" and text == render.MORE and render.screen_budget(
+                script, s.channel) is not None:
             _text, pages = render.choice_screen(script, step, self.lang, s.channel, s.answers,
-                                                s.page)
+                                                s.page, self.language_hint(step))
             if s.page < pages - 1:
                 s.page += 1
                 return self.turn(self.screen(step))
@@ -265,6 +334,14 @@ class _Run:
         if step.kind == "confirm":
             return self.confirm(step, value)
         return self.forward(step, value)
+
+    def small_talk(self, text: str) -> bool:
+        """A greeting or politeness only ("Habari", "hello", "tafadhali"): never
+        offered back as a description."""
+        words = self.script.settings.keywords.get("small_talk", {})
+        said = matching.normalise(text).split()
+        known = {matching.normalise(word) for word in words}
+        return bool(said) and all(word in known for word in said)
 
     def reserved_words(self) -> frozenset[str]:
         """The script's start, help and stop keywords, normalised."""
@@ -298,11 +375,20 @@ class _Run:
         if len(text) < step.min_length:
             return self.invalid(self.script.error_text(step, "too_short", self.lang),
                                 self.screen(step))
-        if len(text) > step.max_length:
-            return self.invalid(self.script.error_text(step, "too_long", self.lang),
-                                self.screen(step))
         s.proposed = None
-        return self.forward(step, text)
+        kept, cut = self.shortened(step, text)
+        turn = self.forward(step, kept)
+        if not cut:
+            return turn
+        self.event("shortened", step=step.id, length=len(text))
+        notice = self.script.message("shortened", self.lang).replace(
+            "{max}", str(self.text_limit(step)))
+        reply = render.join(notice, turn.reply)
+        budget = render.screen_budget(self.script, s.channel)
+        if s.channel == Channel.USSD and budget is not None and screen_cost(reply) > budget:
+            return turn  # a USSD screen has no room for the notice: the text is still kept
+        return Turn(turn.session, reply, turn.ended, turn.report, turn.events,
+                    turn.keep_unfinished, turn.lookup)
 
     # -- the end ---------------------------------------------------------------------
     def confirm(self, step: Step, value: str) -> Turn:

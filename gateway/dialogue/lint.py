@@ -269,6 +269,8 @@ class _Checks:
             resume = render.resume_screen(s, code)
             for channel in (Channel.USSD, Channel.SMS):
                 self.screen("messages.resume", code, channel, resume, s.message("invalid", code))
+            self.screen("messages.in_progress", code, Channel.SMS,  # a start keyword mid-dialogue
+                        render.resume_screen(s, code, in_progress=True), s.message("invalid", code))
             for key, channels in SYSTEM_SCREENS.items():
                 for channel in channels:
                     self.screen(f"messages.{key}", code, channel, s.message(key, code), "")
@@ -296,8 +298,7 @@ class _Checks:
             for page in range(pages):
                 yield page if pages > 1 else None, render.choice_screen(s, step, code, channel, answers, page)[0], error
         elif step.kind == "text":
-            errors = [s.error_text(step, k, code) for k in ("too_short", "too_long")]
-            error = max(errors, key=screen_cost)
+            error = s.error_text(step, "too_short", code)  # a long text is kept, never refused
             yield None, s.step_text(step, "prompt", code), error
             yield "kept", render.keep_screen(s, step, code, "x" * s.settings.quote_chars,
                                              channel), error
@@ -359,8 +360,11 @@ class _Checks:
                        f"{screen_cost(shown)} of {budget} characters"
                        f"{' with its error line' if error else ''}; shorten the text",
                        step=step, language=code, key=key)
-        if channel == Channel.SMS and entry["sms_segments"] > 1 and (text, Channel.SMS) not in self.reported:
-            self.reported.add((text, Channel.SMS))
-            self.issue(WARNING, "sms_segments", f"{label}: SMS of {len(text)} characters "
-                       f"costs {entry['sms_segments']} segments", step=step, language=code,
-                       key=key)
+        if channel == Channel.SMS and (shown, Channel.SMS) not in self.reported and (
+                sms_segments(shown) > 1 or screen_cost(shown) > s.settings.sms_screen_chars):
+            # Every reply a reporter pays for is one segment, re-prompts included.
+            self.reported.add((shown, Channel.SMS))
+            self.issue(ERROR, "sms_segments", f"{label}: SMS of {len(shown)} characters"
+                       f"{' with its error line' if error else ''} costs "
+                       f"{sms_segments(shown)} segments; one is the limit", step=step,
+                       language=code, key=key)

@@ -1,12 +1,14 @@
 """Turn a step into screen text for a channel.
 
 Menus render ``N. Label`` one per line.  On USSD a screen holds
-``settings.ussd_screen_chars`` (160) GSM-7 characters; a menu that does not fit
-is cut into pages with ``98. More`` and ``0. Back``.  Every page keeps room for
-the error line shown when an answer is invalid, so pages stay the same whether
-or not an error is shown, and option numbers never change between pages.
-SMS and WhatsApp show whole menus.  The linter renders through these same
-functions, so what it measures is what reporters see.
+``settings.ussd_screen_chars`` (160) GSM-7 characters, and an SMS is paid per
+segment of ``settings.sms_screen_chars`` (160); a menu that does not fit is cut
+into pages with ``98. More`` and ``0. Back``.  Every page keeps room for the
+error line shown when an answer is invalid, so pages stay the same whether or
+not an error is shown (a re-prompt is one segment too), and option numbers never
+change between pages.  WhatsApp, free of segments, shows whole menus.  The
+linter renders through these same functions, so what it measures is what
+reporters see.
 """
 
 from __future__ import annotations
@@ -33,19 +35,31 @@ def quote(script: Script, text: str) -> str:
     return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
 
 
+def screen_budget(script: Script, channel: str) -> int | None:
+    """Characters one screen may hold on ``channel``; ``None``: no limit (WhatsApp)."""
+    if channel == Channel.USSD:
+        return script.settings.ussd_screen_chars
+    if channel == Channel.SMS:
+        return script.settings.sms_screen_chars
+    return None
+
+
 def paginate(
-    script: Script, language: str | None, prompt: str, items: list[str], reserve: int
+    script: Script, language: str | None, prompt: str, items: list[str], reserve: int,
+    channel: str = Channel.USSD, first_back: str = "",
 ) -> list[tuple[int, int]]:
-    """Split menu lines into pages that fit the USSD budget: [(start, end), ...]."""
-    budget = script.settings.ussd_screen_chars - reserve
+    """Split menu lines into pages that fit the channel's budget: [(start, end), ...].
+    ``first_back`` is a ``0.`` line shown on the first page (e.g. change language)."""
+    budget = (screen_budget(script, channel) or script.settings.ussd_screen_chars) - reserve
     more = f"{MORE}. {script.message('more', language)}"
     back = f"{BACK}. {script.message('back', language)}"
-    if screen_cost(join(prompt, *items)) <= budget:
+    first = [first_back] if first_back else []
+    if screen_cost(join(prompt, *items, *first)) <= budget:
         return [(0, len(items))]
     pages: list[tuple[int, int]] = []
     start = 0
     while start < len(items):
-        nav_back = [back] if pages else []
+        nav_back = [back] if pages else first
         if screen_cost(join(prompt, *items[start:], *nav_back)) <= budget:
             pages.append((start, len(items)))
             break
@@ -60,12 +74,13 @@ def paginate(
 
 
 def menu(script: Script, language: str | None, channel: str, prompt: str, labels: list[str], page: int,
-         reserve: int) -> tuple[str, int]:
+         reserve: int, first_back: str = "") -> tuple[str, int]:
     """The screen for ``page`` of a menu, and how many pages there are."""
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
-    if channel != Channel.USSD:
-        return join(prompt, *items), 1
-    pages = paginate(script, language, prompt, items, reserve)
+    first_nav = f"{BACK}. {first_back}" if first_back else ""
+    if screen_budget(script, channel) is None:
+        return join(prompt, *items, first_nav), 1
+    pages = paginate(script, language, prompt, items, reserve, channel, first_nav)
     page = min(page, len(pages) - 1)
     start, end = pages[page]
     nav = []
@@ -73,6 +88,8 @@ def menu(script: Script, language: str | None, channel: str, prompt: str, labels
         nav.append(f"{MORE}. {script.message('more', language)}")
     if page > 0:
         nav.append(f"{BACK}. {script.message('back', language)}")
+    elif first_nav:
+        nav.append(first_nav)
     return join(prompt, *items[start:end], *nav), len(pages)
 
 
@@ -86,11 +103,11 @@ def reserve_for(script: Script, step: Step, language: str | None) -> int:
 
 def choice_screen(script: Script, step: Step, language: str | None, channel: str,
                   answers: dict[str, str],
-                  page: int = 0) -> tuple[str, int]:
+                  page: int = 0, first_back: str = "") -> tuple[str, int]:
     labels = [label for _value, label in script.options(step, answers, language)]
     prompt = script.step_text(step, "prompt", language)
     return menu(script, language, channel, prompt, labels, page,
-                reserve_for(script, step, language))
+                reserve_for(script, step, language), first_back)
 
 
 #: Channels whose screens stay in the phone's inbox, where anyone holding the
@@ -149,9 +166,12 @@ def end_screen(script: Script, step: Step, language: str | None, reference: str)
     return script.step_text(step, "text", language).replace("{reference}", reference)
 
 
-def resume_screen(script: Script, language: str | None) -> str:
+def resume_screen(script: Script, language: str | None, in_progress: bool = False) -> str:
+    """Continue or start again: an earlier unfinished dialogue, or (``in_progress``)
+    the one under way when a start keyword arrives in the middle of it."""
+    heading = script.message("in_progress", language) if in_progress else ""
     return join(
-        script.message("resume", language),
+        heading or script.message("resume", language),
         f"1. {script.message('continue', language)}",
         f"2. {script.message('start_over', language)}",
     )

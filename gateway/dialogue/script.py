@@ -27,13 +27,15 @@ SEVERITIES: tuple[str, ...] = tuple(Severity)
 CHANNELS: tuple[str, ...] = tuple(Channel)
 #: start/help/stop: words that act at the start of an SMS dialogue; yes/no:
 #: words that choose a "yes" (or "send") or a "no" option in any menu.
-KEYWORD_KINDS = ("start", "help", "stop", "yes", "no")
+KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk")
 # System messages every script must define in its base language.
 #: Messages a script may leave out (added after scripts were written): without
 #: them the screen simply omits the line.
-OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received", "which_one")
+OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received", "which_one", "shortened",
+                         "change_language", "help_then", "in_progress",
+                         "too_long")  # unused since long texts are kept, shortened
 MESSAGE_KEYS = (
-    "invalid", "too_short", "too_long", "strikes_out", "quick_exit", "resume", "continue",
+    "invalid", "too_short", "strikes_out", "quick_exit", "resume", "continue",
     "start_over", "help", "stopped", "cancelled", "you_wrote", "use_this", "write_new",
     "more", "back", "unavailable", "unavailable_multilingual",
 )
@@ -93,6 +95,8 @@ class GazList:
 @dataclass(frozen=True)
 class Settings:
     ussd_screen_chars: int = 160
+    sms_screen_chars: int = 160  # one GSM-7 segment: SMS menus are paged to fit it
+    long_text_chars: int = 1000  # SMS/WhatsApp free text (a concatenated SMS); USSD keeps max
     quick_exit: str = "99"
     max_invalid: int = 3  # invalid answers in a row before the session ends
     max_steps_per_turn: int = 20  # guard against auto-advance loops

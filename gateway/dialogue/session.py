@@ -32,6 +32,7 @@ class DialogueSession:
     page: int = 0  # menu page on USSD
     strikes: int = 0  # invalid answers in a row
     proposed: str | None = None  # text sent before it was asked for (SMS)
+    remembered: bool = False  # the language came from the phone's last dialogue
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
     unfinished: dict[str, object] | None = None
 

@@ -241,9 +241,10 @@ class Conversations:
         envelope = self.svc.redis.get(session_key)
         if envelope is None:
             script = script_versions.live_script(self.svc)
+            unfinished, language = self._load_unfinished(phone_hash)
             session = new_session(
                 script, channel=str(msg.channel), now=now, reference=self.new_reference(),
-                unfinished=self._load_unfinished(phone_hash),
+                unfinished=unfinished, language=language,
             )
             if msg.channel == Channel.USSD:
                 # First screen, then any inputs pre-filled in an extended dial
@@ -307,6 +308,11 @@ class Conversations:
         else:
             state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply}
             pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+        if session.language and (turn.report is not None or session.language != (
+                loaded.session.language if not loaded.new else None)):
+            # Remembered for the phone's next dialogue, as long as numbers are kept.
+            pipe.set(keys.language(phone_hash), session.language,
+                     ex=self.config["RETENTION_DAYS"] * 86400)
         if turn.keep_unfinished and session.answers:
             pipe.set(keys.unfinished(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_unfinished:
@@ -343,18 +349,21 @@ class Conversations:
             record["priority"] = Priority.LOW  # never discarded: kept for review, not alerted
         return reports.store(self.svc, record)
 
-    def _load_unfinished(self, phone_hash: str) -> DialogueSession | None:
-        raw = self.svc.redis.get(keys.unfinished(phone_hash))
+    def _load_unfinished(self, phone_hash: str) -> tuple[DialogueSession | None, str | None]:
+        """The phone's resumable unfinished dialogue and its remembered language
+        (one round trip)."""
+        raw, language = self.svc.redis.mget(keys.unfinished(phone_hash), keys.language(phone_hash))
+        language = language.decode() if isinstance(language, bytes) else language
         if raw is None:
-            return None
+            return None, language
         try:
             unfinished = DialogueSession.from_json(raw)
             script_versions.session_script(self.svc, unfinished.script_id, unfinished.script_version)
         except Exception:  # an unreadable unfinished must never block a new report
             log.warning("discarding unreadable unfinished")
             self.svc.redis.delete(keys.unfinished(phone_hash))
-            return None
-        return unfinished
+            return None, language
+        return unfinished, language
 
     # -- ledger ------------------------------------------------------------
     def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:

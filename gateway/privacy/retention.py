@@ -110,6 +110,7 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
     r = svc.redis
     redis_keys = [
         keys.unfinished(phone_hash),
+        keys.language(phone_hash),
         keys.session(Channel.SMS, phone_hash),
         keys.session(Channel.WHATSAPP, phone_hash),
         *(keys.rate(kind, phone_hash) for kind in ratelimit.KINDS),

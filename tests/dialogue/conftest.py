@@ -18,9 +18,11 @@ def script():
     return load_default_script()
 
 
-def play_inputs(script, channel, inputs, unfinished=None, reference=REFERENCE):
-    """Feed ``inputs``; return the list of Turns (stops early when a turn ends)."""
-    session = new_session(script, channel=channel, now=NOW, reference=reference, unfinished=unfinished)
+def play_inputs(script, channel, inputs, unfinished=None, reference=REFERENCE, remembered=None):
+    """Feed ``inputs``; return the list of Turns (stops early when a turn ends).
+    ``remembered``: the language the host remembers for the phone."""
+    session = new_session(script, channel=channel, now=NOW, reference=reference, unfinished=unfinished,
+                          language=remembered)
     turns = []
     for i, text in enumerate(inputs):
         session = DialogueSession.from_json(session.to_json())
@@ -34,7 +36,8 @@ def play_inputs(script, channel, inputs, unfinished=None, reference=REFERENCE):
 
 @pytest.fixture
 def play(script):
-    def _play(channel, inputs, unfinished=None, using=None):
-        return play_inputs(using or script, channel, inputs, unfinished=unfinished)
+    def _play(channel, inputs, unfinished=None, using=None, remembered=None):
+        return play_inputs(using or script, channel, inputs, unfinished=unfinished,
+                           remembered=remembered)
 
     return _play

@@ -85,9 +85,26 @@ def test_more_on_a_short_menu_is_invalid(play):
     assert turn.reply.startswith("Not a valid choice.\nWhich county?")
 
 
-def test_sms_menus_are_not_paginated(play):
-    """On SMS the whole menu is one message, without More/Back."""
-    turn = play("sms", ["REPORT"])[-1]
+def test_sms_menus_are_paged_to_one_segment(play):
+    """An SMS menu longer than one segment is cut into pages with 98 More, and
+    the options of the next page keep their numbers."""
+    from gateway.dialogue import gsm
+
+    first, second = play("sms", ["REPORT", "98"])
+    assert "98. More" in first.reply and gsm.sms_segments(first.reply) == 1
+    assert "8. Something else" in second.reply and "0. Back" in second.reply
+    assert gsm.sms_segments(second.reply) == 1
+
+
+def test_an_sms_option_of_the_next_page_is_taken_from_the_first(play):
+    """A reporter who knows the number answers it without paging."""
+    turn = play("sms", ["REPORT", "7"])[-1]
+    assert turn.session.answers["category"] == "suspicious"
+
+
+def test_whatsapp_menus_are_whole(play):
+    """WhatsApp has no segments: the whole menu in one message."""
+    turn = play("whatsapp", ["REPORT"])[-1]
     assert "8. Something else" in turn.reply and "98." not in turn.reply
 
 
@@ -115,7 +132,7 @@ def test_text_given_before_restart_is_offered_again(play):
 def test_invalid_answer_reprompts_in_the_users_language(play):
     """An invalid answer shows a short error in the user's language, then the same question."""
     turn = play("ussd", ["", "2", "1", "1", "1", "9"])[-1]
-    assert turn.reply.startswith("Chaguo si sahihi.\nLini?\n1. Linatokea sasa")
+    assert turn.reply.startswith("Chaguo si sahihi.\nLini?\n1. Sasa hivi")
     assert gsm.screen_cost(turn.reply) <= 160
     assert turn.events == [{"type": "invalid", "step": "when"}]
 
@@ -126,10 +143,10 @@ def test_too_short_text_is_refused(play):
     assert turn.reply.startswith("Too short. Write a few words.\nBriefly")
 
 
-def test_too_long_text_is_refused(play):
-    """A description over the maximum length names the limit."""
+def test_a_text_over_300_letters_is_kept_on_sms(play):
+    """On SMS a description may be as long as a concatenated SMS: 301 letters are kept."""
     turn = play("sms", ["REPORT", "4", "1", "4", "2", "x" * 301])[-1]
-    assert turn.reply.startswith("Too long, max 300 letters.")
+    assert turn.session.answers["description"] == "x" * 301
 
 
 def test_three_invalid_answers_end_the_session_keeping_a_draft(play):
@@ -292,7 +309,7 @@ def test_confirm_shows_a_summary_in_the_users_language(play):
     """The confirm screen summarises answers with labels, not values."""
     turn = play("ussd", ["", "2", "4", "1", "4", "2", "Watu wenye bunduki kisimani", "2"])[-1]
     assert turn.reply == (
-        "Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Mapema leo\n"
+        "Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Leo\n"
         "1. Tuma\n2. Badilisha\n3. Sitisha"
     )
 
@@ -496,4 +513,4 @@ def test_the_offer_to_keep_an_earlier_message_takes_yes_no_and_numbers(play, ans
         assert turn.session.answers["description"] == first
     else:
         assert "description" not in turn.session.answers
-        assert turn.reply == "Kwa ufupi, uliona nini? Au taja mahali karibu nalo."
+        assert turn.reply == "Eleza kwa ufupi ulichoona, na mahali kilipotokea."

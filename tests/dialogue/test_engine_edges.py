@@ -145,7 +145,7 @@ def test_stop_is_not_a_keyword_on_ussd(play):
 def test_help_replies_in_the_help_words_language(play):
     """MSAADA answers with the Kiswahili help text."""
     turn = play("sms", ["msaada"])[0]
-    assert turn.reply.startswith("Mpaka: ripoti hatari kwa usalama. Tuma RIPOTI kuanza")
+    assert turn.reply.startswith("Mpaka: ripoti hatari bila kujiweka hatarini. Tuma RIPOTI")
     assert turn.keep_unfinished is False
 
 
@@ -251,37 +251,50 @@ def test_sms_label_in_the_reporters_language_is_accepted(play):
     [
         pytest.param(2, False, id="one under the minimum"),
         pytest.param(3, True, id="exactly the minimum"),
-        pytest.param(300, True, id="exactly the maximum"),
-        pytest.param(301, False, id="one over the maximum"),
+        pytest.param(1000, True, id="exactly the SMS maximum"),
     ],
 )
 def test_text_length_limits_are_inclusive(play, length, accepted):
-    """A description of exactly min or max length is accepted."""
+    """A description of exactly min or the SMS maximum (1,000) is accepted as it is."""
     turn = play("sms", SMS_TO_DESCRIPTION + ["x" * length])[-1]
     assert (turn.session.step == "contact") is accepted
     if accepted:
         assert turn.session.answers["description"] == "x" * length
 
 
-@pytest.mark.parametrize(
-    "text, reply",
-    [
-        pytest.param(
-            "ok",
-            "Fupi mno. Andika maneno machache.\n"
-            "Kwa ufupi, uliona nini? Au taja mahali karibu nalo.",
-            id="too short",
-        ),
-        pytest.param(
-            "x" * 301,
-            "Ndefu mno, herufi 300 tu.\nKwa ufupi, uliona nini? Au taja mahali karibu nalo.",
-            id="too long",
-        ),
-    ],
-)
-def test_text_length_errors_are_in_the_reporters_language(play, text, reply):
-    """Too short and too long are explained in Kiswahili, then the question again."""
-    assert play("ussd", SWA_TO_DESCRIPTION + [text])[-1].reply == reply
+def test_too_short_is_explained_in_the_reporters_language(play):
+    """Too short is explained in Kiswahili, then the question again."""
+    assert play("ussd", SWA_TO_DESCRIPTION + ["ok"])[-1].reply == (
+        "Ni fupi mno. Andika maneno zaidi.\n"
+        "Eleza kwa ufupi ulichoona, na mahali kilipotokea.")
+
+
+def test_a_too_long_ussd_text_is_kept_shortened_with_a_notice(play):
+    """Over the USSD maximum (300): the first 300 letters are kept, never refused,
+    and the next screen says so in Kiswahili."""
+    turn = play("ussd", SWA_TO_DESCRIPTION + ["neno " * 70])[-1]
+    assert turn.session.step == "contact"
+    kept = turn.session.answers["description"]
+    assert len(kept) <= 300 and kept.endswith("...") and kept.startswith("neno neno")
+    assert turn.reply.startswith("Maandishi yalikuwa marefu: herufi 300 za kwanza zimehifadhiwa.\n"
+                                 "Timu ya usalama")
+
+
+def test_a_543_character_first_sms_is_offered_whole_as_the_description(play):
+    """A long first message (543 characters) is no longer refused: it is offered
+    as the description and kept whole."""
+    first = ("Watu wenye bunduki " * 29)[:543]
+    # language, category, county, sub-county, when; then "1": use the first message
+    turn = play("sms", [first, "2", "1", "1", "1", "1", "1"])[-1]
+    assert turn.session.answers.get("description") == first.strip()
+
+
+def test_an_sms_text_over_1000_letters_is_shortened_with_a_notice(play):
+    """Past a concatenated SMS (1,000 letters) the text is cut at a word, with a notice."""
+    turn = play("sms", SMS_TO_DESCRIPTION + ["maneno " * 200])[-1]
+    kept = turn.session.answers["description"]
+    assert turn.session.step == "contact" and len(kept) <= 1000 and kept.endswith("...")
+    assert turn.reply.startswith("Your text was long: the first 1000 letters are kept.\n")
 
 
 @pytest.mark.parametrize(
@@ -389,9 +402,9 @@ def test_status_lookup_turn(play):
 # -- rendering ------------------------------------------------------------------------
 
 
-def test_sms_menu_is_one_page(script):
-    """Whole menus on SMS: one page, whatever its length."""
-    _text, pages = render.choice_screen(script, script.steps["category"], "eng", "sms", {})
+def test_whatsapp_menu_is_one_page(script):
+    """Whole menus on WhatsApp (no segments): one page, whatever its length."""
+    _text, pages = render.choice_screen(script, script.steps["category"], "eng", "whatsapp", {})
     assert pages == 1
 
 

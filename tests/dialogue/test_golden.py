@@ -39,7 +39,7 @@ _Dumper.add_representer(str, _str)
 
 
 def transcript(script, spec: dict) -> dict:
-    turns = play_inputs(script, spec["channel"], spec["inputs"])
+    turns = play_inputs(script, spec["channel"], spec["inputs"], remembered=spec.get("remembered"))
     screens = [
         {"input": text, "reply": turn.reply, "ended": turn.ended}
         for text, turn in zip(spec["inputs"], turns, strict=False)
@@ -47,6 +47,7 @@ def transcript(script, spec: dict) -> dict:
     return {
         "channel": spec["channel"],
         "language": spec["language"],
+        **({"remembered": spec["remembered"]} if "remembered" in spec else {}),
         "inputs": spec["inputs"],
         "screens": screens,
         "report": turns[-1].report,

@@ -260,14 +260,21 @@ def test_missing_translations_are_warnings_with_coverage():
     assert report.coverage["eng"]["missing"] == []
 
 
-def test_multi_segment_sms_is_a_warning():
-    """A screen over one SMS segment is a warning, not an error."""
+def test_a_long_sms_menu_is_paged_not_an_error():
+    """A menu longer than one SMS segment is paged on SMS (98 More): no issue."""
     options = "".join(f"      - {{value: v{i}, label: A rather long option {i}}}\n" for i in range(8))
     text = MINI.replace("""      - {value: fire, label: Fire, severity: high}
       - {value: theft, label: Theft}
 """, options)
     report = lint_script(text)
-    assert report.ok and "sms_segments" in codes(report, "warnings")
+    assert report.ok and "sms_segments" not in codes(report, "warnings") + codes(report, "errors")
+
+
+def test_an_sms_text_over_one_segment_is_an_error():
+    """A reply a reporter pays for must be one segment: a long SMS text is an error."""
+    text = MINI.replace("help: Send GO to start.", "help: " + "Send GO to start. " * 10)
+    report = lint_script(text)
+    assert not report.ok and "sms_segments" in codes(report, "errors")
 
 
 def test_non_gsm_character_is_a_warning_with_its_position():

@@ -1,0 +1,106 @@
+"""Language memory, keywords at any step, greetings and long texts (issue 11, part 4)."""
+
+from __future__ import annotations
+
+from gateway.dialogue import new_session
+
+from .conftest import NOW, REFERENCE
+
+WEAPONS_TURKANA_WEST = ["4", "1", "2"]
+
+
+def test_a_remembered_language_skips_the_language_menu(play):
+    """A phone that chose Kiswahili last time is asked the first question in Kiswahili."""
+    turn = play("ussd", [""], remembered="swa")[-1]
+    assert turn.session.step == "category" and turn.reply.startswith("Nini kinatokea?")
+
+
+def test_the_first_screen_says_how_to_change_a_remembered_language(play):
+    """0 changes the language, and the first screen says so in the reporter's language."""
+    first, back = play("ussd", ["", "0"], remembered="som")
+    assert first.reply.endswith("0. Beddel luqadda")
+    assert back.session.step == "language"
+
+
+def test_the_change_language_line_is_only_on_the_first_question(play):
+    """After the first answer the hint is gone."""
+    turn = play("ussd", ["", "4"], remembered="eng")[-1]
+    assert "Change language" not in turn.reply
+
+
+def test_choosing_a_language_again_forgets_the_hint(play):
+    """After 0 and a new choice, the first question no longer offers to change it."""
+    turn = play("ussd", ["", "0", "1"], remembered="swa")[-1]
+    assert turn.session.language == "eng" and "Change language" not in turn.reply
+
+
+def test_an_unknown_remembered_language_is_ignored(script):
+    """A language the script no longer has: the language menu, as for a new phone."""
+    session = new_session(script, "ussd", NOW, REFERENCE, language="xyz")
+    assert session.language is None and not session.remembered
+
+
+def test_a_start_keyword_overrides_the_remembered_language(play):
+    """RIPOTI from a phone remembered as English: Kiswahili, with no change-language line."""
+    turn = play("sms", ["RIPOTI"], remembered="eng")[-1]
+    assert turn.session.language == "swa" and "Badilisha lugha" not in turn.reply
+
+
+def test_help_mid_dialogue_answers_and_asks_again_without_a_strike(play):
+    """HELP at the county question: the help text, then the same question; no strike."""
+    turns = play("sms", ["REPORT", "4", "x", "HELP"])
+    assert turns[2].session.strikes == 1
+    help_turn = turns[-1]
+    assert help_turn.reply.startswith("Mpaka: report threats safely.")
+    assert help_turn.reply.endswith("6. Other county")
+    assert help_turn.session.step == "county" and help_turn.session.strikes == 1
+    assert not help_turn.ended
+
+
+def test_help_in_another_language_keeps_the_dialogue_language(play):
+    """MSAADA in an English dialogue: help in English (the dialogue's), not a strike."""
+    turn = play("sms", ["REPORT", "4", "msaada"])[-1]
+    assert turn.reply.startswith("Mpaka: report threats safely.") and turn.session.strikes == 0
+
+
+def test_a_start_keyword_mid_dialogue_offers_to_continue(play):
+    """REPORT with answers given: continue (1) returns to the same question."""
+    turns = play("sms", ["REPORT", "4", "1", "REPORT", "1"])
+    assert turns[3].reply.startswith("Your report is not sent yet.\n1. Continue\n2. Start again")
+    assert turns[4].session.step == "sub_county"
+    assert turns[4].session.answers["category"] == "weapons_smuggling"
+
+
+def test_a_start_keyword_mid_dialogue_can_start_again(play):
+    """REPORT, then 2: the first question again, earlier answers dropped."""
+    turn = play("sms", ["REPORT", "4", "1", "REPORT", "2"])[-1]
+    assert turn.session.step == "category" and "category" not in turn.session.answers
+
+
+def test_a_start_keyword_before_any_answer_starts_in_its_language(play):
+    """RIPOTI at the first question: the first question again, in Kiswahili."""
+    turn = play("sms", ["REPORT", "RIPOTI"])[-1]
+    assert turn.session.language == "swa" and turn.reply.startswith("Nini kinatokea?")
+
+
+def test_a_greeting_is_never_offered_as_the_description(play):
+    """'Habari yako' as the first message: at the description, the plain question."""
+    turn = play("sms", ["Habari yako", "2", *WEAPONS_TURKANA_WEST, "1"])[-1]
+    assert turn.session.step == "description"
+    assert turn.reply == "Eleza kwa ufupi ulichoona, na mahali kilipotokea."
+
+
+def test_a_keyword_with_politeness_only_sets_the_language(play):
+    """'ripoti tafadhali' is the start keyword (Kiswahili); nothing to offer later."""
+    turn = play("sms", ["ripoti tafadhali"])[0]
+    assert turn.session.language == "swa" and turn.session.proposed is None
+    assert turn.reply.startswith("Nini kinatokea?")
+
+
+def test_a_keyword_followed_by_words_offers_those_words_as_the_description(play):
+    """'RIPOTI watu wenye bunduki karibu na Kakuma': the words after the keyword
+    are offered at the description step, in Kiswahili."""
+    turns = play("sms", ["RIPOTI watu wenye bunduki karibu na Kakuma", *WEAPONS_TURKANA_WEST,
+                         "1", "1"])
+    assert turns[0].session.language == "swa"
+    assert turns[-1].session.answers["description"] == "watu wenye bunduki karibu na Kakuma"
