@@ -32,11 +32,11 @@ LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
 IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings",
             "messages", "steps", "translations"}
-STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "options", "options_from",
+STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "change", "options", "options_from",
              "filter_by", "next", "min", "max", "errors", "change_to",
              "lookup", "lookup_from"}
 OPTION_KEYS = {"value", "label", "next", "severity"}
-STEP_TEXT_KEYS = ("prompt", "text", "summary")
+STEP_TEXT_KEYS = ("prompt", "text", "summary", "change")
 ERROR_KEYS = ("invalid", "too_short", "too_long")
 SETTING_INTS = ("ussd_screen_chars", "sms_screen_chars", "long_text_chars", "max_invalid",
                 "max_steps_per_turn", "quote_chars")

@@ -18,7 +18,7 @@ from gateway.vocab import Channel
 from . import matching, render
 from .gsm import normalise_punctuation, screen_cost
 from .script import CHANNELS, SEVERITIES, Script, Step
-from .session import ASK, KEEP, NEW, RESUME, DialogueSession, Turn
+from .session import ASK, CHANGE, KEEP, NEW, RESUME, DialogueSession, Turn
 
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -116,8 +116,10 @@ class _Run:
             return self.on_resume(text)
         if text == render.RESTART:
             self.event("restart")
-            s.history = []
+            s.history, s.returning = [], False
             return self.goto(self.script.start)
+        if s.mode == CHANGE:
+            return self.on_change(text)
         if text == render.BACK:
             return self.back()
         step = self.on_screen()
@@ -250,8 +252,18 @@ class _Run:
         s.answers[step.id] = value
         if step.kind == "language":
             s.language, s.remembered = value, False
-        s.history.append(step.id)
-        return self.goto(self.script.next_after(step, value))
+        if step.id not in s.history:
+            s.history.append(step.id)
+        following = self.script.next_after(step, value)
+        if s.returning:  # a changed answer: back to the confirm screen, unless a
+            after = self.script.steps.get(following or "")  # step filtered by it follows
+            if after is None or after.filter_by != step.id:
+                s.returning = False
+                return self.goto(self.confirm_step())
+        return self.goto(following)
+
+    def confirm_step(self) -> str | None:
+        return next((sid for sid, st in self.script.steps.items() if st.kind == "confirm"), None)
 
     def invalid(self, error: str, screen: str) -> Turn:
         s = self.s
@@ -397,6 +409,10 @@ class _Run:
             self.event("cancelled", via="confirm")
             return self.end(self.script.message("cancelled", self.lang), keep_unfinished=False)
         if value == "change":
+            items = render.change_items(self.script, s.answers, s.history, self.lang)
+            if step.change_to is None and len(items) > 1:
+                s.mode = CHANGE  # which part? then straight back here
+                return self.turn(render.change_screen(self.script, self.lang, items))
             target = step.change_to or self.first_data_step()
             if target in s.history:
                 s.history = s.history[: s.history.index(target)]
@@ -404,6 +420,26 @@ class _Run:
             return self.goto(target)
         s.history.append(step.id)
         return self.goto(self.script.next_after(step, value))
+
+    def on_change(self, text: str) -> Turn:
+        """The answer to "What to change?": the part to ask again, or 0 for the
+        confirm screen."""
+        s, script = self.s, self.script
+        items = render.change_items(script, s.answers, s.history, self.lang)
+        if text == render.BACK:
+            return self.goto(self.confirm_step())
+        found = matching.match([(sid, name) for sid, name in items], text)
+        if found.value is None:
+            s.strikes += 1
+            self.event("invalid", step=s.step)
+            if s.strikes >= script.settings.max_invalid:
+                self.event("strikes_out", step=s.step)
+                return self.end(script.message("strikes_out", self.lang), keep_unfinished=True)
+            return self.turn(render.with_error(script.message("invalid", self.lang),
+                                               render.change_screen(script, self.lang, items)))
+        s.returning = True
+        self.event("back", to=found.value)
+        return self.goto(found.value)
 
     def first_data_step(self) -> str:
         for sid in self.s.history:

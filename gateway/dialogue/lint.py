@@ -306,6 +306,10 @@ class _Checks:
             answers, path = self.longest_answers(step, code)
             yield None, render.confirm_screen(s, step, code, answers, path, channel), \
                 render.invalid_text(s, step, code)
+            before = list(s.steps)[: list(s.steps).index(step.id)]
+            items = render.change_items(s, dict.fromkeys(before, "x"), before, code)
+            if step.change_to is None and len(items) > 1:
+                yield "change", render.change_screen(s, code, items), s.message("invalid", code)
         else:
             yield None, render.end_screen(s, step, code, REFERENCE_SAMPLE), ""
 

@@ -162,6 +162,32 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
     return join(script.step_text(step, "prompt", language), *summary, *items)
 
 
+def change_items(script: Script, answers: dict[str, str], path: list[str],
+                 language: str | None) -> list[tuple[str, str]]:
+    """(step id, name) of the answers the reporter may change from the confirm
+    screen: steps with a ``change`` (else ``summary``) text, in the order asked.
+    A step filtered by another (sub-county by county) is changed from that one."""
+    items: list[tuple[str, str]] = []
+    for sid in path:
+        step = script.steps.get(sid)
+        if step is None or sid not in answers:
+            continue
+        name = script.step_text(step, "change", language) or script.step_text(
+            step, "summary", language)
+        if not name:
+            continue
+        target = step.filter_by if step.filter_by in answers else sid
+        if target not in [t for t, _ in items]:
+            items.append((target, name))
+    return items
+
+
+def change_screen(script: Script, language: str | None, items: list[tuple[str, str]]) -> str:
+    return join(script.message("change_which", language),
+                *(f"{i}. {name}" for i, (_sid, name) in enumerate(items, 1)),
+                f"{BACK}. {script.message('back', language)}")
+
+
 def end_screen(script: Script, step: Step, language: str | None, reference: str) -> str:
     return script.step_text(step, "text", language).replace("{reference}", reference)
 

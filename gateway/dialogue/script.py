@@ -32,7 +32,7 @@ KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk")
 #: Messages a script may leave out (added after scripts were written): without
 #: them the screen simply omits the line.
 OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received", "which_one", "shortened",
-                         "change_language", "help_then", "in_progress",
+                         "change_language", "help_then", "in_progress", "change_which",
                          "too_long")  # unused since long texts are kept, shortened
 MESSAGE_KEYS = (
     "invalid", "too_short", "strikes_out", "quick_exit", "resume", "continue",

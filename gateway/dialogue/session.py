@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from .errors import SessionError
 
 # mode: what the current screen is, beyond the step itself.
-NEW, ASK, KEEP, RESUME = "", "ask", "keep", "resume"
-_MODES = (NEW, ASK, KEEP, RESUME)
+NEW, ASK, KEEP, RESUME, CHANGE = "", "ask", "keep", "resume", "change"
+_MODES = (NEW, ASK, KEEP, RESUME, CHANGE)
 
 
 @dataclass
@@ -33,6 +33,7 @@ class DialogueSession:
     strikes: int = 0  # invalid answers in a row
     proposed: str | None = None  # text sent before it was asked for (SMS)
     remembered: bool = False  # the language came from the phone's last dialogue
+    returning: bool = False  # changing one answer from the confirm screen: back there after it
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
     unfinished: dict[str, object] | None = None
 

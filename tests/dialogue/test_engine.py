@@ -314,12 +314,49 @@ def test_confirm_shows_a_summary_in_the_users_language(play):
     )
 
 
-def test_confirm_change_goes_back_to_the_first_question(play):
-    """Change returns to the first data step; answers stay and can be kept."""
+def test_confirm_change_asks_which_part(play):
+    """Change lists the parts that can be changed; the answers stay."""
     turn = play("ussd", ENG_TO_CONFIRM + ["2"])[-1]
-    assert turn.session.step == "category"
+    assert turn.reply == ("What to change?\n1. What\n2. Area\n3. When\n4. Description\n"
+                          "5. Call back or anonymous\n0. Back")
     assert turn.session.answers["description"] == "Men with guns at the borehole"
-    assert turn.session.history == ["language"]
+
+
+def test_a_changed_answer_returns_to_the_confirm_screen(play):
+    """Change, When, a new answer: straight back to the confirm screen, showing it."""
+    turns = play("ussd", ENG_TO_CONFIRM + ["2", "3", "1"])
+    assert turns[-2].session.step == "when"
+    last = turns[-1]
+    assert last.session.step == "confirm" and "When: Happening now" in last.reply
+    assert last.session.history.count("when") == 1
+
+
+def test_changing_the_area_asks_county_then_sub_county(play):
+    """Area is changed from the county: the sub-county is asked again, then confirm."""
+    turns = play("ussd", ENG_TO_CONFIRM + ["2", "2", "5", "1"])
+    assert turns[-2].session.step == "sub_county" and "Teso North" in turns[-2].reply
+    assert turns[-1].session.step == "confirm"
+    assert turns[-1].session.answers["county"] == "busia"
+
+
+def test_back_from_the_change_question_shows_the_confirm_screen(play):
+    """0 at "What to change?": the confirm screen again, nothing changed."""
+    turn = play("ussd", ENG_TO_CONFIRM + ["2", "0"])[-1]
+    assert turn.session.step == "confirm" and turn.reply.startswith("Send this report?")
+
+
+def test_an_invalid_answer_to_the_change_question_reprompts(play):
+    """A wrong key at "What to change?" is a strike and the same question."""
+    turn = play("ussd", ENG_TO_CONFIRM + ["2", "7"])[-1]
+    assert turn.reply.startswith("Not a valid choice.\nWhat to change?")
+    assert turn.session.strikes == 1
+
+
+def test_a_changed_report_completes_with_the_new_answer(play):
+    """After changing When, send stores the new answer, each step once."""
+    turn = play("ussd", ENG_TO_CONFIRM + ["2", "3", "1", "1"])[-1]
+    assert turn.report["fields"]["when"] == "now"
+    assert list(turn.report["answers"]).count("when") == 1
 
 
 def test_confirm_cancel_discards(play):

@@ -377,7 +377,7 @@ def test_confirm_cancel_replies_in_the_reporters_language(play):
 
 def test_confirm_change_records_where_it_went(play):
     """Change emits a back event naming the step it returns to."""
-    turn = play("ussd", ENG_TO_CONFIRM + ["2"])[-1]
+    turn = play("ussd", ENG_TO_CONFIRM + ["2", "1"])[-1]
     assert {"type": "back", "to": "category"} in turn.events
 
 
