@@ -250,7 +250,7 @@ class _Run:
     def forward(self, step: Step, value: str) -> Turn:
         s = self.s
         s.answers[step.id] = value
-        if step.kind == "language":
+        if step.kind == "language" and value in self.script.languages:
             s.language, s.remembered = value, False
         if step.id not in s.history:
             s.history.append(step.id)

@@ -117,9 +117,15 @@ class _Checks:
             if step.kind != "choice" and (step.options_from or step.filter_by):
                 self.issue(ERROR, "shape", f"step {sid}: only choice steps take options_from",
                            step=sid)
-            if step.kind in ("language", "text", "end") and step.options:
-                self.issue(ERROR, "shape", f"step {sid}: a {step.kind} step has no options "
-                           "(language steps list the script's languages)", step=sid)
+            if step.kind in ("text", "end") and step.options:
+                self.issue(ERROR, "shape", f"step {sid}: a {step.kind} step has no options",
+                           step=sid)
+            if step.kind == "language" and any(o.value in s.languages for o in step.options):
+                self.issue(ERROR, "shape", f"step {sid}: an option of a language step may "
+                           "not be a language code (the languages are listed already)", step=sid)
+            if step.kind == "language" and any(not o.next for o in step.options):
+                self.issue(ERROR, "shape", f"step {sid}: each option of a language step "
+                           "needs a next: (a step of its own, e.g. checking a report)", step=sid)
             if step.kind == "confirm" and "send" not in [o.value for o in step.options]:
                 self.issue(ERROR, "shape", f"step {sid}: a confirm step needs a send option",
                            step=sid)
@@ -145,6 +151,8 @@ class _Checks:
             return []
         values = [o.value for o in step.options
                   if step.kind != "confirm" or o.value not in ("change", "cancel")]
+        if step.kind == "language":  # a chosen language goes on; its own options jump
+            return [self.s.next_after(step), *(self.s.next_after(step, v) for v in values)]
         if not values:
             return [self.s.next_after(step)]
         return [self.s.next_after(step, v) for v in values]
@@ -239,8 +247,10 @@ class _Checks:
     def multilingual(self) -> set[str]:
         """Texts shown before a language is known, so written in several at once."""
         keys = {"messages.unavailable_multilingual"}
-        keys.update(f"steps.{st.id}.prompt" for st in self.s.steps.values()
-                    if st.kind == "language")
+        for st in self.s.steps.values():
+            if st.kind == "language":
+                keys.add(f"steps.{st.id}.prompt")
+                keys.update(f"steps.{st.id}.options.{o.value}" for o in st.options)
         return keys
 
     def characters(self) -> None:

@@ -149,15 +149,16 @@ class Script:
         self, step: Step, answers: dict[str, str], language: str | None
     ) -> list[tuple[str, str]]:
         """(value, label) pairs of a menu step, as shown to this session."""
-        if step.kind == "language":
-            return [(code, lang.name) for code, lang in self.languages.items()]
+        key = f"steps.{step.id}.options."
+        if step.kind == "language":  # the languages, then any options of its own
+            return [(code, lang.name) for code, lang in self.languages.items()] + [
+                (o.value, self.text(key + o.value, language) or o.value) for o in step.options]
         if step.options_from:
             gaz = self.lists.get(step.options_from)
             if gaz is None:
                 return []
             group = answers.get(step.filter_by) if step.filter_by else None
             return [(v, self.list_label(gaz, v, language)) for v in gaz.values(group)]
-        key = f"steps.{step.id}.options."
         return [(o.value, self.text(key + o.value, language) or o.value) for o in step.options]
 
     def field_options(self, field: str, language: str | None = None) -> list[tuple[str, str]]:

@@ -25,7 +25,8 @@ from gateway.store.models import Alert, Report, ReportEvent, TeamMember
 from gateway.vocab import AlertStatus, EventKind, MessageStatus, ReportStatus
 
 COMMAND = re.compile(
-    r"^\W*(?P<verb>ACK|POKEA|STATUS|HALI)\b\W*(?P<ref>R?\W?[A-Z0-9]{6})?\W*$", re.IGNORECASE
+    r"^\W*(?P<verb>ACK|POKEA|STATUS|HALI|XAALAD)\b\W*(?P<ref>R?\W?[A-Z0-9]{6})?\W*$",
+    re.IGNORECASE
 )
 STATUS_CHECKS_PER_HOUR = 10
 
@@ -44,7 +45,8 @@ def parse(text: str) -> Command | None:
     verb = match["verb"].upper()
     reference = normalise_reference(match["ref"]) if match["ref"] else None
     kind = "ack" if verb in ("ACK", "POKEA") else "status"
-    return Command(kind, reference, "swa" if verb in ("POKEA", "HALI") else "eng")
+    language = {"POKEA": "swa", "HALI": "swa", "XAALAD": "som"}.get(verb, "eng")
+    return Command(kind, reference, language)
 
 
 def from_member(svc, command: Command, phone: str) -> bool:

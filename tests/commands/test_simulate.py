@@ -22,7 +22,7 @@ def test_simulate_ussd_in_kiswahili_stores_a_report(live_server, svc):
     """A Kiswahili USSD walk prints every screen and ends with the reference."""
     result = run(live_server, "--channel", "ussd")
     assert result.exit_code == 0, result.output
-    assert "Chagua lugha" in result.output and "Nini kinatokea?" in result.output
+    assert "Lugha / Luqadda" in result.output and "Nini kinatokea?" in result.output
     with svc.db() as db:
         reference = db.scalar(select(Report.reference))
     assert reference in result.output

@@ -29,11 +29,13 @@ def events(turns, kind):
 
 
 def test_first_ussd_screen_is_the_language_menu(play):
-    """An empty first USSD input shows the language menu, every language by its own name."""
+    """An empty first USSD input shows the language menu, every language by its own
+    name, then checking a report (in several languages, as no language is chosen yet)."""
     turn = play("ussd", [""])[0]
     assert turn.reply == (
-        "Mpaka\nChoose language / Chagua lugha / Dooro luqadda:\n"
-        "1. English\n2. Kiswahili\n3. Soomaali\n4. Ng'aturkana\n5. Afaan Borana"
+        "Mpaka\nLanguage / Lugha / Luqadda:\n"
+        "1. English\n2. Kiswahili\n3. Soomaali\n4. Ng'aturkana\n5. Afaan Borana\n"
+        "6. Check a report/Angalia ripoti/Hubi"
     )
     assert not turn.ended
     assert turn.events == [{"type": "step", "step": "language"}]
@@ -92,7 +94,7 @@ def test_sms_menus_are_paged_to_one_segment(play):
 
     first, second = play("sms", ["REPORT", "98"])
     assert "98. More" in first.reply and gsm.sms_segments(first.reply) == 1
-    assert "8. Something else" in second.reply and "0. Back" in second.reply
+    assert "8. Explosive device" in second.reply and "0. Back" in second.reply
     assert gsm.sms_segments(second.reply) == 1
 
 
@@ -105,7 +107,7 @@ def test_an_sms_option_of_the_next_page_is_taken_from_the_first(play):
 def test_whatsapp_menus_are_whole(play):
     """WhatsApp has no segments: the whole menu in one message."""
     turn = play("whatsapp", ["REPORT"])[-1]
-    assert "8. Something else" in turn.reply and "98." not in turn.reply
+    assert "11. Something else" in turn.reply and "98." not in turn.reply
 
 
 def test_restart_goes_to_the_start_keeping_answers(play):
@@ -289,10 +291,13 @@ def test_completion_builds_the_report(play):
 @pytest.mark.parametrize(
     "category, when, severity",
     [
-        pytest.param("8", "4", "low", id="other earlier: default"),
+        pytest.param("11", "4", "low", id="other earlier: default"),
         pytest.param("7", "3", "medium", id="suspicious"),
         pytest.param("3", "2", "medium", id="migrant smuggling"),
-        pytest.param("8", "1", "high", id="happening now"),
+        pytest.param("11", "1", "high", id="happening now"),
+        pytest.param("8", "4", "high", id="explosive device"),
+        pytest.param("9", "4", "high", id="kidnapping"),
+        pytest.param("10", "4", "high", id="recruitment"),
         pytest.param("1", "4", "high", id="terrorism"),
         pytest.param("2", "4", "high", id="trafficking"),
         pytest.param("4", "4", "high", id="weapons"),
@@ -483,7 +488,7 @@ def test_check_a_report_ends_with_a_lookup_not_a_report():
     script = load_default_script()
     session = new_session(script, channel="ussd", now=0.0, reference="R-AAAAAA")
     turn = advance(script, session, "", 1.0)
-    for text in ("1", "98", "9", "r-7kq4xh"):
+    for text in ("6", "r-7kq4xh"):  # "Check a report" on the first screen
         turn = advance(script, DialogueSession.from_json(turn.session.to_json()), text, 1.0)
     assert turn.ended and turn.report is None and not turn.keep_unfinished
     assert turn.lookup == {"kind": "status", "query": "r-7kq4xh", "language": "eng"}

@@ -24,8 +24,9 @@ SMS_TO_DESCRIPTION = ["REPORT", "4", "1", "4", "2"]
 SWA_TO_DESCRIPTION = ["", "2", "4", "1", "4", "2"]
 
 LANGUAGE_MENU = (
-    "Mpaka\nChoose language / Chagua lugha / Dooro luqadda:\n"
-    "1. English\n2. Kiswahili\n3. Soomaali\n4. Ng'aturkana\n5. Afaan Borana"
+    "Mpaka\nLanguage / Lugha / Luqadda:\n"
+    "1. English\n2. Kiswahili\n3. Soomaali\n4. Ng'aturkana\n5. Afaan Borana\n"
+    "6. Check a report/Angalia ripoti/Hubi"
 )
 SWA_RESUME = "Hukumaliza mara iliyopita.\n1. Endelea\n2. Anza upya"
 
@@ -212,9 +213,9 @@ def test_start_again_shows_a_clean_first_screen(play, swahili_unfinished):
     "answer, valid",
     [
         pytest.param("1", True, id="first option"),
-        pytest.param("5", True, id="last option"),
-        pytest.param("5.", True, id="last option with a dot"),
-        pytest.param("6", False, id="one past the last option"),
+        pytest.param("6", True, id="last option"),
+        pytest.param("6.", True, id="last option with a dot"),
+        pytest.param("7", False, id="one past the last option"),
         pytest.param("0.", False, id="zero with a dot"),
         pytest.param("00.", False, id="double zero with a dot"),
     ],
@@ -231,9 +232,10 @@ def test_more_pages_through_a_three_page_menu(play):
     turns = play("ussd", ["", "2", "98", "98"])
     assert turns[-2].reply == (
         "Nini kinatokea?\n5. Shambulio au wizi wa mifugo\n6. Magendo ya bidhaa/mihadarati\n"
-        "7. Mambo ya kutiliwa shaka\n8. Jambo jingine\n98. Zaidi\n0. Rudi"
+        "7. Mambo ya kutiliwa shaka\n98. Zaidi\n0. Rudi"
     )
-    assert turns[-1].reply == "Nini kinatokea?\n9. Angalia ripoti\n0. Rudi"
+    assert turns[-1].reply == ("Nini kinatokea?\n8. Kilipuzi au bomu\n9. Utekaji nyara\n"
+                               "10. Kuajiri kwa itikadi kali\n11. Jambo jingine\n0. Rudi")
     assert turns[-1].session.page == 2
 
 
@@ -314,7 +316,7 @@ def test_first_sms_is_offered_when_its_length_fits(play, first_sms, offered):
 
 def test_first_sms_is_not_offered_where_no_report_data_is_asked(play):
     """The reference prompt of 'Check a report' never offers the first SMS back."""
-    turn = play("sms", ["R-7KQ4XH", "1", "9"])[-1]
+    turn = play("sms", ["R-7KQ4XH", "6"])[-1]  # first screen: the language menu
     assert turn.session.step == "status_reference"
     assert turn.reply == "Type the report's reference, e.g. R-7KQ4XH"
 
@@ -389,7 +391,7 @@ def test_completion_event_carries_the_severity(play):
 
 def test_status_lookup_turn(play):
     """'Check a report' ends silently: no reply, no unfinished, a lookup event and the query."""
-    turn = play("ussd", ["", "1", "98", "9", "R-7KQ4XH"])[-1]
+    turn = play("ussd", ["", "6", "R-7KQ4XH"])[-1]
     assert turn.ended and turn.reply == "" and turn.keep_unfinished is False
     assert turn.session.step == "status_result"
     assert turn.events == [
@@ -411,27 +413,31 @@ def test_whatsapp_menu_is_one_page(script):
 def test_choice_screen_defaults_to_the_first_page(script):
     """Without a page number the first page is shown."""
     text, pages = render.choice_screen(script, script.steps["category"], "eng", "ussd", {})
-    assert pages == 2 and "1. Terrorism or extremism" in text and "98. More" in text
+    assert pages == 3 and "1. Terrorism or extremism" in text and "98. More" in text
 
 
 def test_page_past_the_end_shows_the_last_page(script):
     """A page number beyond the menu shows its last page."""
     text, _ = render.choice_screen(script, script.steps["category"], "eng", "ussd", {}, page=7)
-    assert text == render.choice_screen(script, script.steps["category"], "eng", "ussd", {}, 1)[0]
-    assert "9. Check a report" in text
+    assert text == render.choice_screen(script, script.steps["category"], "eng", "ussd", {}, 2)[0]
+    assert "11. Something else" in text
 
 
 def test_page_that_exactly_fills_the_screen_is_not_split(script):
-    """A last page costing exactly the budget (156 with the error line) stays one page."""
+    """A last page costing exactly the budget (with the error line) stays one page."""
+    step = script.steps["category"]
+    one_page = render.choice_screen(script, step, "eng", "ussd", {})[0].replace(
+        "98. More", "") + "\n".join(
+        ["6. Goods or drug smuggling", "7. Suspicious activity", "8. Explosive device",
+         "9. Kidnapping", "10. Recruitment or radicalisation", "11. Something else"])
+    exact = len(one_page) + render.reserve_for(script, step, "eng")
     tight = dataclasses.replace(
-        script, settings=dataclasses.replace(script.settings, ussd_screen_chars=156)
-    )
-    text, pages = render.choice_screen(tight, tight.steps["category"], "eng", "ussd", {}, 1)
-    assert pages == 2
-    assert text == (
-        "What is happening?\n5. Armed attack or raid\n6. Goods or drug smuggling\n"
-        "7. Suspicious activity\n8. Something else\n9. Check a report\n0. Back"
-    )
+        script, settings=dataclasses.replace(script.settings, ussd_screen_chars=exact))
+    text, pages = render.choice_screen(tight, step, "eng", "ussd", {})
+    assert pages == 1 and text == one_page
+    smaller = dataclasses.replace(
+        script, settings=dataclasses.replace(script.settings, ussd_screen_chars=exact - 1))
+    assert render.choice_screen(smaller, step, "eng", "ussd", {})[1] == 2
 
 
 def test_options_too_long_for_the_screen_get_one_page_each(script):
@@ -441,9 +447,9 @@ def test_options_too_long_for_the_screen_get_one_page_each(script):
     )
     step = tiny.steps["category"]
     _text, pages = render.choice_screen(tiny, step, "eng", "ussd", {})
-    assert pages == 9
-    last, _ = render.choice_screen(tiny, step, "eng", "ussd", {}, 8)
-    assert last == "What is happening?\n9. Check a report\n0. Back"
+    assert pages == 11
+    last, _ = render.choice_screen(tiny, step, "eng", "ussd", {}, 10)
+    assert last == "What is happening?\n11. Something else\n0. Back"
 
 
 @pytest.mark.parametrize("word", ["more", "back"])

@@ -15,7 +15,7 @@ def test_the_next_dial_is_in_the_language_of_the_last_report(svc, client):
     assert walk(client, INPUTS)[-1].text.startswith("END ")
     screen = post_ussd(client, "", session_id="ATUid_next").text
     assert screen.startswith("CON Nini kinatokea?") and screen.endswith("0. Badilisha lugha")
-    assert post_ussd(client, "0", session_id="ATUid_next").text.startswith("CON Mpaka\nChoose")
+    assert post_ussd(client, "0", session_id="ATUid_next").text.startswith("CON Mpaka\nLanguage")
 
 
 def test_the_language_is_remembered_on_every_channel(svc, client):
@@ -37,4 +37,4 @@ def test_forget_erases_the_remembered_language(svc, client):
     """After `mpaka reporter forget`, the phone is asked its language again."""
     walk(client, INPUTS)
     retention.forget(svc, PHONE, actor="test")
-    assert post_ussd(client, "", session_id="ATUid_after").text.startswith("CON Mpaka\nChoose")
+    assert post_ussd(client, "", session_id="ATUid_after").text.startswith("CON Mpaka\nLanguage")

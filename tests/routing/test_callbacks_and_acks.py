@@ -186,6 +186,17 @@ def test_status_check_discloses_only_the_stage(client, svc, make_report, setup, 
     assert "borehole" not in reply and "Loima" not in reply and REPORTER not in reply
 
 
+@pytest.mark.parametrize(("verb", "expected"), [
+    pytest.param("HALI", "imepokelewa", id="Kiswahili"),
+    pytest.param("XAALAD", "waa la helay", id="Somali"),
+])
+def test_status_keyword_of_each_language_answers_in_it(client, svc, make_report, verb, expected):
+    """HALI and XAALAD are the STATUS keyword in Kiswahili and Somali."""
+    report_id = make_report()
+    routing.route(svc, report_id)
+    assert expected in sms(client, STRANGER, f"{verb} {reference(svc, report_id)}")
+
+
 def test_status_checks_are_rate_limited(client, svc, make_report):
     """More than ten STATUS checks an hour from one number are refused, against guessing
     (each a different reference, as a guesser sends them)."""

@@ -136,8 +136,9 @@ def test_status_checks_are_never_linked_to_the_phone(svc, client):
     assert reference in send(client, f"STATUS {reference}")
     # The phone's language (Kiswahili) is remembered: the first screen is the category menu.
     assert "Nini kinatokea?" in post_ussd(client, "", session_id="ATUid_check").text
-    post_ussd(client, "9", session_id="ATUid_check")
-    menu = post_ussd(client, f"9*{reference}", session_id="ATUid_check")
+    post_ussd(client, "0", session_id="ATUid_check")  # 0: the first screen, with "Check a report"
+    post_ussd(client, "0*6", session_id="ATUid_check")
+    menu = post_ussd(client, f"0*6*{reference}", session_id="ATUid_check")
     assert reference in menu.text
     assert not [r for r in rows(svc) if linked(svc, r)]
 
@@ -165,7 +166,7 @@ def test_status_checks_silenced_or_limited_are_not_linked_either(app, svc, clien
     for _ in range(6):
         send(client, f"STATUS {reference}")
     app.config["INBOUND_PER_10_MINUTES"] = 1
-    for text in ("", "9", f"9*{reference}"):  # the language is remembered
+    for text in ("", "0", "0*6", f"0*6*{reference}"):  # the language is remembered
         post_ussd(client, text, session_id="ATUid_limited_check")
     assert not [r for r in rows(svc) if linked(svc, r)]
 
