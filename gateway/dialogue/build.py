@@ -219,8 +219,20 @@ class _Builder:
         if not keywords.get("stop"):
             self.warn("no_stop_keyword", "no settings.keywords.stop: SMS reporters cannot "
                       "cancel by sending STOP", ("settings",))
+        guess: dict[str, dict[str, tuple[str, ...]]] = {}
+        g_raw = self.mapping(raw.get("guess"), ("settings", "guess"), "settings.guess")
+        for step_id, values in g_raw.items():
+            path = ("settings", "guess", step_id)
+            values = self.mapping(values, path, f"settings.guess.{step_id} (value: [words])")
+            for value, words in values.items():
+                if not isinstance(words, list) or not all(isinstance(w, str) and w.strip()
+                                                          for w in words):
+                    self.error("bad_setting", f"settings.guess.{step_id}.{value} must be a "
+                               "list of words or phrases", path + (value,))
+                    continue
+                guess.setdefault(str(step_id), {})[str(value)] = tuple(str(w) for w in words)
         for key in raw:
-            if key not in {*SETTING_INTS, "quick_exit", "default_severity", "keywords"}:
+            if key not in {*SETTING_INTS, "quick_exit", "default_severity", "keywords", "guess"}:
                 self.warn("unknown_key", f"unknown setting {key!r}", ("settings", key))
         return Settings(
             ussd_screen_chars=ints.get("ussd_screen_chars", Settings.ussd_screen_chars),
@@ -232,6 +244,7 @@ class _Builder:
             default_severity=default_severity,
             quote_chars=ints.get("quote_chars", Settings.quote_chars),
             keywords=keywords,
+            guess=guess,
         )
 
     def steps(self, raw: Node, base: str) -> dict[str, Step]:

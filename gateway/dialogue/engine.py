@@ -178,6 +178,9 @@ class _Run:
             if text and not self.small_talk(text):
                 # bounded: one character more than is kept tells it was cut
                 s.proposed = text[: self.script.settings.long_text_chars + 1]
+                if start_lang is not None:  # a report in one message: ask only what is missing
+                    s.one_message = True
+                    s.guesses = matching.guess(text, self.script.settings.guess)
             text = ""
         if s.unfinished:
             s.mode = RESUME
@@ -229,6 +232,10 @@ class _Run:
             return self.end(self.script.message("unavailable", self.lang), keep_unfinished=True)
         s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
         self.event("step", step=step.id)
+        understood = self.understood(step)
+        if understood is not None:
+            self.event("guessed", step=step.id)
+            return self.forward(step, understood)
         if step.kind == "end" and step.lookup:
             return self.lookup(step)
         if step.kind == "end":
@@ -236,6 +243,22 @@ class _Run:
         if step.kind == "text" and self.kept_text(step):
             s.mode = KEEP
         return self.turn(self.screen(step))
+
+    def understood(self, step: Step) -> str | None:
+        """The answer a one-message report already gave to ``step``, used once:
+        its text for the first text step that fills a field, a guessed option
+        for a menu (only one the menu offers)."""
+        s = self.s
+        if not s.one_message:
+            return None
+        if step.kind == "text" and step.field and s.proposed:
+            text, s.proposed = s.proposed, None
+            return self.shortened(step, text)[0] if len(text) >= step.min_length else None
+        value = s.guesses.pop(step.id, None)
+        if step.kind != "choice" or value is None:
+            return None
+        offered = {v for v, _label in self.script.options(step, s.answers, self.lang)}
+        return value if value in offered else None
 
     def back(self) -> Turn:
         s = self.s

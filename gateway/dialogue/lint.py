@@ -83,6 +83,7 @@ class _Checks:
 
     def run(self) -> None:
         self.references()
+        self.guesses()
         self.graph()
         self.base_texts()
         self.coverage()
@@ -90,6 +91,23 @@ class _Checks:
         self.screens()
 
     # -- structure ------------------------------------------------------------------
+    def guesses(self) -> None:
+        """settings.guess names choice steps and values they offer."""
+        s = self.s
+        for sid, values in s.settings.guess.items():
+            step = s.steps.get(sid)
+            if step is None or step.kind != "choice":
+                self.issue(ERROR, "bad_setting", f"settings.guess.{sid}: no choice step {sid!r}")
+                continue
+            known = {value for value, _label in s.options(step, {}, None)}
+            if step.options_from in s.lists:
+                known |= set(s.lists[step.options_from].values(None)) | {
+                    v for group in (s.lists[step.options_from].groups or {}).values() for v in group}
+            for value in values:
+                if value not in known:
+                    self.issue(ERROR, "bad_setting", f"settings.guess.{sid}.{value}: step {sid} "
+                               f"has no option {value!r}", step=sid)
+
     def references(self) -> None:
         s = self.s
         if s.settings.quick_exit in RESERVED_INPUTS:

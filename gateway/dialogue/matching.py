@@ -37,6 +37,31 @@ class Match:
     candidates: tuple[str, ...] = ()  # options too close to choose between
 
 
+def guess(text: str, table: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, str]:
+    """What a free text answers by itself: for each step of ``table`` (step id ->
+    {value -> cue words or phrases}), the one value whose cues occur in the text.
+    A cue word matches a word of the text, or its start when the cue has 4 or
+    more letters ("bunduk" in "bunduki"); a phrase matches as a whole.  Two
+    values with cues in the text: no guess for that step (it is asked)."""
+    words = normalise(text).split()
+    joined = f" {' '.join(words)} "
+    found: dict[str, str] = {}
+    for step, values in table.items():
+        hits = {value for value, cues in values.items()
+                if any(_cue_in(normalise(cue), words, joined) for cue in cues)}
+        if len(hits) == 1:
+            found[step] = hits.pop()
+    return found
+
+
+def _cue_in(cue: str, words: list[str], joined: str) -> bool:
+    if not cue:
+        return False
+    if " " in cue:
+        return f" {cue} " in joined
+    return any(word == cue or (len(cue) >= MIN_PREFIX and word.startswith(cue)) for word in words)
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, no punctuation but apostrophes, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text)

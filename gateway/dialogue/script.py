@@ -103,6 +103,9 @@ class Settings:
     default_severity: str = Severity.LOW
     quote_chars: int = 40  # how much of a kept text "You wrote: ..." repeats
     keywords: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> {WORD: language}
+    #: step id -> {option value -> words or phrases, any language}: what a
+    #: one-message report's text may answer without asking ("gunmen" -> armed_attack)
+    guess: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

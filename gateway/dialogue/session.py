@@ -34,6 +34,10 @@ class DialogueSession:
     proposed: str | None = None  # text sent before it was asked for (SMS)
     remembered: bool = False  # the language came from the phone's last dialogue
     returning: bool = False  # changing one answer from the confirm screen: back there after it
+    #: a keyword with words ("RIPOTI watu wenye bunduki Kakuma"): the words are the
+    #: description, and ``guesses`` (step id -> value) answer what they make clear
+    one_message: bool = False
+    guesses: dict[str, str] = field(default_factory=dict)
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
     unfinished: dict[str, object] | None = None
 

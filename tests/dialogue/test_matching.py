@@ -119,3 +119,21 @@ def test_no_silent_wrong_choice_on_the_shipped_menus(shipped, step, language, an
     options = shipped.options(shipped.steps[step], answers, language)
     found = matching.match(options, text, YES_NO)
     assert (found.value, found.candidates) == (value, candidates)
+
+
+GUESS = {"category": {"armed_attack": ["raid", "wenye bunduki"], "kidnapping": ["kidnap"]},
+         "when": {"now": ["now", "sasa"]}}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param("Raiders at the well NOW", {"category": "armed_attack", "when": "now"},
+                 id="a cue starting a word, any case"),
+    pytest.param("watu wenye bunduki", {"category": "armed_attack"}, id="a phrase"),
+    pytest.param("bunduki wenye", {}, id="a phrase's words out of order"),
+    pytest.param("raid and kidnapping", {}, id="two categories: no guess"),
+    pytest.param("nowhere to go", {}, id="a short cue only as a whole word"),
+])
+def test_guess_takes_one_clear_answer_per_step(text, expected):
+    """A cue word (its start, at 4+ letters) or a whole phrase answers a step;
+    cues of two options answer nothing."""
+    assert matching.guess(text, GUESS) == expected

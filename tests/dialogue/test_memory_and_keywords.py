@@ -104,3 +104,37 @@ def test_a_keyword_followed_by_words_offers_those_words_as_the_description(play)
                          "1", "1"])
     assert turns[0].session.language == "swa"
     assert turns[-1].session.answers["description"] == "watu wenye bunduki karibu na Kakuma"
+
+
+# -- a report in one message (issue 11, part 3) -------------------------------------------
+
+
+def test_a_one_message_report_asks_only_what_is_missing(play):
+    """Category and time are understood, the words are the description: county and
+    sub-county are asked, then (when and description known) the call-back question."""
+    turns = play("sms", ["REPORT gunmen raided the village this morning", "1", "2"])
+    assert turns[0].session.answers["category"] == "armed_attack"
+    assert turns[0].session.step == "county"
+    last = turns[-1].session
+    assert last.step == "contact" and last.answers["when"] == "today"
+    assert last.answers["description"] == "gunmen raided the village this morning"
+
+
+def test_a_one_message_report_with_two_kinds_of_threat_asks_the_category(play):
+    """Cues of two categories: nothing is guessed, the category is asked."""
+    turn = play("sms", ["REPORT gunmen attacked and kidnapped two herders"])[0]
+    assert turn.session.step == "category" and "category" not in turn.session.answers
+
+
+def test_guessed_answers_can_be_changed_from_the_confirm_screen(play):
+    """A wrong guess is fixed with Change: the category asked again, then confirm."""
+    turns = play("sms", ["REPORT raid at the well now", "1", "3", "2", "2", "1", "2"])
+    assert turns[-1].session.step == "confirm"
+    assert turns[-1].session.answers["category"] == "trafficking"
+
+
+def test_a_plain_first_sms_is_still_offered_not_taken(play):
+    """Without a keyword the first message is offered as the description, not assumed."""
+    turns = play("sms", ["raid at the well now", "1", "5"])
+    assert turns[-1].session.step == "county" and "category" in turns[-1].session.answers
+    assert not turns[0].session.one_message
