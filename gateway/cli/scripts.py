@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from gateway.defaults import gazetteer_text
-from gateway.dialogue import lint_script
+from gateway.dialogue import lint_script, load_script
+from gateway.dialogue.cost import path_costs
 
 
 @click.group()
@@ -22,4 +23,8 @@ def check(path):
     """Lint a script file: errors, warnings, translation coverage, screen sizes."""
     report = lint_script(path.read_text("utf-8"), gazetteer_text=gazetteer_text())
     click.echo(report.format())
+    if report.ok:  # what a full report costs, per language and channel
+        script = load_script(path.read_text("utf-8"), gazetteer_text=gazetteer_text())
+        for cost in path_costs(script):
+            click.echo(cost.format())
     sys.exit(0 if report.ok else 1)

@@ -58,6 +58,16 @@ def test_scripts_check_passes_shipped_script(cli, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_scripts_check_prints_what_a_report_costs(cli, tmp_path):
+    """Per language and channel: messages, replies and SMS segments of a full report."""
+    path = tmp_path / "default.yaml"
+    path.write_text(default_script_text(), "utf-8")
+    output = cli("scripts", "check", str(path)).output
+    assert "cost sms swa, menu path: 8 messages from the reporter" in output
+    assert "cost sms swa, one message path:" in output
+    assert "cost ussd eng, menu path:" in output
+
+
 def test_scripts_check_fails_on_errors_with_line_numbers(cli, tmp_path):
     """A script with an unknown next step fails with the line of the problem."""
     broken = default_script_text().replace("next: ", "next: nowhere_", 1)
