@@ -142,8 +142,13 @@ class _Run:
         help_lang = self.keyword_language("help", text)
         if help_lang is not None:
             self.event("help", step=s.step)
-            screen = (render.resume_screen(script, self.unfinished_language())
-                      if s.mode == RESUME else self.screen(self.on_screen()))
+            if s.mode == RESUME:
+                screen = render.resume_screen(script, self.unfinished_language())
+            elif s.mode == CHANGE:
+                screen = render.change_screen(script, self.lang, render.change_items(
+                    script, s.answers, s.history, self.lang))
+            else:
+                screen = self.screen(self.on_screen())
             return self.turn(render.join(script.message("help", self.lang),
                                          script.message("help_then", self.lang), screen))
         start_lang = self.keyword_language("start", text)

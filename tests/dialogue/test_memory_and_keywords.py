@@ -57,6 +57,13 @@ def test_help_mid_dialogue_answers_and_asks_again_without_a_strike(play):
     assert not help_turn.ended
 
 
+def test_help_at_the_change_question_repeats_that_question(play):
+    """HELP while asked what to change: the help, then "What to change?" again."""
+    to_confirm = ["REPORT", "4", "1", "2", "1", "Men with guns at the borehole", "2"]
+    turn = play("sms", [*to_confirm, "2", "HELP"])[-1]
+    assert "What to change?\n1. What" in turn.reply and turn.session.mode == "change"
+
+
 def test_help_in_another_language_keeps_the_dialogue_language(play):
     """MSAADA in an English dialogue: help in English (the dialogue's), not a strike."""
     turn = play("sms", ["REPORT", "4", "msaada"])[-1]
