@@ -4,7 +4,8 @@ log and small display helpers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 from flask import (
@@ -21,8 +22,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from gateway.accounts import auth
+from gateway.core import localtime
 from gateway.core.services import current_services
-from gateway.store.models import AuditEntry
+from gateway.store import script_versions
+from gateway.store.models import AuditEntry, TeamMember
 from gateway.web.context import db, vocabulary
 
 csrf = None  # set by init_app
@@ -48,10 +51,39 @@ LABELS = {
 
 
 def label(value) -> str:
+    """How a stored value reads: the live script's label, else the shipped
+    script's (a value a newer version dropped keeps its gazetteer name, so
+    "Turkana West" never turns into "Turkana west"), else the id made readable."""
     if value is None or value == "":
         return "–"
     text = str(value)
-    return LABELS.get(text) or vocabulary().label(text) or text.replace("_", " ").capitalize()
+    return (LABELS.get(text) or vocabulary().label(text) or _shipped_vocabulary().label(text)
+            or text.replace("_", " ").capitalize())
+
+
+@cache
+def _shipped_vocabulary():
+    return script_versions.shipped_vocabulary()
+
+
+def actor_label(actor: str | None, name: str | None = None) -> str:
+    """Who did something, named the same way on every page: a console or API
+    user by their username (as the audit log names them), a team member by
+    their name (``name``, as recorded with the event, else looked up), the
+    gateway itself as "Mpaka"."""
+    if not actor:
+        return name or "Mpaka"
+    kind, _, rest = actor.partition(":")
+    if kind == "user" and rest:
+        return rest
+    if kind == "member" and rest:
+        if name:
+            return name
+        member = db().get(TeamMember, int(rest)) if rest.isdigit() else None
+        return member.name if member is not None else f"team member {rest}"
+    if actor in ("system", "worker"):
+        return "Mpaka"
+    return actor
 
 
 def load_user(user_id: str):
@@ -148,10 +180,17 @@ def ago(value: datetime | None, reference: datetime | None = None) -> str:
 
 
 def format_time(value: datetime | None) -> str:
-    """UTC, as officers compare times with SMS alerts (East Africa is UTC+3)."""
+    """East Africa Time, ``30 Nov 2026 20:25`` (``gateway.core.localtime``)."""
+    return localtime.display(value)
+
+
+def input_day(value: date | datetime | None) -> str:
+    """A filter's day for an ``<input type=date>``: its EAT calendar day."""
     if value is None:
-        return "–"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return ""
+    if isinstance(value, datetime):
+        return localtime.eat_day(value).isoformat()
+    return value.isoformat()
 
 
 def page_number() -> int:

@@ -15,17 +15,30 @@ from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.routing import acks, review
-from gateway.store import queries
+from gateway.store import queries, script_versions
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
 from . import overview as overview_module
-from .common import PAGE_SIZE, args_without, audit, console_blueprint, db, now, page_number
+from .common import (
+    PAGE_SIZE,
+    actor_label,
+    args_without,
+    audit,
+    console_blueprint,
+    db,
+    label,
+    now,
+    page_number,
+)
 
 bp = console_blueprint("reports")
 ACTION_STATUSES = ReportStatus.actions()
+#: How "Every answer" names a stored field (others: the id made readable).
+QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be called",
+             "confirm": "Confirmed", "language": "Language"}
 CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
                "status", "channel", "language", "when", "description", "acknowledged_at")
 
@@ -93,14 +106,15 @@ def visible_report(reference: str) -> Report:
 
 def timeline(report: Report) -> list[dict]:
     """Events and deliveries of a report, oldest first."""
-    items = [{"at": e.created_at, "kind": e.kind, "actor": e.actor, "detail": e.detail or {}}
+    items = [{"at": e.created_at, "kind": e.kind, "actor": e.actor, "detail": e.detail or {},
+              "who": actor_label(e.actor, (e.detail or {}).get("by"))}
              for e in report.events]
     deliveries = db().scalars(
         select(Delivery).join(Alert).where(Alert.report_id == report.id).order_by(Delivery.id))
     for d in deliveries:
         message = d.message
         items.append({
-            "at": d.created_at, "kind": "delivery", "actor": None,
+            "at": d.created_at, "kind": "delivery", "actor": None, "who": None,
             "detail": {"team": d.alert.team.name, "channel": d.channel,
                        "status": message.status if message else "sent to endpoint",
                        "error": message.error if message else None},
@@ -160,16 +174,62 @@ def dismiss(reference):
     return _review(reference, "dismiss")
 
 
-@bp.get("/reports/<reference>")
-def show(reference):
-    report = visible_report(reference)
+def report_script(report: Report):
+    """The script version that took the report (its labels), else the shipped one."""
+    try:
+        return script_versions.get_version(db(), report.script_id, report.script_version)
+    except Exception:  # a deleted or broken version must not hide the report
+        return script_versions.fallback_script()
+
+
+def answer_rows(report: Report) -> list[tuple[str, str]]:
+    """(question, answer) of every stored answer, as the report's own script
+    labels them (``Armed attack or raid``, ``Turkana West``), never raw ids."""
+    script = report_script(report)
+    answers = report.answers or {}
+    rows = []
+    for step_id, value in answers.items():
+        step = script.steps.get(step_id)
+        name = (step.field if step is not None and step.field else step_id) if step else step_id
+        question = QUESTIONS.get(name) or name.replace("_", " ").capitalize()
+        if step is None:
+            rows.append((question, label(value)))
+            continue
+        try:
+            shown = script.answer_label(step, answers, "eng") or str(value)
+        except Exception:  # an answer the script no longer offers
+            shown = label(value)
+        rows.append((question, shown))
+    return rows
+
+
+def first_acknowledgement(report: Report) -> tuple[str, object] | None:
+    """Who acknowledged the report first, and when (named as everywhere)."""
+    for event in report.events:
+        if event.kind == EventKind.ACKNOWLEDGED and (event.detail or {}).get("first", True):
+            return actor_label(event.actor, (event.detail or {}).get("by")), event.created_at
+    return None
+
+
+def render_report(report: Report, *, number: str | None = None, **extra):
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
+    script = report_script(report)
+    when_step = next((s for s in script.steps.values() if s.field == "when"), None)
+    when = (script.answer_label(when_step, report.answers or {}, "eng")
+            if when_step is not None and report.when else None) or label(report.when)
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
-        number=None, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+        answers=answer_rows(report), acknowledged=first_acknowledgement(report), when=when,
+        number=number, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+        **extra,
     )
+
+
+@bp.get("/reports/<reference>")
+def show(reference):
+    return render_report(visible_report(reference))
 
 
 @bp.post("/reports/<reference>/acknowledge")
@@ -230,15 +290,8 @@ def reveal(reference):
     number = current_services().protector.decrypt(report.reporter_phone)
     audit("report.number_revealed", report.reference, reason=reason[:500])
     db().commit()
-    alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
-    return render_template(
-        "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
-        overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
-        under_review=report.status in ReportStatus.under_review(),
-        number=number or f"(cannot be read: {Protector.MISSING_KEY})", masked=mask_phone(number),
-        may_reveal=True,
-        now=now(),
-    )
+    return render_report(report, number=number or f"(cannot be read: {Protector.MISSING_KEY})",
+                         dialable=bool(number), masked=mask_phone(number))
 
 
 @bp.get("/overview")
