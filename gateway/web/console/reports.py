@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from gateway.core import localtime
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.routing import acks, review
 from gateway.store import queries, script_versions
-from gateway.store.models import Alert, Delivery, Report, ReportEvent
+from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
@@ -39,8 +41,11 @@ ACTION_STATUSES = ReportStatus.actions()
 #: How "Every answer" names a stored field (others: the id made readable).
 QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be called",
              "confirm": "Confirmed", "language": "Language"}
-CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
-               "status", "channel", "language", "when", "description", "acknowledged_at")
+#: The export's columns: labels as the console shows them, times in East Africa
+#: Time (``2026-11-30 20:25:07``, whole seconds), acknowledgement and notes.
+CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "category", "severity",
+               "status", "channel", "language", "when", "description", "teams_alerted",
+               "acknowledged_eat", "acknowledged_by", "notes")
 
 
 def overdue_ids(report_ids) -> set[int]:
@@ -75,9 +80,53 @@ def index():
 
 
 def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    """A CSV cell a spreadsheet will not run as a formula; times in EAT."""
+    if isinstance(value, datetime):
+        value = localtime.sheet(value)
+    text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_rows(rows: list[Report]):
+    """Each report as the CSV's cells, with teams, acknowledgement and notes
+    fetched in three queries for the whole export."""
+    ids = [r.id for r in rows]
+    teams: dict[int, list[str]] = {}
+    events: dict[int, list[ReportEvent]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for report_id, name in db().execute(
+                select(Alert.report_id, Team.name).join(Team, Alert.team_id == Team.id)
+                .where(Alert.report_id.in_(chunk)).order_by(Alert.id)):
+            names = teams.setdefault(report_id, [])
+            if name not in names:
+                names.append(name)
+        for event in db().scalars(
+                select(ReportEvent).where(ReportEvent.report_id.in_(chunk),
+                                          ReportEvent.kind.in_((EventKind.NOTE, EventKind.ACKNOWLEDGED)))
+                .order_by(ReportEvent.id)):
+            events.setdefault(event.report_id, []).append(event)
+    when_labels: dict[tuple[str, str], dict[str, str]] = {}
+    for report in rows:
+        script_key = (report.script_id, report.script_version)
+        if script_key not in when_labels:
+            script = report_script(report)
+            when_labels[script_key] = dict(script.field_options("when", "eng"))
+        mine = events.get(report.id, [])
+        ack = next((e for e in mine if e.kind == EventKind.ACKNOWLEDGED), None)
+        notes = [f"{localtime.sheet(e.created_at)} {actor_label(e.actor)}: {(e.detail or {}).get('text', '')}"
+                 for e in mine if e.kind == EventKind.NOTE]
+        yield [
+            report.reference, report.created_at, label(report.county),
+            label(report.sub_county) if report.sub_county else "", label(report.category),
+            label(report.severity), label(report.status), label(report.channel),
+            label(report.language) if report.language else "",
+            when_labels[script_key].get(report.when or "", label(report.when) if report.when else ""),
+            report.description, "; ".join(teams.get(report.id, [])),
+            report.acknowledged_at,
+            actor_label(ack.actor, (ack.detail or {}).get("by")) if ack is not None else "",
+            " | ".join(notes),
+        ]
 
 
 @bp.get("/reports.csv")
@@ -87,12 +136,13 @@ def export():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for report in rows:
-        writer.writerow([_cell(getattr(report, c)) for c in CSV_COLUMNS])
+    for cells in _export_rows(list(rows)):
+        writer.writerow([_cell(c) for c in cells])
     audit("reports.export", None, rows=len(rows), filters=args_without("page"))
     db().commit()
+    stamp = localtime.to_eat(now()).strftime("%Y%m%d-%H%M")
     return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=mpaka-reports-{now():%Y%m%d-%H%M}.csv"})
+        "Content-Disposition": f"attachment; filename=mpaka-reports-{stamp}-eat.csv"})
 
 
 def visible_report(reference: str) -> Report:
