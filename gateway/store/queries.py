@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 
 from gateway.core import localtime
-
 from gateway.store.models import Alert, Incident, Report, User
 from gateway.vocab import AlertStatus, ReportStatus, Severity
 
