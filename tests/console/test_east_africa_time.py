@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -169,4 +169,4 @@ def test_eat_is_utc_plus_three_all_year():
     for month in (1, 7):
         moment = localtime.to_eat(datetime(2026, month, 1, tzinfo=UTC))
         assert moment.utcoffset() == timedelta(hours=3)
-        assert moment.tzinfo is not timezone.utc
+        assert moment.tzinfo is not UTC

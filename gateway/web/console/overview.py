@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway.core import localtime
-
 from gateway.store import queries
 from gateway.store.models import Alert, Incident, Report
 from gateway.vocab import AlertStatus, IncidentStatus
