@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -26,6 +25,7 @@ from gateway.core import localtime
 from gateway.core.services import current_services
 from gateway.store import script_versions
 from gateway.store.models import AuditEntry, TeamMember
+from gateway.web import bandwidth
 from gateway.web.context import db, vocabulary
 
 csrf = None  # set by init_app
@@ -150,10 +150,8 @@ def security_headers(response):
 
 
 def static_url(filename: str) -> str:
-    """The file's URL with its modification time, so browsers may cache it."""
-    path = Path(current_app.static_folder) / filename
-    version = int(path.stat().st_mtime) if path.exists() else 0
-    return url_for("static", filename=filename, v=version)
+    """The file's URL with its content hash (``gateway.web.bandwidth``)."""
+    return bandwidth.static_url(filename)
 
 
 def audit(action: str, target: str | None = None, **detail) -> None:
