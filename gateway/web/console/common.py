@@ -177,8 +177,14 @@ def ago(value: datetime | None, reference: datetime | None = None) -> str:
     return f"{seconds // 86400} days"
 
 
-def format_time(value: datetime | None) -> str:
-    """East Africa Time, ``30 Nov 2026 20:25`` (``gateway.core.localtime``)."""
+def format_time(value: datetime | str | None) -> str:
+    """East Africa Time, ``30 Nov 2026 20:25`` (``gateway.core.localtime``);
+    also of an ISO 8601 string (the ledger's rows)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return localtime.display(value)
 
 
