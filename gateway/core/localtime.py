@@ -67,10 +67,17 @@ def parse_moment(text: str) -> date | datetime:
     text = text.strip()
     if not text:
         raise ValueError("empty")
+    value: date | datetime
     if len(text) == 10:
-        return date.fromisoformat(text)
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=EAT) if moment.tzinfo is None else moment
+        value = date.fromisoformat(text)
+    else:
+        moment = datetime.fromisoformat(text)
+        value = moment.replace(tzinfo=EAT) if moment.tzinfo is None else moment
+    try:  # 0001-01-01 or 9999-12-31 would leave the calendar in UTC
+        lower_bound(value), upper_bound(value)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range") from None
+    return value
 
 
 def lower_bound(value: date | datetime) -> datetime:

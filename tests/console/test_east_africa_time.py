@@ -59,7 +59,8 @@ def test_typed_dates_and_times_are_read_as_eat_unless_they_carry_an_offset(text,
         assert got == expected and not isinstance(got, datetime)
 
 
-@pytest.mark.parametrize("text", ["", "30/11/2026", "2026-13-01", "yesterday"])
+@pytest.mark.parametrize("text", ["", "30/11/2026", "2026-13-01", "yesterday", "0001-01-01",
+                                  "9999-12-31", "9999-12-31T23:59-05:00"])
 def test_malformed_dates_are_refused(text):
     """Anything else is a ValueError (the API answers 400, the console ignores it)."""
     with pytest.raises(ValueError):
@@ -156,12 +157,20 @@ def test_api_datetimes_with_offsets_are_honoured(app, svc):
     assert api_refs(client, token, "?until=2026-11-30T01:30:00%2B03:00") == {early, late}
 
 
-def test_api_refuses_a_malformed_date_with_a_clear_error(app, svc):
-    """400 invalid_argument naming EAT and the accepted forms, never a 500."""
-    response = app.test_client().get("/api/v1/reports?since=30/11/2026",
+@pytest.mark.parametrize("value", ["30/11/2026", "0001-01-01", "9999-12-31"])
+def test_api_refuses_a_malformed_date_with_a_clear_error(app, svc, value):
+    """400 invalid_argument naming EAT and the accepted forms, never a 500
+    (also for days whose EAT bounds leave the calendar in UTC)."""
+    response = app.test_client().get(f"/api/v1/reports?since={value}",
                                      headers=bearer(token_for(svc, "admin")))
     assert response.status_code == 400
     assert "East Africa Time" in response.json["error"]["message"]
+
+
+def test_console_ignores_an_out_of_range_day(admin_client, svc):
+    """The console's filter ignores a day it cannot place (no 500)."""
+    make_report(svc)
+    assert admin_client.get("/console/reports?since=0001-01-01&until=9999-12-31").status_code == 200
 
 
 def test_eat_is_utc_plus_three_all_year():

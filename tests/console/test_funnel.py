@@ -144,3 +144,8 @@ def test_a_dialogue_is_counted_on_the_east_african_day_it_began(client, svc, clo
     assert rows["when"].stopped == 0  # moved on from it, after midnight, on the same day
     later, _ = _funnel(svc, datetime(2026, 11, 30).date(), datetime(2026, 11, 30).date() + timedelta(days=1))
     assert later == 0
+
+
+def test_funnel_page_takes_any_day_without_an_error(admin_client):
+    """The first day of the calendar as the end of the period is no 500."""
+    assert admin_client.get("/console/scripts/report/funnel?until=0001-01-02").status_code == 200

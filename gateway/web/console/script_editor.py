@@ -198,7 +198,8 @@ def funnel(script_id):
         chosen = live
     today = localtime.today(now())  # funnel days are East Africa Time days
     until = day_arg("until", today)
-    since = min(day_arg("since", until - timedelta(days=6)), until)
+    week_before = until - timedelta(days=6) if until > date.min + timedelta(days=6) else until
+    since = min(day_arg("since", week_before), until)
     try:
         script = script_versions.parse_version(chosen)
     except ScriptError:
