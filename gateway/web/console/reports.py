@@ -264,14 +264,13 @@ def first_acknowledgement(report: Report) -> tuple[str, object] | None:
 def render_report(report: Report, *, number: str | None = None, **extra):
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
     script = report_script(report)
-    when_step = next((s for s in script.steps.values() if s.field == "when"), None)
-    when = (script.answer_label(when_step, report.answers or {}, "eng")
-            if when_step is not None and report.when else None) or label(report.when)
+    facts = {name: dict(script.field_options(name, "eng")).get(getattr(report, name) or "")
+             or label(getattr(report, name)) for name in ("category", "county", "sub_county", "when")}
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
-        answers=answer_rows(report), acknowledged=first_acknowledgement(report), when=when,
+        answers=answer_rows(report), acknowledged=first_acknowledgement(report), facts=facts,
         number=number, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
         **extra,
     )
