@@ -10,7 +10,7 @@ from gateway.core import production
 from gateway.core.services import Services
 from gateway.errors import ConfigError
 from gateway.ops import logs
-from gateway.web import api, console, context, health, metrics, proxies, webhooks
+from gateway.web import api, bandwidth, console, context, health, metrics, proxies, webhooks
 from gateway.web.proxies import TrustedProxies
 
 
@@ -57,5 +57,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     api.init_app(app)
     console.init_app(app)
+    bandwidth.init_app(app)
     return app
 

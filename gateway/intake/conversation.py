@@ -84,6 +84,7 @@ class _Loaded:
     session: DialogueSession
     inputs: list[str]
     new: bool  # no session was stored: this message starts (or resumes) one
+    reached: frozenset[str] = frozenset()  # steps the session was shown (the funnel's)
 
 
 class Conversations:
@@ -264,23 +265,39 @@ class Conversations:
             new_input = ussd_new_input(state.get("raw", ""), msg.text or "")
             if new_input is None:  # the same request again: same answer, recorded once
                 return Outcome(reply=Reply(state["reply"]), language=session.language, replay=True)
-            return _Loaded(session_key, script, session, [new_input], new=False)
-        return _Loaded(session_key, script, session, [msg.text], new=False)
+            return _Loaded(session_key, script, session, [new_input], new=False,
+                           reached=frozenset(state.get("reached") or ()))
+        return _Loaded(session_key, script, session, [msg.text], new=False,
+                       reached=frozenset(state.get("reached") or ()))
 
     def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float):
         """Advance the pure engine once per input; stop at the end of the dialogue."""
         session, turn, funnel_turns = loaded.session, None, []
+        reached = set(loaded.reached)
         for index, text in enumerate(loaded.inputs):
             if index > 0 and not self._takes_dialled_digits(loaded.script, session):
                 break  # a dial string chooses from menus; it never writes or sends
             before = session.step
+            # The funnel counts a step once per dialogue: what it was shown
+            # already, including what a resumed unfinished had answered.
+            seen = frozenset(reached | set(session.history) | set(session.answers)
+                             | ({before} if before else set()))
             turn = advance(loaded.script, session, text, now)
-            funnel_turns.append((loaded.script, before, turn.events))
+            funnel_turns.append((loaded.script, before, turn.events, seen))
             session = turn.session
+            reached |= self._funnel_reached(funnel_turns[-1:])
             metrics.observe_turn(self.svc, msg.channel, turn, new=loaded.new and index == 0)
             if turn.ended:
                 break
         return turn, funnel_turns
+
+    @staticmethod
+    def _funnel_reached(funnel_turns) -> set[str]:
+        """Every step the dialogue was shown so far, kept with the session."""
+        reached: set[str] = set()
+        for _script, _before, events, seen in funnel_turns:
+            reached |= seen | {e["step"] for e in events if e.get("type") == "step"}
+        return reached
 
     @staticmethod
     def _takes_dialled_digits(script: Script, session: DialogueSession) -> bool:
@@ -306,7 +323,8 @@ class Conversations:
         elif turn.ended:
             pipe.delete(loaded.session_key)
         else:
-            state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply}
+            state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply,
+                     "reached": sorted(self._funnel_reached(funnel_turns))}
             pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
         if session.language and (turn.report is not None or session.language != (
                 loaded.session.language if not loaded.new else None)):
@@ -317,9 +335,10 @@ class Conversations:
             pipe.set(keys.unfinished(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_unfinished:
             pipe.delete(keys.unfinished(phone_hash))
-        today = self.clock.now()
-        for script_used, before, events in funnel_turns:
-            funnel.buffer(pipe, script_used, events, before=before, now=today)
+        # Every count of a dialogue goes to the EAT day it began (funnel docstring).
+        began = datetime.fromtimestamp(session.started_at, UTC)
+        for script_used, before, events, seen in funnel_turns:
+            funnel.buffer(pipe, script_used, events, before=before, seen=seen, began=began)
         if turn.report is not None:
             # A unfinished resumed on another channel must not be finished twice.
             pipe.delete(keys.session(Channel.SMS, phone_hash),

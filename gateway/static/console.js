@@ -42,7 +42,9 @@
     var form = event.target;
     if (!form.dataset || !form.dataset.swap) { return; }
     event.preventDefault();
-    post(form.action, new FormData(form)).then(function (html) {
+    // form.getAttribute, not form.action: a form with an <input name="action">
+    // (the simulator's) answers form.action with that input element.
+    post(form.getAttribute("action"), new FormData(form)).then(function (html) {
       var panel = swap(form.dataset.swap, html);
       var input = panel && panel.querySelector("#sim-input");
       if (input) { input.focus(); }

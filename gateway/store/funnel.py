@@ -2,18 +2,30 @@
 reached it and how many stopped there, per day.
 
 The engine emits ``{"type": "step", "step": id}`` each time a session is shown a
-step.  ``record_funnel`` turns one turn's events into two counters per step:
+step.  ``record_funnel`` turns one turn's events into counters per step:
 
-* ``reached``: a session arrived at the step going forward (a step shown again
-  after Back, Start again or a resumed unfinished is not counted twice);
+* ``starts`` (the pseudo-step ``STARTS``): a new dialogue shown its first
+  step, whichever that is (a start keyword such as RIPOTI chooses the language
+  and skips the language step);
+* ``reached``: a session arrived at the step for the first time.  A step shown
+  again (after Back, Change at the confirmation, Start again, a resumed
+  unfinished, or moving forward again after any of these) is not counted again:
+  the conversation passes the steps the session had already reached (``seen``);
 * ``stopped``: sessions whose latest step this is.  Moving on from a step
   takes one off it and puts one on the next, so a session that times out,
   cancels or never answers stays counted where it stopped, and the end step's
   count is the number of finished reports.
 
-Counts are per (script, version, step, UTC day).  A session that moves on
-after midnight takes its ``stopped`` count off the next day, so only sums over
-a period are meaningful (``funnel`` clamps them at zero).
+Counts are per (script, version, step, day), the day being the East Africa
+Time day the dialogue began (``gateway.core.localtime``): every count of one
+dialogue falls on one day, even when it runs past midnight or is resumed later.
+So over any period each step's ``reached`` is at most the period's ``starts``,
+and "share of starts" (``FunnelRow.share_of``) is at most 100%.
+
+Why it once showed 107% and 114%: the share was a step's ``reached`` divided by
+the first step's; sessions started with a keyword never reach the language step,
+Back or Change then forward counted later steps again, and a dialogue that
+crossed midnight counted its later steps on another day than its start.
 """
 
 from __future__ import annotations
@@ -21,12 +33,12 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from redis.exceptions import ResponseError
 from sqlalchemy import func, select
 
-from gateway.core import keys
+from gateway.core import keys, localtime
 from gateway.store.models import DialogueStepCount
 
 _SEP = "\x1f"
@@ -35,13 +47,19 @@ BUFFER_TTL = 7 * 86400
 
 #: An event after which the next step shown is a revisit, not progress.
 REVISIT = ("back", "restart", "resumed")
+#: The pseudo-step counting dialogues started (no step id can contain "*").
+STARTS = "*starts"
 
 
-def step_changes(events: list[dict], before: str | None) -> tuple[Counter, Counter]:
+def step_changes(events: list[dict], before: str | None,
+                 seen: frozenset[str] | set[str] = frozenset()) -> tuple[Counter, Counter]:
     """(reached, stopped) changes for one turn's events; ``before`` is the step
-    the session was on before the turn (None for a new session)."""
+    the session was on before the turn (None for a new session), ``seen`` the
+    steps it had reached already (not reached again).  A new dialogue's first
+    step also adds one to ``reached[STARTS]``."""
     reached, stopped = Counter(), Counter()
     current, revisit = before, False
+    seen = set(seen)
     for event in events:
         kind = event.get("type")
         if kind in REVISIT:
@@ -55,8 +73,11 @@ def step_changes(events: list[dict], before: str | None) -> tuple[Counter, Count
         if step == current:
             revisit = False
             continue
-        if not revisit:
+        if not revisit and step not in seen:
+            if current is None and not seen:
+                reached[STARTS] += 1
             reached[step] += 1
+        seen.add(step)
         if current is not None:
             stopped[current] -= 1
         if current is not None or not revisit:
@@ -65,11 +86,13 @@ def step_changes(events: list[dict], before: str | None) -> tuple[Counter, Count
     return reached, stopped
 
 
-def buffer(pipe, script, events: list[dict], *, now: datetime, before: str | None = None) -> None:
+def buffer(pipe, script, events: list[dict], *, began: datetime, before: str | None = None,
+           seen: frozenset[str] | set[str] = frozenset()) -> None:
     """Add one turn's counts to a Redis pipeline (the conversation's own, so
-    the counters cost no extra round trip); ``flush`` moves them to SQL."""
-    reached, stopped = step_changes(events, before)
-    day = now.astimezone(UTC).date()
+    the counters cost no extra round trip); ``flush`` moves them to SQL.
+    ``began``: when the dialogue began (its EAT day is the counts' day)."""
+    reached, stopped = step_changes(events, before, seen)
+    day = localtime.eat_day(began)
     key = keys.funnel(str(script.id), str(script.version), day.isoformat())
     for step in set(reached) | set(stopped):
         if reached[step]:
@@ -139,8 +162,21 @@ class FunnelRow:
     reached: int
     stopped: int
 
-    def share_of(self, first: int) -> int:
-        return round(100 * self.reached / first) if first else 0
+    def share_of(self, starts: int) -> int:
+        """Percent of the dialogues started that reached this step (0–100).
+        Capped at 100 only for counts recorded before ``STARTS`` existed."""
+        return min(100, round(100 * self.reached / starts)) if starts else 0
+
+
+def starts(db, script, since: date, until: date) -> int:
+    """Dialogues of ``script``'s version that began between the two EAT days."""
+    total = db.scalar(
+        select(func.sum(DialogueStepCount.reached))
+        .where(DialogueStepCount.script_id == str(script.id),
+               DialogueStepCount.version == str(script.version),
+               DialogueStepCount.step == STARTS,
+               DialogueStepCount.day >= since, DialogueStepCount.day <= until))
+    return int(total or 0)
 
 
 def funnel(db, script, since: date, until: date) -> list[FunnelRow]:

@@ -8,10 +8,11 @@ officer only the counties assigned to them.  Every listing goes through it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
 
+from gateway.core import localtime
 from gateway.store.models import Alert, Incident, Report, User
 from gateway.vocab import AlertStatus, ReportStatus, Severity
 
@@ -49,8 +50,10 @@ class ReportFilters:
     category: str | None = None
     severity: str | None = None
     status: str | None = None
-    since: date | None = None
-    until: date | None = None
+    #: A bare date is an East Africa Time calendar day; a datetime is a moment
+    #: (``gateway.core.localtime.parse_moment``).
+    since: date | datetime | None = None
+    until: date | datetime | None = None
     text: str | None = None
     overdue: bool = False
     extra: dict = field(default_factory=dict)
@@ -66,7 +69,7 @@ class ReportFilters:
 
         def day(name):
             try:
-                return date.fromisoformat((args.get(name) or "").strip())
+                return localtime.parse_moment(args.get(name) or "")
             except ValueError:
                 return None
 
@@ -88,10 +91,10 @@ class ReportFilters:
         if self.status:
             query = query.where(Report.status == self.status)
         if self.since:
-            query = query.where(Report.created_at >= datetime.combine(self.since, time.min, UTC))
+            query = query.where(Report.created_at >= localtime.lower_bound(self.since))
         if self.until:
-            end = datetime.combine(self.until, time.min, UTC) + timedelta(days=1)
-            query = query.where(Report.created_at < end)
+            end, inclusive = localtime.upper_bound(self.until)
+            query = query.where(Report.created_at <= end if inclusive else Report.created_at < end)
         if self.text:
             pattern = f"%{self.text.replace('%', '').replace('_', '')}%"
             query = query.where(or_(Report.reference.ilike(pattern), Report.description.ilike(pattern),

@@ -9,7 +9,7 @@ process, without a database query per request.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
@@ -189,6 +189,8 @@ class Vocabulary:
     sub_counties: dict[str, str]
     categories: dict[str, str]
     languages: dict[str, str]
+    #: The "when" answers ("now" -> "Happening now").
+    times: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, script: Script, language: str = "eng") -> Vocabulary:
@@ -197,11 +199,13 @@ class Vocabulary:
             sub_counties=dict(script.field_options("sub_county", language)),
             categories=dict(script.field_options("category", language)),
             languages={code: lang.name for code, lang in script.languages.items()},
+            times=dict(script.field_options("when", language)),
         )
 
     def label(self, value: str) -> str | None:
         """The label of a stored value of any field, or ``None``."""
-        for labels in (self.categories, self.counties, self.sub_counties, self.languages):
+        for labels in (self.categories, self.counties, self.sub_counties, self.languages,
+                       self.times):
             if value in labels:
                 return labels[value]
         return None

@@ -146,9 +146,9 @@ def test_funnel_page_shows_reached_and_stopped(admin_client, svc):
     with svc.db() as db:
         script = script_versions.parse_version(db.scalar(select(ScriptVersion)))
     pipe, today = svc.redis.pipeline(), svc.clock.now()
-    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)
-    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], now=today)
-    funnel.buffer(pipe, script, [{"type": "step", "step": "category"}], before="language", now=today)
+    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], began=today)
+    funnel.buffer(pipe, script, [{"type": "step", "step": "language"}], began=today)
+    funnel.buffer(pipe, script, [{"type": "step", "step": "category"}], before="language", began=today)
     pipe.execute()
     page = admin_client.get("/console/scripts/report/funnel").text
     rows = {step: (reached, stopped) for step, reached, stopped in _funnel_rows(page)}

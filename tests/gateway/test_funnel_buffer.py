@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.core import keys
+from gateway.core import keys, localtime
 from gateway.store import funnel, script_versions
 from tests.gateway.test_intake_ussd import INPUTS, walk
 
 
 def totals(svc):
     script = script_versions.live_script(svc)
-    today = datetime.now(UTC).date()
+    today = localtime.today(datetime.now(UTC))  # funnel days are EAT days
     with svc.db() as db:
         return {row.step: (row.reached, row.stopped)
                 for row in funnel.funnel(db, script, today - timedelta(days=1), today)}

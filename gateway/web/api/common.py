@@ -18,6 +18,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.accounts import tokens
+from gateway.core import localtime
 from gateway.core.services import current_services
 from gateway.errors import MpakaError
 from gateway.ops import logs
@@ -150,14 +151,20 @@ def choice_arg(name: str, allowed) -> str | None:
     return value
 
 
-def date_arg(name: str) -> date | None:
+def date_arg(name: str) -> date | datetime | None:
+    """A day (``YYYY-MM-DD``, an East Africa Time calendar day) or a moment
+    (``YYYY-MM-DDTHH:MM[:SS]``, East Africa Time unless it carries an offset
+    such as ``+03:00`` or ``Z``); see ``gateway.core.localtime``."""
     value = request.args.get(name)
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        return localtime.parse_moment(value)
     except ValueError:
-        raise ApiError(400, "invalid_argument", f"{name} must be a date, YYYY-MM-DD") from None
+        raise ApiError(400, "invalid_argument",
+                       f"{name} must be a date, YYYY-MM-DD (an East Africa Time day), or a "
+                       "date and time, YYYY-MM-DDTHH:MM (EAT unless it ends with an offset "
+                       "such as +03:00 or Z)") from None
 
 
 def bool_arg(name: str) -> bool:

@@ -29,6 +29,10 @@ MAX_LIMIT = 100
 VERSION = "1.0.0"
 #: Free-text parameters may not contain control characters (400 otherwise).
 NO_CONTROL = "^[^\\x00-\\x1f]*$"
+#: ``since``/``until``: a day (EAT) or a moment; a date-time without an offset is
+#: also taken (as EAT), as people type it, but the document asks for the offset.
+MOMENT = {"anyOf": [{"type": "string", "format": "date"},
+                   {"type": "string", "format": "date-time"}]}
 
 
 def _nullable(schema: dict) -> dict:
@@ -198,8 +202,12 @@ def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
         _query("category", {"type": "string", "enum": categories}, "Category"),
         _query("severity", {"type": "string", "enum": list(queries.SEVERITIES)}, "Severity"),
         _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
-        _query("since", {"type": "string", "format": "date"}, "Received on or after (UTC day)"),
-        _query("until", {"type": "string", "format": "date"}, "Received on or before (UTC day)"),
+        _query("since", MOMENT, "Received on or after: a day, YYYY-MM-DD, is an East Africa "
+               "Time calendar day (from 00:00 EAT, 21:00 UTC the day before); a date-time "
+               "with an offset (2026-11-30T20:25+03:00, …Z) is that moment"),
+        _query("until", MOMENT, "Received on or before: a day, YYYY-MM-DD, is the whole East "
+               "Africa Time calendar day (until 24:00 EAT); a date-time with an offset is "
+               "that moment (inclusive)"),
         _query("q", {"type": "string", "maxLength": 100, "pattern": NO_CONTROL},
                "Text in the reference, sub-county or description"),
         _query("overdue", {"type": "string", "enum": ["true", "false"]},

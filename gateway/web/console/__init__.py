@@ -46,4 +46,5 @@ def init_app(app: Flask) -> None:
     app.after_request(common.security_headers)
     app.jinja_env.globals.update(static_url=common.static_url, labels=common.label,
                                  held_count=reports.held_count, vocab=vocab)
-    app.jinja_env.filters.update(ago=common.ago, when=common.format_time, label=common.label)
+    app.jinja_env.filters.update(ago=common.ago, when=common.format_time, label=common.label,
+                                 input_day=common.input_day)

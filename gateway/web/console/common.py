@@ -4,8 +4,8 @@ log and small display helpers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import date, datetime
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -21,8 +21,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from gateway.accounts import auth
+from gateway.core import localtime
 from gateway.core.services import current_services
-from gateway.store.models import AuditEntry
+from gateway.store import script_versions
+from gateway.store.models import AuditEntry, TeamMember
+from gateway.web import bandwidth
 from gateway.web.context import db, vocabulary
 
 csrf = None  # set by init_app
@@ -48,10 +51,39 @@ LABELS = {
 
 
 def label(value) -> str:
+    """How a stored value reads: the live script's label, else the shipped
+    script's (a value a newer version dropped keeps its gazetteer name, so
+    "Turkana West" never turns into "Turkana west"), else the id made readable."""
     if value is None or value == "":
         return "–"
     text = str(value)
-    return LABELS.get(text) or vocabulary().label(text) or text.replace("_", " ").capitalize()
+    return (LABELS.get(text) or vocabulary().label(text) or _shipped_vocabulary().label(text)
+            or text.replace("_", " ").capitalize())
+
+
+@cache
+def _shipped_vocabulary():
+    return script_versions.shipped_vocabulary()
+
+
+def actor_label(actor: str | None, name: str | None = None) -> str:
+    """Who did something, named the same way on every page: a console or API
+    user by their username (as the audit log names them), a team member by
+    their name (``name``, as recorded with the event, else looked up), the
+    gateway itself as "Mpaka"."""
+    if not actor:
+        return name or "Mpaka"
+    kind, _, rest = actor.partition(":")
+    if kind == "user" and rest:
+        return rest
+    if kind == "member" and rest:
+        if name:
+            return name
+        member = db().get(TeamMember, int(rest)) if rest.isdigit() else None
+        return member.name if member is not None else f"team member {rest}"
+    if actor in ("system", "worker"):
+        return "Mpaka"
+    return actor
 
 
 def load_user(user_id: str):
@@ -118,10 +150,8 @@ def security_headers(response):
 
 
 def static_url(filename: str) -> str:
-    """The file's URL with its modification time, so browsers may cache it."""
-    path = Path(current_app.static_folder) / filename
-    version = int(path.stat().st_mtime) if path.exists() else 0
-    return url_for("static", filename=filename, v=version)
+    """The file's URL with its content hash (``gateway.web.bandwidth``)."""
+    return bandwidth.static_url(filename)
 
 
 def audit(action: str, target: str | None = None, **detail) -> None:
@@ -147,11 +177,24 @@ def ago(value: datetime | None, reference: datetime | None = None) -> str:
     return f"{seconds // 86400} days"
 
 
-def format_time(value: datetime | None) -> str:
-    """UTC, as officers compare times with SMS alerts (East Africa is UTC+3)."""
+def format_time(value: datetime | str | None) -> str:
+    """East Africa Time, ``30 Nov 2026 20:25`` (``gateway.core.localtime``);
+    also of an ISO 8601 string (the ledger's rows)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return localtime.display(value)
+
+
+def input_day(value: date | datetime | None) -> str:
+    """A filter's day for an ``<input type=date>``: its EAT calendar day."""
     if value is None:
-        return "–"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return ""
+    if isinstance(value, datetime):
+        return localtime.eat_day(value).isoformat()
+    return value.isoformat()
 
 
 def page_number() -> int:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from gateway.core import localtime
 from gateway.store import queries
 from gateway.store.models import Alert, Incident, Report
 from gateway.vocab import AlertStatus, IncidentStatus
@@ -31,8 +32,9 @@ def build(db, scope: queries.Scope, now) -> dict:
             "county": Counter(r.county for r in chosen).most_common(),
             "category": Counter(r.category for r in chosen).most_common(),
         }
-    per_day = Counter(r.created_at.date() for r in rows)
-    days = [(now - timedelta(days=n)).date() for n in range(29, -1, -1)]
+    per_day = Counter(localtime.eat_day(r.created_at) for r in rows)  # East Africa's days
+    today = localtime.today(now)
+    days = [today - timedelta(days=n) for n in range(29, -1, -1)]
     trend = [(d.strftime("%d %b"), per_day.get(d, 0)) for d in days]
 
     incidents = db.scalars(scope.incidents(select(Incident).where(Incident.status == IncidentStatus.OPEN))
@@ -53,7 +55,7 @@ def build(db, scope: queries.Scope, now) -> dict:
             }
             for period, c in counts.items()
         },
-        "trend": charts.trend(trend, title="Reports per day, last 30 days"),
+        "trend": charts.trend(trend, title="Reports per day (EAT), last 30 days"),
         "incidents": incidents,
         "held": queries.held_count(db, scope),
         "waiting": waiting,

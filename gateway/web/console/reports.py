@@ -6,28 +6,46 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from gateway.core import localtime
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.routing import acks, review
-from gateway.store import queries
-from gateway.store.models import Alert, Delivery, Report, ReportEvent
+from gateway.store import queries, script_versions
+from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
 from . import overview as overview_module
-from .common import PAGE_SIZE, args_without, audit, console_blueprint, db, now, page_number
+from .common import (
+    PAGE_SIZE,
+    actor_label,
+    args_without,
+    audit,
+    console_blueprint,
+    db,
+    label,
+    now,
+    page_number,
+)
 
 bp = console_blueprint("reports")
 ACTION_STATUSES = ReportStatus.actions()
-CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
-               "status", "channel", "language", "when", "description", "acknowledged_at")
+#: How "Every answer" names a stored field (others: the id made readable).
+QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be called",
+             "confirm": "Confirmed", "language": "Language"}
+#: The export's columns: labels as the console shows them, times in East Africa
+#: Time (``2026-11-30 20:25:07``, whole seconds), acknowledgement and notes.
+CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "category", "severity",
+               "status", "channel", "language", "when", "description", "teams_alerted",
+               "acknowledged_eat", "acknowledged_by", "notes")
 
 
 def overdue_ids(report_ids) -> set[int]:
@@ -62,9 +80,53 @@ def index():
 
 
 def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    """A CSV cell a spreadsheet will not run as a formula; times in EAT."""
+    if isinstance(value, datetime):
+        value = localtime.sheet(value)
+    text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_rows(rows: list[Report]):
+    """Each report as the CSV's cells, with teams, acknowledgement and notes
+    fetched in three queries for the whole export."""
+    ids = [r.id for r in rows]
+    teams: dict[int, list[str]] = {}
+    events: dict[int, list[ReportEvent]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for report_id, name in db().execute(
+                select(Alert.report_id, Team.name).join(Team, Alert.team_id == Team.id)
+                .where(Alert.report_id.in_(chunk)).order_by(Alert.id)):
+            names = teams.setdefault(report_id, [])
+            if name not in names:
+                names.append(name)
+        for event in db().scalars(
+                select(ReportEvent).where(ReportEvent.report_id.in_(chunk),
+                                          ReportEvent.kind.in_((EventKind.NOTE, EventKind.ACKNOWLEDGED)))
+                .order_by(ReportEvent.id)):
+            events.setdefault(event.report_id, []).append(event)
+    when_labels: dict[tuple[str, str], dict[str, str]] = {}
+    for report in rows:
+        script_key = (report.script_id, report.script_version)
+        if script_key not in when_labels:
+            script = report_script(report)
+            when_labels[script_key] = dict(script.field_options("when", "eng"))
+        mine = events.get(report.id, [])
+        ack = next((e for e in mine if e.kind == EventKind.ACKNOWLEDGED), None)
+        notes = [f"{localtime.sheet(e.created_at)} {actor_label(e.actor)}: {(e.detail or {}).get('text', '')}"
+                 for e in mine if e.kind == EventKind.NOTE]
+        yield [
+            report.reference, report.created_at, label(report.county),
+            label(report.sub_county) if report.sub_county else "", label(report.category),
+            label(report.severity), label(report.status), label(report.channel),
+            label(report.language) if report.language else "",
+            when_labels[script_key].get(report.when or "", label(report.when) if report.when else ""),
+            report.description, "; ".join(teams.get(report.id, [])),
+            report.acknowledged_at,
+            actor_label(ack.actor, (ack.detail or {}).get("by")) if ack is not None else "",
+            " | ".join(notes),
+        ]
 
 
 @bp.get("/reports.csv")
@@ -74,12 +136,13 @@ def export():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for report in rows:
-        writer.writerow([_cell(getattr(report, c)) for c in CSV_COLUMNS])
+    for cells in _export_rows(list(rows)):
+        writer.writerow([_cell(c) for c in cells])
     audit("reports.export", None, rows=len(rows), filters=args_without("page"))
     db().commit()
+    stamp = localtime.to_eat(now()).strftime("%Y%m%d-%H%M")
     return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=mpaka-reports-{now():%Y%m%d-%H%M}.csv"})
+        "Content-Disposition": f"attachment; filename=mpaka-reports-{stamp}-eat.csv"})
 
 
 def visible_report(reference: str) -> Report:
@@ -93,14 +156,15 @@ def visible_report(reference: str) -> Report:
 
 def timeline(report: Report) -> list[dict]:
     """Events and deliveries of a report, oldest first."""
-    items = [{"at": e.created_at, "kind": e.kind, "actor": e.actor, "detail": e.detail or {}}
+    items = [{"at": e.created_at, "kind": e.kind, "actor": e.actor, "detail": e.detail or {},
+              "who": actor_label(e.actor, (e.detail or {}).get("by"))}
              for e in report.events]
     deliveries = db().scalars(
         select(Delivery).join(Alert).where(Alert.report_id == report.id).order_by(Delivery.id))
     for d in deliveries:
         message = d.message
         items.append({
-            "at": d.created_at, "kind": "delivery", "actor": None,
+            "at": d.created_at, "kind": "delivery", "actor": None, "who": None,
             "detail": {"team": d.alert.team.name, "channel": d.channel,
                        "status": message.status if message else "sent to endpoint",
                        "error": message.error if message else None},
@@ -160,16 +224,61 @@ def dismiss(reference):
     return _review(reference, "dismiss")
 
 
-@bp.get("/reports/<reference>")
-def show(reference):
-    report = visible_report(reference)
+def report_script(report: Report):
+    """The script version that took the report (its labels), else the shipped one."""
+    try:
+        return script_versions.get_version(db(), report.script_id, report.script_version)
+    except Exception:  # a deleted or broken version must not hide the report
+        return script_versions.fallback_script()
+
+
+def answer_rows(report: Report) -> list[tuple[str, str]]:
+    """(question, answer) of every stored answer, as the report's own script
+    labels them (``Armed attack or raid``, ``Turkana West``), never raw ids."""
+    script = report_script(report)
+    answers = report.answers or {}
+    rows = []
+    for step_id, value in answers.items():
+        step = script.steps.get(step_id)
+        name = (step.field if step is not None and step.field else step_id) if step else step_id
+        question = QUESTIONS.get(name) or name.replace("_", " ").capitalize()
+        if step is None:
+            rows.append((question, label(value)))
+            continue
+        try:
+            shown = script.answer_label(step, answers, "eng") or str(value)
+        except Exception:  # an answer the script no longer offers
+            shown = label(value)
+        rows.append((question, shown))
+    return rows
+
+
+def first_acknowledgement(report: Report) -> tuple[str, object] | None:
+    """Who acknowledged the report first, and when (named as everywhere)."""
+    for event in report.events:
+        if event.kind == EventKind.ACKNOWLEDGED and (event.detail or {}).get("first", True):
+            return actor_label(event.actor, (event.detail or {}).get("by")), event.created_at
+    return None
+
+
+def render_report(report: Report, *, number: str | None = None, **extra):
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
+    script = report_script(report)
+    facts = {name: dict(script.field_options(name, "eng")).get(getattr(report, name) or "")
+             or label(getattr(report, name)) for name in ("category", "county", "sub_county", "when")}
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
-        number=None, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+        answers=answer_rows(report), acknowledged=first_acknowledgement(report), facts=facts,
+        number=number, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+        **extra,
     )
+
+
+@bp.get("/reports/<reference>")
+def show(reference):
+    return render_report(visible_report(reference))
 
 
 @bp.post("/reports/<reference>/acknowledge")
@@ -230,15 +339,8 @@ def reveal(reference):
     number = current_services().protector.decrypt(report.reporter_phone)
     audit("report.number_revealed", report.reference, reason=reason[:500])
     db().commit()
-    alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
-    return render_template(
-        "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
-        overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
-        under_review=report.status in ReportStatus.under_review(),
-        number=number or f"(cannot be read: {Protector.MISSING_KEY})", masked=mask_phone(number),
-        may_reveal=True,
-        now=now(),
-    )
+    return render_report(report, number=number or f"(cannot be read: {Protector.MISSING_KEY})",
+                         dialable=bool(number), masked=mask_phone(number))
 
 
 @bp.get("/overview")

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.core import localtime
 from gateway.core.services import current_services
 from gateway.dialogue import ScriptError
 from gateway.dialogue.yamltext import MAX_BYTES as MAX_SCRIPT_BYTES
@@ -195,9 +196,10 @@ def funnel(script_id):
         chosen = version_row(script_id, int(request.args.get("version", live.version)))
     except ValueError:
         chosen = live
-    today = now().date()
+    today = localtime.today(now())  # funnel days are East Africa Time days
     until = day_arg("until", today)
-    since = min(day_arg("since", until - timedelta(days=6)), until)
+    week_before = until - timedelta(days=6) if until > date.min + timedelta(days=6) else until
+    since = min(day_arg("since", week_before), until)
     try:
         script = script_versions.parse_version(chosen)
     except ScriptError:
@@ -207,7 +209,9 @@ def funnel(script_id):
     except (RedisError, SQLAlchemyError):
         pass  # show what is stored
     steps = funnel_module.funnel(db(), script, since, until)
-    first = steps[0].reached if steps else 0
+    # Shares are of the dialogues started; counts from before starts were
+    # recorded fall back on the first step's (shares then capped at 100%).
+    first = funnel_module.starts(db(), script, since, until) or (steps[0].reached if steps else 0)
     chart = charts.bars([(s.step, s.reached) for s in steps],
                         title=f"Sessions reaching each step, {since} to {until}")
     return render_template("console/script_funnel.html", script_id=script_id, row=chosen,

@@ -11,7 +11,9 @@ from gateway.core.services import current_services
 from gateway.dialogue import DialogueSession, SessionError, advance, new_session
 
 SIM_REFERENCE = "R-TEST00"
-MAX_TRANSCRIPT = 60
+#: Turns kept in the page (the whole walk of any sensible dialogue; a longer
+#: one shows that its first turns were dropped).
+MAX_TRANSCRIPT = 200
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Simulation:
     language: str = ""
     session: str = ""  # the session as JSON, for the next input
     transcript: list = field(default_factory=list)  # [{"input": ..., "screen": ...}]
+    dropped: bool = False  # turns before the kept MAX_TRANSCRIPT were dropped
     ended: bool = False
     report: dict | None = None
     error: str | None = None
@@ -30,7 +33,7 @@ class Simulation:
 
     @property
     def transcript_json(self) -> str:
-        return json.dumps(self.transcript[-MAX_TRANSCRIPT:], ensure_ascii=False)
+        return json.dumps(self.transcript, ensure_ascii=False)
 
 
 def start(script, channel: str, language: str) -> Simulation:
@@ -46,6 +49,7 @@ def send(script, form) -> Simulation:
     sim = Simulation(channel=form.get("channel", "ussd"), language=form.get("language", ""))
     try:
         sim.transcript = list(json.loads(form.get("transcript") or "[]"))[-MAX_TRANSCRIPT:]
+        sim.dropped = form.get("dropped") == "1"
         session = DialogueSession.from_json(form.get("session") or "")
     except (ValueError, SessionError):
         sim.error = "The simulator lost its place. Start again."
@@ -59,6 +63,8 @@ def send(script, form) -> Simulation:
 def _step(script, sim: Simulation, session: DialogueSession, text: str) -> Simulation:
     turn = advance(script, session, text, current_services().clock.time())
     sim.transcript.append({"input": text, "screen": turn.reply, "ended": turn.ended})
+    if len(sim.transcript) > MAX_TRANSCRIPT:
+        sim.transcript, sim.dropped = sim.transcript[-MAX_TRANSCRIPT:], True
     sim.ended = turn.ended
     sim.report = turn.report
     sim.session = "" if turn.ended else turn.session.to_json()
