@@ -18,6 +18,7 @@ from gateway.routing import acks, review
 from gateway.store import queries
 from gateway.store.models import Alert, Delivery, Report, ReportEvent
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
+from gateway.web import attachments
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
@@ -160,12 +161,19 @@ def dismiss(reference):
     return _review(reference, "dismiss")
 
 
+@bp.get("/reports/<reference>/media/<key>")
+def media(reference, key):
+    """One photo, voice note or video of a report the user may see."""
+    return attachments.file_response(db(), visible_report(reference), key, inline=True)
+
+
 @bp.get("/reports/<reference>")
 def show(reference):
     report = visible_report(reference)
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
+        media=attachments.of_report(db(), report),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
         number=None, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
@@ -233,6 +241,7 @@ def reveal(reference):
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
+        media=attachments.of_report(db(), report),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
         number=number or f"(cannot be read: {Protector.MISSING_KEY})", masked=mask_phone(number),
