@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from gateway import tasks
 from gateway.core import texts
@@ -45,7 +48,7 @@ class Received:
     refused: int = 0  # files of a type never accepted (a PDF, a contact card)
 
 
-def allowed_types(config) -> tuple[str, ...]:
+def allowed_types(config: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(base_type(t) for t in config.get("MEDIA_ALLOWED_TYPES") or ()) \
         or DEFAULT_ALLOWED_TYPES
 
@@ -103,7 +106,8 @@ def notice(received: Received, language: str | None) -> str:
     return "\n".join(lines)
 
 
-def fetch(svc: Services, attachment_id: int, url: str, *, last_try: bool = True) -> dict:
+def fetch(svc: Services, attachment_id: int, url: str, *,
+          last_try: bool = True) -> dict[str, object]:
     """Download, check, strip and store one attachment (the worker's job).
 
     ``MediaUnavailable`` is raised again while retries remain (RQ tries
@@ -144,7 +148,7 @@ def fetch(svc: Services, attachment_id: int, url: str, *, last_try: bool = True)
         return {"attachment": attachment_id, "status": row.status, "size": row.size}
 
 
-def _refuse(db, row: Attachment, exc: MediaRefused) -> dict:
+def _refuse(db: Session, row: Attachment, exc: MediaRefused) -> dict[str, object]:
     log.warning("media refused: %s", exc.reason)
     row.status = AttachmentStatus.REFUSED
     row.error = f"{exc.reason}: {exc}"[:255]
@@ -152,7 +156,7 @@ def _refuse(db, row: Attachment, exc: MediaRefused) -> dict:
     return {"attachment": row.id, "status": row.status, "reason": exc.reason}
 
 
-def link(db, report_id: int, keys: list[str]) -> int:
+def link(db: Session, report_id: int, keys: list[str]) -> int:
     """Attach the dialogue's media to its report (in the report's transaction)."""
     if not keys:
         return 0

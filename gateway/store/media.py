@@ -18,11 +18,16 @@ import re
 import secrets
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from gateway.core.protector import Protector
 from gateway.store.models import Attachment
+
+if TYPE_CHECKING:
+    from gateway.core.services import Services
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -38,7 +43,7 @@ class MediaStore:
         self.protector = protector
 
     @classmethod
-    def from_services(cls, svc) -> MediaStore:
+    def from_services(cls, svc: Services) -> MediaStore:
         return cls(svc.config["MEDIA_DIR"], svc.protector)
 
     def path(self, key: str) -> Path:
@@ -79,7 +84,7 @@ class MediaStore:
             return False
         return True
 
-    def discard(self, db, rows: list[Attachment]) -> int:
+    def discard(self, db: Session, rows: list[Attachment]) -> int:
         """Delete attachments: their files, then their rows (the caller commits)."""
         for row in rows:
             self.delete(row.storage_key)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
-
 from tests.helpers import add_attachment
 
 from .conftest import csrf_token, login_as, make_report
