@@ -72,5 +72,5 @@ def rotate():
     Put the new key first in ENCRYPTION_KEYS (old keys after it), restart, run
     this, then remove the old key."""
     counts = retention_module.reencrypt(current_services(), iterate=progress)
-    click.echo(f"re-encrypted {counts['reports']} report number(s) and "
-               f"{counts['messages']} ledger number(s)")
+    click.echo(f"re-encrypted {counts['reports']} report number(s), "
+               f"{counts['messages']} ledger number(s) and {counts['media']} media file(s)")

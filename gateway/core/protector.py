@@ -56,6 +56,10 @@ class Protector:
         except InvalidToken:
             return None
 
+    def rotate_bytes(self, token: bytes) -> bytes:
+        """A file's bytes re-encrypted under the newest key."""
+        return self._fernet.rotate(token)
+
     #: What to tell an admin or operator when a stored number cannot be read.
     MISSING_KEY = ("encrypted with a key that is not in ENCRYPTION_KEYS: add the old key back "
                    "(after the new one), then run `mpaka keys rotate`")

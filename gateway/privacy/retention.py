@@ -106,6 +106,10 @@ def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
                 if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
                     setattr(message, name, protector.rotate(value))
                     counts["messages"] += 1
+        store = MediaStore.from_services(svc)
+        media = db.scalars(select(Attachment.storage_key)
+                           .where(Attachment.storage_key.is_not(None))).all()
+        counts["media"] = sum(store.rotate(key) for key in _each(media, "media", iterate) if key)
         db.add(AuditEntry(actor=actor, action="keys.rotate", detail=counts))
         db.commit()
     return counts

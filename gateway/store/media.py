@@ -54,17 +54,31 @@ class MediaStore:
     def put(self, data: bytes) -> str:
         """Store ``data`` encrypted; returns its new storage key."""
         key = new_key()
+        self._write(key, self.protector.encrypt_bytes(data))
+        return key
+
+    def rotate(self, key: str) -> bool:
+        """Re-encrypt a file under the newest key (``mpaka keys rotate``);
+        ``False`` when it is gone."""
+        try:
+            token = self.path(key).read_bytes()
+        except FileNotFoundError:
+            return False
+        self._write(key, self.protector.rotate_bytes(token))
+        return True
+
+    def _write(self, key: str, token: bytes) -> None:
+        """Write to a temporary name, then rename: never half a file."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(self.protector.encrypt_bytes(data))
+                out.write(token)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return key
 
     def get(self, key: str) -> bytes | None:
         """The file's bytes; ``None`` when it is gone or no key opens it."""

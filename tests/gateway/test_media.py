@@ -253,3 +253,34 @@ def test_retention_deletes_old_media_and_media_no_report_took(twilio_app, svc, c
     clock.advance(days=365)
     assert retention.purge_expired(svc)["attachments"] == 1
     assert stored(svc) == [] and not store.path(linked.storage_key).exists()
+
+
+def test_key_rotation_reencrypts_media(app, svc):
+    """`mpaka keys rotate` re-encrypts stored media under the newest key."""
+    from cryptography.fernet import Fernet
+
+    from gateway.cli.main import main
+    from gateway.core.protector import Protector, encryption_keys
+    from tests.helpers import add_attachment
+
+    add_attachment(svc, "R-NONE01", b"photo-bytes")
+    old = encryption_keys(svc.config)
+    new = Fernet.generate_key().decode()
+    app.config["ENCRYPTION_KEYS"] = ",".join([new, *old])
+    del svc.protector  # as a new process would, read the keys again
+    result = app.test_cli_runner().invoke(main, args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "and 1 media file(s)" in result.stdout
+    only_new = MediaStore(svc.config["MEDIA_DIR"], Protector(svc.config["PHONE_HASH_KEY"], [new]))
+    assert only_new.get(stored(svc)[0].storage_key) == b"photo-bytes"
+
+
+def test_notice_is_in_the_reporters_language(twilio_app, svc):
+    """A Kiswahili reporter is told "Picha imepokelewa." (Somali: "Sawirka waa la helay.")."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        send(twilio_app, "RIPOTI")
+        assert send(twilio_app, media=[(media_url(12), "image/jpeg")]).startswith(
+            "Picha imepokelewa.\n")
+        send(twilio_app, "WARBIXIN", phone="+254711000444")
+        assert send(twilio_app, media=[(media_url(13), "image/jpeg")],
+                    phone="+254711000444").startswith("Sawirka waa la helay.\n")
