@@ -44,6 +44,23 @@ class FetchedMedia:
     content_type: str  # without parameters: "audio/ogg", not "audio/ogg; codecs=opus"
 
 
+def looks_like(content_type: str, data: bytes) -> bool:
+    """Whether ``data`` starts as a file of ``content_type`` does (the
+    container's signature; images are checked fully by opening them)."""
+    if content_type in ("audio/mp4", "video/mp4", "video/3gpp"):
+        return data[4:8] == b"ftyp"
+    if content_type == "audio/ogg":
+        return data.startswith(b"OggS")
+    if content_type == "audio/amr":
+        return data.startswith(b"#!AMR")
+    if content_type == "audio/mpeg":  # an ID3 tag, or an MPEG audio frame's sync bits
+        return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF
+                                           and data[1] & 0xE0 == 0xE0)
+    if content_type == "audio/aac":  # an ADTS frame
+        return len(data) > 1 and data[0] == 0xFF and data[1] & 0xF6 == 0xF0
+    return True  # images: Pillow opens them (gateway.privacy.images)
+
+
 def base_type(content_type: str | None) -> str:
     """``"Audio/OGG; codecs=opus"`` -> ``"audio/ogg"``."""
     return (content_type or "").split(";", 1)[0].strip().lower()

@@ -35,7 +35,13 @@ from gateway.store.models import Attachment
 from gateway.vocab import AttachmentKind, AttachmentStatus
 from handlers.base import InboundMessage
 from handlers.errors import MediaRefused, MediaUnavailable
-from handlers.twilio_media import DEFAULT_ALLOWED_TYPES, base_type, fetch_media, kind_of
+from handlers.twilio_media import (
+    DEFAULT_ALLOWED_TYPES,
+    base_type,
+    fetch_media,
+    kind_of,
+    looks_like,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +134,8 @@ def fetch(svc: Services, attachment_id: int, url: str, *,
                 raise MediaRefused("type", f"announced as {row.kind}, sent {fetched.content_type}")
             if row.kind == AttachmentKind.PHOTO:
                 data = strip_image(data, fetched.content_type)
+            elif not looks_like(fetched.content_type, data):
+                raise MediaRefused("unreadable", f"not a {fetched.content_type} file")
         except MediaUnavailable as exc:
             if not last_try:
                 raise

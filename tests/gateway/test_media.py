@@ -284,3 +284,15 @@ def test_notice_is_in_the_reporters_language(twilio_app, svc):
         send(twilio_app, "WARBIXIN", phone="+254711000444")
         assert send(twilio_app, media=[(media_url(13), "image/jpeg")],
                     phone="+254711000444").startswith("Sawirka waa la helay.\n")
+
+
+def test_voice_note_that_is_not_audio_is_refused(twilio_app, svc, run_worker):
+    """Bytes that do not start as the announced audio type are refused, nothing stored."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        serve(mock, 14, b"%PDF-1.7 not a voice note", "audio/ogg")
+        send(twilio_app, "REPORT")
+        send(twilio_app, media=[(media_url(14), "audio/ogg")])
+        run_worker()
+    [attachment] = stored(svc)
+    assert (attachment.status, attachment.storage_key) == ("refused", None)
+    assert attachment.error.startswith("unreadable")

@@ -11,7 +11,7 @@ import requests
 import responses
 
 from handlers.errors import MediaRefused, MediaUnavailable
-from handlers.twilio_media import fetch_media, kind_of
+from handlers.twilio_media import fetch_media, kind_of, looks_like
 
 SID, TOKEN = "AC" + "1" * 32, "token-x"
 MEDIA_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/MM{'2' * 32}/Media/ME{'3' * 32}"
@@ -149,3 +149,21 @@ def test_redirect_loop_stops():
 def test_kind_of(content_type, kind):
     """The kind follows the type's major part."""
     assert kind_of(content_type) == kind
+
+
+@pytest.mark.parametrize(("content_type", "data", "expected"), [
+    ("audio/ogg", b"OggS\x00\x02", True),
+    ("audio/ogg", b"<html>", False),
+    ("video/mp4", b"\x00\x00\x00\x18ftypmp42", True),
+    ("video/3gpp", b"\x00\x00\x00\x18ftyp3gp4", True),
+    ("video/mp4", b"MZ\x90\x00\x03\x00\x00\x00", False),
+    ("audio/amr", b"#!AMR\n", True),
+    ("audio/mpeg", b"ID3\x04", True),
+    ("audio/mpeg", b"\xff\xfb\x90", True),
+    ("audio/mpeg", b"%PDF-1.7", False),
+    ("audio/aac", b"\xff\xf1\x50", True),
+    ("audio/aac", b"", False),
+])
+def test_voice_and_video_must_start_as_their_type(content_type, data, expected):
+    """A voice note or video must carry its container's signature (a PDF sent as MP3 is not)."""
+    assert looks_like(content_type, data) is expected
