@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -83,6 +85,20 @@ def _settings(config) -> list[Finding]:
                              "set them from the Twilio console") if missing
                      else Finding(OK, "Twilio", "credentials present"))
     return found
+
+
+def _media(config) -> list[Finding]:
+    """The media store must be a folder this process can write (workers write, web reads)."""
+    folder = Path(config["MEDIA_DIR"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return [Finding(FAIL, "MEDIA_DIR", f"{folder} cannot be written: {exc.strerror or exc}",
+                        "point MEDIA_DIR at a folder the mpaka user owns (shared by web and "
+                        "worker hosts)")]
+    return [Finding(OK, "MEDIA_DIR", str(folder))]
 
 
 def _services(svc) -> list[Finding]:
@@ -187,7 +203,7 @@ def diagnose(config) -> list[Finding]:
     """Every finding for ``config`` (finalised settings), settings first."""
     svc = Services(config)
     try:
-        return _settings(config) + _services(svc)
+        return _settings(config) + _media(config) + _services(svc)
     finally:
         svc.close()
 
