@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -21,6 +19,7 @@ from gateway.core.services import QUEUE_NAMES, Services
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import lint_script
 from gateway.store import migrate, script_versions
+from gateway.store.media import MediaStore
 from gateway.store.models import Message, Report
 from gateway.store.seed import demo_members_present
 
@@ -87,18 +86,18 @@ def _settings(config) -> list[Finding]:
     return found
 
 
-def _media(config) -> list[Finding]:
-    """The media store must be a folder this process can write (workers write, web reads)."""
-    folder = Path(config["MEDIA_DIR"])
+def _media(svc) -> list[Finding]:
+    """The media store must take a file (workers write, web reads)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        return [Finding(FAIL, "MEDIA_DIR", f"{folder} cannot be written: {exc.strerror or exc}",
+        where = MediaStore.from_services(svc).check()
+    except Exception as exc:  # noqa: BLE001 (any reason at all is a finding)
+        name = "MEDIA_S3_BUCKET" if svc.config.get("MEDIA_S3_BUCKET") else "MEDIA_DIR"
+        detail = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0]
+        return [Finding(FAIL, name, f"media cannot be stored: {type(exc).__name__}: {detail}",
                         "point MEDIA_DIR at a folder the mpaka user owns (shared by web and "
-                        "worker hosts)")]
-    return [Finding(OK, "MEDIA_DIR", str(folder))]
+                        "worker hosts), or check MEDIA_S3_BUCKET and its credentials")]
+    return [Finding(OK, "MEDIA_S3_BUCKET" if svc.config.get("MEDIA_S3_BUCKET") else "MEDIA_DIR",
+                    where)]
 
 
 def _services(svc) -> list[Finding]:
@@ -203,7 +202,7 @@ def diagnose(config) -> list[Finding]:
     """Every finding for ``config`` (finalised settings), settings first."""
     svc = Services(config)
     try:
-        return _settings(config) + _media(config) + _services(svc)
+        return _settings(config) + _media(svc) + _services(svc)
     finally:
         svc.close()
 

@@ -54,7 +54,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MEDIA_DIR": (None, str),  # default: <data dir>/media
     "MEDIA_MAX_BYTES": (10 * 1024 * 1024, _INT),
     "MEDIA_ALLOWED_TYPES": ([], _list),  # default: handlers.twilio_media.DEFAULT_ALLOWED_TYPES
-    "MEDIA_PER_REPORT": (5, _INT),  # agency webhooks inside our own network
+    "MEDIA_PER_REPORT": (5, _INT),
+    "MEDIA_S3_BUCKET": (None, str),  # set: media go to this bucket, not MEDIA_DIR
+    "MEDIA_S3_ENDPOINT_URL": (None, str),  # an S3-compatible service (MinIO, Ceph...)
+    "MEDIA_S3_PREFIX": ("media/", str),  # agency webhooks inside our own network
     # Limits
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
     "INBOUND_PER_10_MINUTES": (60, _INT),

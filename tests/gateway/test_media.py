@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from gateway.core import keys
 from gateway.privacy import retention
-from gateway.store.media import MediaStore
+from gateway.store.media import FolderStore, MediaStore
 from gateway.store.models import Alert, Attachment, Message, Report
 
 SID, TOKEN = "AC" + "1" * 32, "twilio-test-token"
@@ -271,7 +271,7 @@ def test_key_rotation_reencrypts_media(app, svc):
     result = app.test_cli_runner().invoke(main, args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
     assert "and 1 media file(s)" in result.stdout
-    only_new = MediaStore(svc.config["MEDIA_DIR"], Protector(svc.config["PHONE_HASH_KEY"], [new]))
+    only_new = FolderStore(svc.config["MEDIA_DIR"], Protector(svc.config["PHONE_HASH_KEY"], [new]))
     assert only_new.get(stored(svc)[0].storage_key) == b"photo-bytes"
 
 
