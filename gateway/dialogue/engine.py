@@ -64,7 +64,8 @@ def advance(script: Script, session: DialogueSession, text: str | None, now: flo
     session = session.copy()
     session.updated_at = now
     for attachment in attachments:
-        if attachment.key not in session.attachments and len(session.attachments) < MAX_ATTACHMENTS:
+        if attachment.key and attachment.key not in session.attachments \
+                and len(session.attachments) < MAX_ATTACHMENTS:
             session.attachments.append(attachment.key)
     run = _Run(script, session, now)
     if attachments:

@@ -88,7 +88,8 @@ class Attachment:
     as the host names it: its random id, its kind (``photo``, ``voice``,
     ``video``) and the words that stand for it as a description (``[photo]``,
     in the reporter's language).  The engine keeps the id with the session and
-    hands it on with the report; the file itself is the host's business."""
+    hands it on with the report; the file itself is the host's business.  An
+    empty key: media the host did not keep (over its limit), still an answer."""
 
     key: str
     kind: str

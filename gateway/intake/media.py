@@ -52,6 +52,7 @@ class Received:
 
     attachments: tuple[MediaInput, ...] = ()
     refused: int = 0  # files of a type never accepted (a PDF, a contact card)
+    over_limit: int = 0  # accepted types beyond MEDIA_PER_REPORT: not kept
 
 
 def allowed_types(config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -70,7 +71,8 @@ def receive(svc: Services, msg: InboundMessage, language: str | None,
     allowed = allowed_types(svc.config)
     room = max(0, int(svc.config["MEDIA_PER_REPORT"]) - already)
     accepted: list[tuple[Attachment, str]] = []
-    refused = 0
+    refused = over = 0
+    first_over: str | None = None
     for item in items:
         url = str(item.get("url") or "") if isinstance(item, dict) else ""
         content_type = base_type(str(item.get("content_type") or "")) if isinstance(item, dict) \
@@ -79,13 +81,18 @@ def receive(svc: Services, msg: InboundMessage, language: str | None,
         if not url or kind is None or content_type not in allowed:
             refused += 1
             continue
-        if len(accepted) >= room:
-            continue  # beyond the limit: quietly not kept
+        if len(accepted) >= room:  # beyond the limit: not kept, the reporter is told
+            over += 1
+            first_over = first_over or kind
+            continue
         accepted.append((Attachment(key=new_key(), kind=kind, content_type=content_type,
                                     status=AttachmentStatus.PENDING,
                                     created_at=svc.clock.now()), url))
     if not accepted:
-        return Received(refused=refused)
+        # Still media to the dialogue (an answer, no strike), but with no key: not kept.
+        unkept = (MediaInput(key="", kind=first_over, label=texts.text(
+            f"media.label.{first_over}", language)),) if first_over else ()
+        return Received(attachments=unkept, refused=refused, over_limit=over)
     try:
         with svc.db() as db:
             db.add_all([row for row, _url in accepted])
@@ -100,14 +107,16 @@ def receive(svc: Services, msg: InboundMessage, language: str | None,
         attachments=tuple(MediaInput(key=row.key, kind=row.kind,
                                      label=texts.text(f"media.label.{row.kind}", language))
                           for row, _url in accepted),
-        refused=refused)
+        refused=refused, over_limit=over)
 
 
 def notice(received: Received, language: str | None) -> str:
     """"Photo received." (one line per kind) or the refusal, for the reply."""
-    kinds = list(dict.fromkeys(a.kind for a in received.attachments))
+    kinds = list(dict.fromkeys(a.kind for a in received.attachments if a.key))
     lines = [texts.text(f"media.received.{kind}", language) for kind in kinds]
-    if received.refused and not received.attachments:
+    if received.over_limit:
+        lines.append(texts.text("media.limit", language))
+    elif received.refused and not received.attachments:
         lines.append(texts.text("media.refused", language))
     return "\n".join(lines)
 

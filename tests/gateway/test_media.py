@@ -296,3 +296,42 @@ def test_voice_note_that_is_not_audio_is_refused(twilio_app, svc, run_worker):
     [attachment] = stored(svc)
     assert (attachment.status, attachment.storage_key) == ("refused", None)
     assert attachment.error.startswith("unreadable")
+
+
+def test_two_photos_in_one_message_and_the_alert_counts_them(twilio_app, svc, run_worker):
+    """Two photos in one message are both attached; the team's alert says "2 photos"."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        serve(mock, 15, gps_jpeg(), "image/jpeg")
+        serve(mock, 16, gps_jpeg(), "image/jpeg")
+        for text in TO_DESCRIPTION:
+            send(twilio_app, text)
+        reply = send(twilio_app, media=[(media_url(15), "image/jpeg"),
+                                        (media_url(16), "image/jpeg")])
+        assert reply.count("Photo received.") == 1
+        send(twilio_app, "2")
+        send(twilio_app, "1")
+        run_worker()
+    report = report_of(svc)
+    assert [(a.report_id, a.status) for a in stored(svc)] == [(report.id, "stored")] * 2
+    with svc.db() as db:
+        assert "Attached: 2 photos." in db.scalar(select(Alert.text))
+
+
+def test_media_over_the_limit_are_not_kept_and_cost_no_strike(twilio_app, svc, run_worker):
+    """Past MEDIA_PER_REPORT a photo is not kept, the reporter is told, and it still
+    answers the description."""
+    twilio_app.config["MEDIA_PER_REPORT"] = 1
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        serve(mock, 17, gps_jpeg(), "image/jpeg")
+        send(twilio_app, "REPORT")
+        send(twilio_app, media=[(media_url(17), "image/jpeg")])
+        for text in TO_DESCRIPTION[1:]:
+            send(twilio_app, text)
+        reply = send(twilio_app, media=[(media_url(18), "image/jpeg")])
+        assert reply.startswith("This report already has all the photos")
+        send(twilio_app, "2")
+        send(twilio_app, "1")
+        run_worker()
+    report = report_of(svc)
+    assert report.description == "[photo]"
+    assert [a.report_id for a in stored(svc)] == [report.id]
