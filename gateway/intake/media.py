@@ -29,6 +29,7 @@ from gateway import tasks
 from gateway.core import texts
 from gateway.core.services import Services
 from gateway.dialogue import Attachment as MediaInput
+from gateway.ops import metrics
 from gateway.privacy.images import strip_image
 from gateway.store.media import MediaStore, new_key
 from gateway.store.models import Attachment
@@ -148,9 +149,9 @@ def fetch(svc: Services, attachment_id: int, url: str, *,
         except MediaUnavailable as exc:
             if not last_try:
                 raise
-            return _refuse(db, row, exc)
+            return _refuse(svc, db, row, exc)
         except MediaRefused as exc:
-            return _refuse(db, row, exc)
+            return _refuse(svc, db, row, exc)
         store = MediaStore.from_services(svc)
         row.storage_key = store.put(data)
         row.content_type = fetched.content_type
@@ -162,11 +163,14 @@ def fetch(svc: Services, attachment_id: int, url: str, *,
         except SQLAlchemyError:
             store.delete(row.storage_key)
             raise
+        metrics.incr(svc, "mpaka_media", kind=row.kind, outcome="stored")
         return {"attachment": attachment_id, "status": row.status, "size": row.size}
 
 
-def _refuse(db: Session, row: Attachment, exc: MediaRefused) -> dict[str, object]:
+def _refuse(svc: Services, db: Session, row: Attachment,
+            exc: MediaRefused) -> dict[str, object]:
     log.warning("media refused: %s", exc.reason)
+    metrics.incr(svc, "mpaka_media", kind=row.kind, outcome=exc.reason)
     row.status = AttachmentStatus.REFUSED
     row.error = f"{exc.reason}: {exc}"[:255]
     db.commit()

@@ -111,6 +111,7 @@ def test_photo_at_the_description_step_makes_the_report(twilio_app, svc, run_wor
     with svc.db() as db:
         alert = db.scalar(select(Alert))
     assert "Attached: 1 photo." in alert.text
+    assert svc.redis.hget(keys.metric("mpaka_media"), "photo\x1fstored") == b"1"
 
 
 def test_photo_with_caption_keeps_both(twilio_app, svc, run_worker):
@@ -173,6 +174,7 @@ def test_url_outside_twilio_is_never_fetched(twilio_app, svc, run_worker):
         run_worker()
     [attachment] = stored(svc)
     assert attachment.status == "refused" and attachment.error.startswith("host")
+    assert svc.redis.hget(keys.metric("mpaka_media"), "photo\x1fhost") == b"1"
 
 
 def test_quick_exit_deletes_the_dialogue_media(twilio_app, svc, run_worker):
