@@ -22,6 +22,7 @@ from gateway.vocab import (
     Role,
     Tier,
 )
+from handlers.twilio_media import DEFAULT_ALLOWED_TYPES
 
 #: Page sizes of every listing.
 DEFAULT_LIMIT = 50
@@ -265,8 +266,9 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                                        "schema": {"type": "string", "maxLength": 64}}],
             "responses": {
                 "200": {"description": "The file, as stored (images without metadata)",
-                        "content": {"application/octet-stream": {
-                            "schema": {"type": "string", "format": "binary"}}}},
+                        "content": {content_type: {"schema": {"type": "string",
+                                                              "format": "binary"}}
+                                    for content_type in DEFAULT_ALLOWED_TYPES}},
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
