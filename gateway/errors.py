@@ -12,7 +12,9 @@
     │   └── SessionError       a stored session cannot be read back
     ├── HandlerError           handlers.errors: a webhook request is refused
     │   ├── BadRequest         malformed: answer 400 with the message
-    │   └── Forbidden          bad or missing signature or secret: answer 403
+    │   ├── Forbidden          bad or missing signature or secret: answer 403
+    │   └── MediaRefused       a reporter's media is not fetched or kept (``reason``)
+    │       └── MediaUnavailable  the provider did not answer: try again later
     └── ApiError               gateway.web.api: a JSON error of the REST API
 
 A leaf, like ``gateway.vocab``: it imports nothing, so the pure dialogue

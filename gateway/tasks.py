@@ -47,6 +47,26 @@ def route_report(svc: Services, report_id: int) -> bool:
         return False
 
 
+#: Media downloads: Twilio unreachable or answering 5xx is tried again.
+MEDIA_RETRY_INTERVALS = [10, 60, 300]
+
+
+def fetch_attachment(svc: Services, attachment_id: int, url: str) -> bool:
+    """Queue the download of a reporter's media file (``url`` is Twilio's; the
+    job checks it).  ``False`` when Redis does not answer: the row stays
+    pending and the daily purge removes it if no report takes it."""
+    try:
+        svc.queue("default").enqueue(
+            job_path("fetch_attachment"), attachment_id, url, job_id=f"media-{attachment_id}",
+            retry=Retry(max=len(MEDIA_RETRY_INTERVALS), interval=MEDIA_RETRY_INTERVALS),
+            meta=job_meta(), result_ttl=600,
+        )
+        return True
+    except RedisError:
+        log.warning("redis unavailable, media not fetched", extra={"attachment": attachment_id})
+        return False
+
+
 def send_messages(
     svc: Services, message_ids: list[int], *, job_id: str | None = None,
     attempt: int = 1, delay_seconds: float | None = None,

@@ -176,6 +176,20 @@ class AlertKind(StrEnum):
     INCIDENT = "incident"
 
 
+class AttachmentKind(StrEnum):
+    """What a reporter's media file is (from its content type's major part)."""
+
+    PHOTO = "photo"
+    VOICE = "voice"
+    VIDEO = "video"
+
+
+class AttachmentStatus(StrEnum):
+    PENDING = "pending"  # named by the webhook, not fetched yet
+    STORED = "stored"  # fetched, checked (images stripped) and in the media store
+    REFUSED = "refused"  # not fetched or not kept: the row's error says why
+
+
 class AlertStatus(StrEnum):
     PENDING = "pending"
     ACKNOWLEDGED = "acknowledged"

@@ -207,3 +207,25 @@ class EmbeddedPostgres:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+
+def add_attachment(svc, reference: str, data: bytes = b"\x89PNG-bytes", *,
+                   content_type: str = "image/png", kind: str = "photo") -> str:
+    """A stored attachment of report ``reference``, as a fetch job leaves it
+    (the file in the real media store); returns its key."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from gateway.store.media import MediaStore, new_key
+    from gateway.store.models import Attachment, Report
+
+    storage_key = MediaStore.from_services(svc).put(data)
+    with svc.db() as db:
+        report_id = db.scalar(select(Report.id).where(Report.reference == reference))
+        row = Attachment(key=new_key(), report_id=report_id, kind=kind, content_type=content_type,
+                         status="stored", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                         storage_key=storage_key)
+        db.add(row)
+        db.commit()
+        return row.key

@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from rq import get_current_job
+
 from gateway import tasks
 from gateway.delivery import outbox
-from gateway.intake import reports
+from gateway.intake import media, reports
 from gateway.ops import logs
 from gateway.privacy import retention
 from gateway.routing import dispatch as routing
@@ -24,6 +26,15 @@ log = logging.getLogger(__name__)
 def route_report(report_id: int) -> dict:
     """Match the rules, create alerts and deliveries, enqueue their sending."""
     return routing.route(worker_services(), report_id)
+
+
+@logs.job
+def fetch_attachment(attachment_id: int, url: str) -> dict:
+    """Download a reporter's media from Twilio, check it, strip an image's
+    metadata, store it; Twilio unreachable is tried again (``tasks``)."""
+    job = get_current_job()
+    last_try = job is None or not job.retries_left
+    return media.fetch(worker_services(), attachment_id, url, last_try=last_try)
 
 
 @logs.job

@@ -19,6 +19,7 @@ from gateway.core.services import QUEUE_NAMES, Services
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import lint_script
 from gateway.store import migrate, script_versions
+from gateway.store.media import MediaStore
 from gateway.store.models import Message, Report
 from gateway.store.seed import demo_members_present
 
@@ -83,6 +84,20 @@ def _settings(config) -> list[Finding]:
                              "set them from the Twilio console") if missing
                      else Finding(OK, "Twilio", "credentials present"))
     return found
+
+
+def _media(svc) -> list[Finding]:
+    """The media store must take a file (workers write, web reads)."""
+    try:
+        where = MediaStore.from_services(svc).check()
+    except Exception as exc:  # noqa: BLE001 (any reason at all is a finding)
+        name = "MEDIA_S3_BUCKET" if svc.config.get("MEDIA_S3_BUCKET") else "MEDIA_DIR"
+        detail = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0]
+        return [Finding(FAIL, name, f"media cannot be stored: {type(exc).__name__}: {detail}",
+                        "point MEDIA_DIR at a folder the mpaka user owns (shared by web and "
+                        "worker hosts), or check MEDIA_S3_BUCKET and its credentials")]
+    return [Finding(OK, "MEDIA_S3_BUCKET" if svc.config.get("MEDIA_S3_BUCKET") else "MEDIA_DIR",
+                    where)]
 
 
 def _services(svc) -> list[Finding]:
@@ -187,7 +202,7 @@ def diagnose(config) -> list[Finding]:
     """Every finding for ``config`` (finalised settings), settings first."""
     svc = Services(config)
     try:
-        return _settings(config) + _services(svc)
+        return _settings(config) + _media(svc) + _services(svc)
     finally:
         svc.close()
 

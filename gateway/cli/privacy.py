@@ -24,7 +24,8 @@ def reporter():
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def forget(phone, yes):
-    """Erase everything linked to PHONE: unfinished dialogues, sessions, numbers on reports, ledger."""
+    """Erase everything linked to PHONE: unfinished dialogues, sessions, numbers and media on
+    reports, ledger."""
     try:
         e164 = normalise_phone(phone)
     except InvalidPhone as exc:
@@ -35,6 +36,7 @@ def forget(phone, yes):
     click.echo(f"Erased for {mask_phone(e164)}:")
     click.echo(f"  reports whose number was removed: {erased['reports']}")
     click.echo(f"  ledger messages stripped:         {erased['messages']}")
+    click.echo(f"  photos, voice notes and videos:   {erased['attachments']} deleted")
     click.echo(f"  unfinished dialogues, sessions and limits:      {erased['redis_keys']} Redis key(s)")
     click.echo(f"  reports waiting for the database: {erased['parked_reports']}")
 
@@ -53,7 +55,8 @@ def run_retention(as_json):
     if as_json:
         click.echo(json.dumps(counts))
     else:
-        click.echo(f"stripped {counts['reports']} report(s) and {counts['messages']} message(s)")
+        click.echo(f"stripped {counts['reports']} report(s) and {counts['messages']} message(s); "
+                   f"deleted {counts['attachments']} media file(s)")
 
 
 @click.group()
@@ -69,5 +72,5 @@ def rotate():
     Put the new key first in ENCRYPTION_KEYS (old keys after it), restart, run
     this, then remove the old key."""
     counts = retention_module.reencrypt(current_services(), iterate=progress)
-    click.echo(f"re-encrypted {counts['reports']} report number(s) and "
-               f"{counts['messages']} ledger number(s)")
+    click.echo(f"re-encrypted {counts['reports']} report number(s), "
+               f"{counts['messages']} ledger number(s) and {counts['media']} media file(s)")

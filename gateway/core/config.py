@@ -49,7 +49,15 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PUBLIC_BASE_URL": (None, str),
     "TRUSTED_PROXIES": (1, _INT),  # hops of X-Forwarded-* to apply, from a trusted proxy
     "TRUSTED_PROXY_ADDRESSES": ([], _list),  # the proxies' addresses or networks
-    "AGENCY_ALLOW_PRIVATE": (False, _bool),  # agency webhooks inside our own network
+    "AGENCY_ALLOW_PRIVATE": (False, _bool),
+    # Reporters' media (WhatsApp photos, voice notes, videos)
+    "MEDIA_DIR": (None, str),  # default: <data dir>/media
+    "MEDIA_MAX_BYTES": (10 * 1024 * 1024, _INT),
+    "MEDIA_ALLOWED_TYPES": ([], _list),  # default: handlers.twilio_media.DEFAULT_ALLOWED_TYPES
+    "MEDIA_PER_REPORT": (5, _INT),
+    "MEDIA_S3_BUCKET": (None, str),  # set: media go to this bucket, not MEDIA_DIR
+    "MEDIA_S3_ENDPOINT_URL": (None, str),  # an S3-compatible service (MinIO, Ceph...)
+    "MEDIA_S3_PREFIX": ("media/", str),  # agency webhooks inside our own network
     # Limits
     "MAX_CONTENT_LENGTH": (16 * 1024, _INT),
     "INBOUND_PER_10_MINUTES": (60, _INT),
@@ -103,6 +111,8 @@ def finalise(config: dict) -> dict:
     config["MPAKA_DATA_DIR"] = str(data_dir)
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'mpaka.sqlite3'}"
+    if not config.get("MEDIA_DIR"):
+        config["MEDIA_DIR"] = str(data_dir / "media")
     if not config.get("PHONE_HASH_KEY"):
         # Derived so development needs no extra setting; production sets its own.
         config["PHONE_HASH_KEY"] = "phone-hash:" + config["SECRET_KEY"]

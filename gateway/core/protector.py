@@ -45,6 +45,21 @@ class Protector:
         except InvalidToken:
             return None
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """A file's bytes encrypted under the newest key (media at rest)."""
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes | None:
+        """``None`` when no configured key opens it."""
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            return None
+
+    def rotate_bytes(self, token: bytes) -> bytes:
+        """A file's bytes re-encrypted under the newest key."""
+        return self._fernet.rotate(token)
+
     #: What to tell an admin or operator when a stored number cannot be read.
     MISSING_KEY = ("encrypted with a key that is not in ENCRYPTION_KEYS: add the old key back "
                    "(after the new one), then run `mpaka keys rotate`")

@@ -8,9 +8,9 @@ from .errors import DialogueError, ScriptError, SessionError
 from .issues import LintIssue, LintReport
 from .lint import lint_script, load_script
 from .script import Script
-from .session import DialogueSession, Turn
+from .session import Attachment, DialogueSession, Turn
 
 __all__ = [
     "DialogueError", "LintIssue", "LintReport", "Script", "ScriptError", "DialogueSession",
-    "SessionError", "Turn", "advance", "gsm", "lint_script", "load_script", "new_session",
+    "SessionError", "Turn", "Attachment", "advance", "gsm", "lint_script", "load_script", "new_session",
 ]

@@ -18,8 +18,9 @@ from gateway.vocab import Channel
 from . import matching, render
 from .gsm import normalise_punctuation, screen_cost
 from .script import CHANNELS, SEVERITIES, Script, Step
-from .session import ASK, CHANGE, KEEP, NEW, RESUME, DialogueSession, Turn
+from .session import ASK, CHANGE, KEEP, NEW, RESUME, Attachment, DialogueSession, Turn
 
+MAX_ATTACHMENTS = 10  # media ids one session carries at most (the host limits them too)
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
@@ -57,11 +58,26 @@ def _resumable(script: Script, unfinished: DialogueSession | None) -> dict[str, 
     return data
 
 
-def advance(script: Script, session: DialogueSession, text: str | None, now: float) -> Turn:
-    """Apply one input (USSD: the newest input only; SMS: the message body)."""
+def advance(script: Script, session: DialogueSession, text: str | None, now: float,
+            attachments: tuple[Attachment, ...] = ()) -> Turn:
+    """Apply one input (USSD: the newest input only; SMS: the message body).
+
+    ``attachments``: media that came with the input (WhatsApp).  They are
+    kept with the session and go with the report.  At a free-text step a
+    photo or voice note is a description: its caption when that is long
+    enough, else its label (with any short caption).  Anywhere else media
+    without words cost no strike: the question is simply asked again.
+    """
     session = session.copy()
     session.updated_at = now
-    return _Run(script, session, now).input(text or "")
+    for attachment in attachments:
+        if attachment.key and attachment.key not in session.attachments \
+                and len(session.attachments) < MAX_ATTACHMENTS:
+            session.attachments.append(attachment.key)
+    run = _Run(script, session, now)
+    if attachments:
+        return run.with_media(text or "", attachments[0])
+    return run.input(text or "")
 
 
 def keyword(text: str) -> str:
@@ -126,6 +142,33 @@ class _Run:
         if step.kind == "text":
             return self.on_text(step, text)
         return self.on_menu(step, text)
+
+    def with_media(self, raw_text: str, attachment: Attachment) -> Turn:
+        """An input that came with a photo, voice note or video."""
+        s = self.s
+        text = normalise_punctuation(raw_text).strip()
+        self.event("attachment", media=attachment.kind)
+        reserved = text in (self.script.settings.quick_exit, render.BACK, render.RESTART) or (
+            s.channel != Channel.USSD and self.keyword_language("stop", text) is not None)
+        if text and (reserved or s.mode in (NEW, RESUME)):
+            return self.input(raw_text)
+        step = self.script.steps.get(s.step or "") if s.mode in (ASK, KEEP) else None
+        if step is not None and step.kind == "text" and step.field:  # report data, not a lookup
+            if s.mode == KEEP and text and len(text) <= 4:  # "1": keep, "2": write anew
+                return self.on_text(step, text)
+            if len(text) >= step.min_length:
+                s.proposed = None
+                return self.forward(step, text[: step.max_length])
+            # The media is the description; a short caption goes with its label.
+            s.proposed, s.mode = None, ASK
+            described = " ".join(filter(None, [attachment.label, text]))
+            return self.forward(step, described[: step.max_length])
+        if text or s.mode == NEW:
+            return self.input(raw_text)
+        # Media without words at a menu: no answer, no strike; the question again.
+        if s.mode == RESUME:
+            return self.turn(render.resume_screen(self.script, self.unfinished_language()))
+        return self.turn(self.screen(self.on_screen()))
 
     def on_screen(self) -> Step:
         """The step being shown: set (by ``goto``) whenever the mode is not NEW."""
@@ -216,6 +259,7 @@ class _Run:
             s.answers, s.history, s.language = old.answers, old.history, old.language
             s.reference, s.started_at = old.reference, old.started_at
             s.proposed = s.proposed or old.proposed
+            s.attachments = list(dict.fromkeys(old.attachments + s.attachments))[:MAX_ATTACHMENTS]
             s.unfinished = None
             self.event("resumed")
             return self.goto(old.step)
@@ -503,6 +547,8 @@ class _Run:
             "script_version": script.version, "channel": s.channel,
             "started_at": s.started_at, "finished_at": self.now, "answers": answers,
         }
+        if s.attachments:
+            report["attachments"] = list(s.attachments)
         self.event("completed", severity=severity)
         return self.end(render.end_screen(script, end, self.lang, s.reference), keep_unfinished=False,
                         report=report)

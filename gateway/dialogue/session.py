@@ -40,6 +40,8 @@ class DialogueSession:
     guesses: dict[str, str] = field(default_factory=dict)
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
     unfinished: dict[str, object] | None = None
+    # the host's ids of media received during this dialogue (photos, voice notes)
+    attachments: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         # Leave out defaults: sessions live in Redis for every open dialogue.
@@ -70,7 +72,7 @@ class DialogueSession:
         except TypeError as exc:
             raise SessionError(f"incomplete session: {exc}") from None
         if (not isinstance(session.answers, dict) or not isinstance(session.history, list)
-                or session.mode not in _MODES):
+                or not isinstance(session.attachments, list) or session.mode not in _MODES):
             raise SessionError("malformed session")
         return session
 
@@ -84,6 +86,20 @@ class DialogueSession:
 
     def copy(self) -> DialogueSession:
         return DialogueSession.from_dict(json.loads(self.to_json()))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A media file that came with an input (a WhatsApp photo or voice note),
+    as the host names it: its random id, its kind (``photo``, ``voice``,
+    ``video``) and the words that stand for it as a description (``[photo]``,
+    in the reporter's language).  The engine keeps the id with the session and
+    hands it on with the report; the file itself is the host's business.  An
+    empty key: media the host did not keep (over its limit), still an answer."""
+
+    key: str
+    kind: str
+    label: str
 
 
 @dataclass(frozen=True)

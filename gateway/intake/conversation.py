@@ -26,9 +26,9 @@ from gateway.core import keys, ratelimit, texts
 from gateway.core.references import new_reference
 from gateway.core.services import Services
 from gateway.delivery import outbox
-from gateway.dialogue import DialogueSession, Script, advance, new_session
+from gateway.dialogue import Attachment, DialogueSession, Script, advance, new_session
 from gateway.errors import ScriptNotFound
-from gateway.intake import reports, safety
+from gateway.intake import media, reports, safety
 from gateway.ops import logs, metrics
 from gateway.routing import acks
 from gateway.store import funnel, ledger, script_versions
@@ -196,7 +196,9 @@ class Conversations:
         loaded = self._load(msg, conversation, phone_hash, now)
         if isinstance(loaded, Outcome):
             return loaded
-        turn, funnel_turns = self._run_turns(msg, loaded, now)
+        received = media.receive(self.svc, msg, loaded.session.language,
+                                 already=len(loaded.session.attachments))
+        turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
         if msg.channel != Channel.USSD:
             repeats = safety.repeated(
                 self.svc.redis, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"],
@@ -213,12 +215,21 @@ class Conversations:
         if turn.report is not None:
             report_id = self._store_report(turn.report, msg, phone_hash, now)
         self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+        forget = self._forget(turn, loaded.session)
+        if forget is not None and forget[0] == ledger.ERASE:  # abandoned: its media go too
+            media.discard_keys(self.svc, turn.session.attachments)
+        reply = turn.reply
+        note = media.notice(received, turn.session.language)
+        if note and reply:
+            reply = f"{note}\n{reply}"
+        elif note:
+            reply = note
         return Outcome(
-            reply=Reply(turn.reply, ended=turn.ended),
+            reply=Reply(reply, ended=turn.ended),
             language=turn.session.language,
             report_id=report_id,
             reference=turn.report["reference"] if turn.report else None,
-            forget=self._forget(turn, loaded.session),
+            forget=forget,
         )
 
     @staticmethod
@@ -270,8 +281,10 @@ class Conversations:
         return _Loaded(session_key, script, session, [msg.text], new=False,
                        reached=frozenset(state.get("reached") or ()))
 
-    def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float):
-        """Advance the pure engine once per input; stop at the end of the dialogue."""
+    def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float,
+                   attachments: tuple[Attachment, ...] = ()):
+        """Advance the pure engine once per input; stop at the end of the dialogue.
+        Media go with the message's (first) input."""
         session, turn, funnel_turns = loaded.session, None, []
         reached = set(loaded.reached)
         for index, text in enumerate(loaded.inputs):
@@ -282,7 +295,8 @@ class Conversations:
             # already, including what a resumed unfinished had answered.
             seen = frozenset(reached | set(session.history) | set(session.answers)
                              | ({before} if before else set()))
-            turn = advance(loaded.script, session, text, now)
+            turn = advance(loaded.script, session, text, now,
+                           attachments=attachments if index == 0 else ())
             funnel_turns.append((loaded.script, before, turn.events, seen))
             session = turn.session
             reached |= self._funnel_reached(funnel_turns[-1:])

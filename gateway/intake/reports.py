@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from gateway import tasks
 from gateway.core import keys
+from gateway.intake import media
 from gateway.store.models import Report, ReportEvent
 from gateway.vocab import EventKind, Priority, ReportStatus
 
@@ -29,7 +30,8 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str,
     """The JSON-serialisable row to store, from the engine's report dict.
 
     Anonymous reporters keep no number and no hash: nothing links the report
-    back to a phone.
+    back to a phone.  ``attachments``: the keys of media sent during the
+    dialogue, attached when the report is stored (``insert``).
     """
     fields = report["fields"]
     contact = str(fields.get("contact", "no")).lower() == "yes"
@@ -52,11 +54,12 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str,
         "priority": Priority.NORMAL,
         "started_at": report.get("started_at"),
         "created_at": created_at.isoformat(),
-    }
+    } | ({"attachments": list(report["attachments"])} if report.get("attachments") else {})
 
 
 def _row(record: dict) -> Report:
     values = dict(record)
+    values.pop("attachments", None)
     for name in ("started_at", "created_at"):
         value = values.get(name)
         if isinstance(value, int | float):
@@ -81,6 +84,9 @@ def insert(db, record: dict) -> Report | None:
         row.events.append(ReportEvent(kind=EventKind.HELD, detail={"reason": "sender over the report limit"}))
     db.add(row)
     try:
+        if record.get("attachments"):
+            db.flush()
+            media.link(db, row.id, list(record["attachments"]))
         db.commit()
     except IntegrityError:
         db.rollback()

@@ -57,6 +57,10 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mpaka_acknowledgements": (
         "First acknowledgements, by who (member: SMS ACK, user: console or API)", ("via",)
     ),
+    "mpaka_media": (
+        "Reporters' media files fetched, by kind and outcome (stored, or why refused)",
+        ("kind", "outcome"),
+    ),
 }
 
 #: Seconds from a report's arrival to its first acknowledgement.

@@ -1,11 +1,13 @@
 """Data retention and erasure requests (Kenya's Data Protection Act).
 
 * ``purge_expired``: reports older than ``RETENTION_DAYS`` lose the reporter's
-  number and the free-text description; ledger rows that old lose their text
-  and numbers.  Category, place, time and status stay: the statistics survive.
+  number, the free-text description and their media (files and rows); ledger
+  rows that old lose their text and numbers.  Category, place, time and status
+  stay: the statistics survive.  Media no report took (an abandoned dialogue)
+  go after a day.
 * ``forget``: everything linked to one number's keyed hash is erased: unfinished dialogues,
-  sessions, rate-limit windows, numbers on reports, the ledger's numbers and
-  the texts that number sent.
+  sessions and the media they hold, rate-limit windows, numbers on reports
+  and their media, the ledger's numbers and the texts that number sent.
 * ``reencrypt``: every stored number re-encrypted under the newest key, so an
   old encryption key can be retired.
 
@@ -20,7 +22,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from gateway.core import keys, ratelimit, texts
-from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
+from gateway.store.media import MediaStore
+from gateway.store.models import Alert, Attachment, AuditEntry, Message, Report, ReportEvent
 from gateway.vocab import EventKind
 from handlers.base import Channel
 
@@ -35,8 +38,9 @@ def purge_expired(svc, *, iterate=None) -> dict:
     now = svc.clock.now()
     days = svc.config["RETENTION_DAYS"]
     cutoff = now - timedelta(days=days)
-    counts = {"reports": 0, "messages": 0}
+    counts = {"reports": 0, "messages": 0, "attachments": 0}
     with svc.db() as db:
+        counts["attachments"] = _purge_media(svc, db, cutoff)
         reports = db.scalars(
             select(Report).where(
                 Report.created_at < cutoff,
@@ -67,6 +71,22 @@ def purge_expired(svc, *, iterate=None) -> dict:
     return counts
 
 
+#: Media that no report took (the dialogue was abandoned or expired) are kept
+#: this long, past any session or resumable unfinished dialogue.
+UNLINKED_MEDIA = timedelta(days=1)
+
+
+def _purge_media(svc, db, cutoff) -> int:
+    """Media of reports past retention, and media no report took."""
+    store = MediaStore.from_services(svc)
+    expired = db.scalars(select(Attachment).join(Report, Report.id == Attachment.report_id)
+                         .where(Report.created_at < cutoff)).all()
+    orphans = db.scalars(select(Attachment).where(
+        Attachment.report_id.is_(None),
+        Attachment.created_at < svc.clock.now() - UNLINKED_MEDIA)).all()
+    return store.discard(db, [*expired, *orphans])
+
+
 def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
     """Re-encrypt every stored number under the newest key of ``ENCRYPTION_KEYS``
     so an old key can be retired (``mpaka keys rotate``)."""
@@ -86,6 +106,10 @@ def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
                 if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
                     setattr(message, name, protector.rotate(value))
                     counts["messages"] += 1
+        store = MediaStore.from_services(svc)
+        media = db.scalars(select(Attachment.storage_key)
+                           .where(Attachment.storage_key.is_not(None))).all()
+        counts["media"] = sum(store.rotate(key) for key in _each(media, "media", iterate) if key)
         db.add(AuditEntry(actor=actor, action="keys.rotate", detail=counts))
         db.commit()
     return counts
@@ -117,6 +141,7 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
         *(keys.rate_notified(kind, phone_hash) for kind in ratelimit.KINDS),
     ]
     redis_keys += list(r.scan_iter(match=keys.loop_guard(phone_hash, "*")))
+    held_media = _session_media(r, redis_keys[:3])
     erased = {"redis_keys": r.delete(*redis_keys) if redis_keys else 0, "parked_reports": 0}
     for reference, payload in r.hgetall(keys.PENDING_REPORTS).items():
         record = json.loads(payload)
@@ -126,6 +151,11 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
             erased["parked_reports"] += 1
     with svc.db() as db:
         reports = db.scalars(select(Report).where(Report.reporter_hash == phone_hash)).all()
+        report_ids = [report.id for report in reports]
+        media = db.scalars(select(Attachment).where(or_(
+            Attachment.report_id.in_(report_ids),
+            Attachment.key.in_(held_media) & Attachment.report_id.is_(None)))).all()
+        erased["attachments"] = MediaStore.from_services(svc).discard(db, list(media))
         for report in reports:
             report.reporter_phone = None
             report.reporter_hash = None
@@ -134,7 +164,6 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
                                detail={"what": "reporter's number"}))
         # Texts composed from the number (alerts to teams that may call back, and
         # their ledger rows) lose its masked stand-in too.
-        report_ids = [report.id for report in reports]
         if report_ids:
             for alert in db.scalars(select(Alert).where(Alert.report_id.in_(report_ids))):
                 alert.text = texts.without_contact(alert.text, phone)
@@ -150,6 +179,21 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
                           detail=erased))
         db.commit()
     return erased
+
+
+def _session_media(r, session_keys: list[str]) -> list[str]:
+    """The media keys that the phone's unfinished dialogue and sessions hold."""
+    held: list[str] = []
+    for raw in r.mget(session_keys):
+        try:
+            data = json.loads(raw) if raw else {}
+            session = json.loads(data["session"]) if "session" in data else data
+            attachments = session.get("attachments") or []
+            unfinished = (session.get("unfinished") or {}).get("attachments") or []
+        except (ValueError, TypeError, AttributeError):
+            continue
+        held += [str(key) for key in [*attachments, *unfinished]]
+    return held
 
 
 def _strip_number(message: Message) -> None:

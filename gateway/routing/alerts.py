@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +21,24 @@ from gateway.delivery import outbox
 from gateway.ops import metrics
 from gateway.routing import decide
 from gateway.store import ledger, script_versions
-from gateway.store.models import Alert, Delivery, EscalationPolicy, Message, Report, Team
-from gateway.vocab import AlertChannel, AlertKind, Direction, MessageStatus, Severity
+from gateway.store.models import (
+    Alert,
+    Attachment,
+    Delivery,
+    EscalationPolicy,
+    Message,
+    Report,
+    Team,
+)
+from gateway.vocab import (
+    AlertChannel,
+    AlertKind,
+    AttachmentKind,
+    AttachmentStatus,
+    Direction,
+    MessageStatus,
+    Severity,
+)
 
 
 def deadline_minutes(db: Session, config: Mapping[str, Any], severity: str) -> int:
@@ -54,11 +71,25 @@ def alert_text(svc: Services, db: Session, report: Report, team: Team, *,
         place=labels["place"],
         when=labels["when"],
         contact=contact,
+        media=media_note(db, report, language),
         description="{description}",
     )
     if escalated:
         template = texts.text("escalation_prefix", language) + template
     return texts.fit(template, report.description or "")
+
+
+def media_note(db: Session, report: Report, language: str) -> str:
+    """" Attached: 2 photos, 1 voice note." for the media sent with the report
+    (those still being fetched count; refused ones do not); empty without."""
+    rows = db.execute(
+        select(Attachment.kind, func.count()).where(
+            Attachment.report_id == report.id, Attachment.status != AttachmentStatus.REFUSED)
+        .group_by(Attachment.kind)).all()
+    counts = {str(kind): int(n) for kind, n in rows}
+    items = [texts.text(f"media.count.{kind}.{'one' if n == 1 else 'many'}", language, n=n)
+             for kind in AttachmentKind if (n := counts.get(kind, 0))]
+    return texts.text("media.attached", language, items=", ".join(items)) if items else ""
 
 
 def field_labels(svc: Services, db: Session, report: Report, language: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from sqlalchemy.types import DateTime as _DateTime
 from sqlalchemy.types import TypeDecorator
 
 from gateway.core.clock import utcnow
-from gateway.vocab import AlertStatus, IncidentStatus
+from gateway.vocab import AlertStatus, AttachmentStatus, IncidentStatus
 
 
 class DateTime(TypeDecorator):
@@ -79,6 +79,33 @@ class Report(Base):
     events: Mapped[list[ReportEvent]] = relationship(
         back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
     )
+
+
+class Attachment(Base):
+    """A photo, voice note or video a reporter sent (WhatsApp), kept in the
+    media store under ``storage_key`` (a random id: never the phone, never the
+    provider's URL).  No phone hash, no message id: an anonymous report's media
+    must not link it to a number.  ``report_id`` is empty while the dialogue
+    that received it is unfinished; ``status`` says whether the file is still
+    being fetched (``pending``), kept (``stored``) or was refused (``refused``:
+    too large, a type not allowed, not from Twilio)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The random id the dialogue carries (``DialogueSession.attachments``).
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # photo | voice | video
+    content_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=AttachmentStatus.PENDING)
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class ReportEvent(Base):

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from gateway.store.models import Alert, AuditEntry, Message, Report, ReportEvent
 from tests.api.conftest import add_user, bearer, make_report, token_for
+from tests.helpers import add_attachment
 
 PATHS = ["/api/v1/reports", "/api/v1/reports/R-TURK01", "/api/v1/incidents", "/api/v1/teams",
-         "/api/v1/messages", "/api/v1/me"]
+         "/api/v1/messages", "/api/v1/me", "/api/v1/reports/R-TURK01/attachments/" + "0" * 32]
 
 
 @pytest.mark.parametrize("headers", [
@@ -203,3 +204,33 @@ def test_incidents_are_scoped(client, svc, admin_token):
     assert client.get("/api/v1/incidents", headers=bearer(officer)).json["data"] == []
     assert client.get(f"/api/v1/incidents/{listed[0]['id']}",
                       headers=bearer(officer)).status_code == 404
+
+
+def test_report_lists_its_attachments_and_the_token_downloads_them(client, svc, reports,
+                                                                    officer_token):
+    """The report lists its media (metadata and an authenticated URL); the file
+    comes with private, no-store, nosniff and an attachment disposition."""
+    key = add_attachment(svc, "R-TURK01", b"OggS-voice", content_type="audio/ogg", kind="voice")
+    body = client.get("/api/v1/reports/R-TURK01", headers=bearer(officer_token)).json
+    [listed] = body["attachments"]
+    assert listed["id"] == key and listed["kind"] == "voice" and listed["size"] == 10
+    assert listed["url"] == f"/api/v1/reports/R-TURK01/attachments/{key}"
+    response = client.get(listed["url"], headers=bearer(officer_token))
+    assert response.status_code == 200 and response.data == b"OggS-voice"
+    assert response.mimetype == "audio/ogg"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="R-TURK01-1.ogg"'
+    assert client.get(listed["url"]).status_code == 401
+
+
+def test_attachment_of_another_county_is_404(client, svc, reports, officer_token):
+    """A Turkana officer's token gets 404 for a Mandera report's file, key known or not."""
+    key = add_attachment(svc, "R-MAND01")
+    response = client.get(f"/api/v1/reports/R-MAND01/attachments/{key}",
+                          headers=bearer(officer_token))
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+    response = client.get(f"/api/v1/reports/R-TURK01/attachments/{key}",
+                          headers=bearer(officer_token))
+    assert response.status_code == 404

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
+from tests.helpers import add_attachment
 
 from .conftest import csrf_token, login_as, make_report
 
@@ -32,6 +33,7 @@ ROUTES = [
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports/held", None, LOGIN, OK, OK, OK),
     ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
+    ("GET", f"/console/reports/{REF}/media/{{media}}", None, LOGIN, OK, MISSING, OK),
     ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, MISSING, REDIRECT),
     ("POST", f"/console/reports/{REF}/status", {"status": "investigating"}, LOGIN, REDIRECT,
      MISSING, REDIRECT),
@@ -95,6 +97,7 @@ def ids(svc, users):
             "endpoint": db.scalar(select(AgencyEndpoint.id)),
             "rule": db.scalar(select(RoutingRule.id)),
             "user": db.scalar(select(User.id).where(User.username == "turkana-officer")),
+            "media": add_attachment(svc, REF),
         }
 
 

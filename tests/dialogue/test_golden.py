@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.dialogue import gsm
+from gateway.core import texts
+from gateway.dialogue import Attachment, DialogueSession, advance, gsm, new_session
 
-from .conftest import play_inputs
+from .conftest import NOW, REFERENCE, play_inputs
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = sorted(GOLDEN.glob("*.yaml"))
@@ -38,10 +39,34 @@ def _str(dumper, value):
 _Dumper.add_representer(str, _str)
 
 
+def play_media(script, spec: dict) -> list:
+    """Inputs that may carry media: ``{text: "...", media: photo}`` (WhatsApp).  The
+    label is what the host passes: the message table's, in the transcript's language."""
+    session = new_session(script, channel=spec["channel"], now=NOW, reference=REFERENCE)
+    turns = []
+    for i, item in enumerate(spec["inputs"]):
+        text, media = (item.get("text", ""), item.get("media")) if isinstance(item, dict) \
+            else (item, None)
+        attachments = (Attachment(key=f"{i:032x}", kind=media, label=texts.text(
+            f"media.label.{media}", spec["language"])),) if media else ()
+        session = DialogueSession.from_json(session.to_json())
+        turn = advance(script, session, text, NOW + 10 * (i + 1), attachments=attachments)
+        turns.append(turn)
+        session = turn.session
+        if turn.ended:
+            break
+    return turns
+
+
 def transcript(script, spec: dict) -> dict:
-    turns = play_inputs(script, spec["channel"], spec["inputs"], remembered=spec.get("remembered"))
+    if any(isinstance(item, dict) for item in spec["inputs"]):
+        turns = play_media(script, spec)
+    else:
+        turns = play_inputs(script, spec["channel"], spec["inputs"],
+                            remembered=spec.get("remembered"))
     screens = [
-        {"input": text, "reply": turn.reply, "ended": turn.ended}
+        {"input": dict(text) if isinstance(text, dict) else text, "reply": turn.reply,
+         "ended": turn.ended}
         for text, turn in zip(spec["inputs"], turns, strict=False)
     ]
     return {
@@ -55,9 +80,10 @@ def transcript(script, spec: dict) -> dict:
 
 
 def test_golden_files_exist():
-    """Transcripts cover eng, swa and som on USSD and SMS."""
+    """Transcripts cover eng, swa and som on USSD and SMS, and WhatsApp media."""
     names = {p.stem for p in FILES}
-    assert {f"{c}_{lang}" for c in ("ussd", "sms") for lang in ("eng", "swa", "som")} <= names
+    assert {f"{c}_{lang}" for c in ("ussd", "sms", "whatsapp_media")
+            for lang in ("eng", "swa", "som")} <= names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

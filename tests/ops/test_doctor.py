@@ -48,7 +48,7 @@ def test_doctor_passes_a_good_configuration(app, svc, config):
     assert not [f for f in findings if f.status == "FAIL"], findings
     by_check = {f.check: f for f in findings}
     for check in ("redis", "database", "migrations", "dialogue script", "PUBLIC_BASE_URL",
-                  "Africa's Talking", "Twilio"):
+                  "Africa's Talking", "Twilio", "MEDIA_DIR"):
         assert by_check[check].status == "ok", by_check[check]
 
 
@@ -96,3 +96,12 @@ def test_doctor_names_numbers_no_configured_key_can_read(app, svc, config):
     assert findings["encryption keys"].status == "FAIL"
     assert "not in ENCRYPTION_KEYS" in findings["encryption keys"].message
     assert "mpaka keys rotate" in findings["encryption keys"].fix
+
+
+def test_doctor_fails_on_a_media_dir_it_cannot_write(app, config, tmp_path):
+    """A MEDIA_DIR that is not a writable folder is a FAIL naming the fix."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    findings = diagnose(settings(config, MEDIA_DIR=str(blocker / "media")))
+    [media] = [f for f in findings if f.check == "MEDIA_DIR"]
+    assert media.status == "FAIL" and "MEDIA_DIR" in media.fix

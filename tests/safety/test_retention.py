@@ -33,7 +33,7 @@ def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc,
 def test_purge_leaves_recent_reports_alone(client, svc):
     """Reports younger than the retention period are untouched."""
     walk(client, INPUTS)
-    assert retention.purge_expired(svc) == {"reports": 0, "messages": 0}
+    assert retention.purge_expired(svc) == {"reports": 0, "messages": 0, "attachments": 0}
     with svc.db() as db:
         assert db.scalar(select(Report.description)) is not None
 

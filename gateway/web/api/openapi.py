@@ -14,12 +14,15 @@ from gateway.vocab import (
     MEMBER_CHANNELS,
     AlertKind,
     AlertStatus,
+    AttachmentKind,
+    AttachmentStatus,
     Channel,
     Direction,
     ReportStatus,
     Role,
     Tier,
 )
+from handlers.twilio_media import DEFAULT_ALLOWED_TYPES
 
 #: Page sizes of every listing.
 DEFAULT_LIMIT = 50
@@ -138,9 +141,17 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             }),
         },
     }
+    schemas["Attachment"] = _obj({
+        "id": STR, "kind": {"type": "string", "enum": list(AttachmentKind)},
+        "content_type": STR, "status": {"type": "string", "enum": list(AttachmentStatus)},
+        "size": _nullable({"type": "integer"}), "sha256": NSTR, "created_at": TIME,
+        "url": _nullable({"type": "string", "description":
+                          "Download URL (needs the same bearer token); null until stored"}),
+    })
     schemas["ReportDetail"] = _obj(schemas["Report"]["properties"] | {
         "timeline": {"type": "array", "items": _ref("TimelineEvent")},
         "alerts": {"type": "array", "items": _ref("Alert")},
+        "attachments": {"type": "array", "items": _ref("Attachment")},
     })
     for name in ("Report", "Incident", "Team", "Message"):
         schemas[f"{name}Page"] = _page(name)
@@ -257,6 +268,18 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                          _report_filters(counties, categories) + PAGING),
         "/reports/{reference}": _get("One report with its timeline and alerts", "ReportDetail",
                                      [REFERENCE]),
+        "/reports/{reference}/attachments/{key}": {"get": {
+            "summary": "A photo, voice note or video of the report (its own content type)",
+            "parameters": [REFERENCE, {"name": "key", "in": "path", "required": True,
+                                       "schema": {"type": "string", "maxLength": 64}}],
+            "responses": {
+                "200": {"description": "The file, as stored (images without metadata)",
+                        "content": {content_type: {"schema": {"type": "string",
+                                                              "format": "binary"}}
+                                    for content_type in DEFAULT_ALLOWED_TYPES}},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            }}},
         "/reports/{reference}/acknowledge": {"post": {
             "summary": "Acknowledge the report: stops escalation (idempotent)",
             "parameters": [REFERENCE],

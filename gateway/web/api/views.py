@@ -5,8 +5,9 @@ answered 404, as if it did not exist."""
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
+from werkzeug.exceptions import NotFound
 
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
@@ -16,6 +17,7 @@ from gateway.routing import acks, review
 from gateway.store import ledger, queries
 from gateway.store.models import (
     Alert,
+    Attachment,
     AuditEntry,
     Delivery,
     Incident,
@@ -25,7 +27,8 @@ from gateway.store.models import (
     ReportEvent,
     Team,
 )
-from gateway.vocab import EventKind, ReportStatus
+from gateway.vocab import AttachmentStatus, EventKind, ReportStatus
+from gateway.web import attachments
 from gateway.web.api import openapi
 from gateway.web.api.common import (
     ApiError,
@@ -84,10 +87,22 @@ def alert_json(alert: Alert) -> dict:
     }
 
 
+def attachment_json(report: Report, row: Attachment) -> dict:
+    stored = row.status == AttachmentStatus.STORED
+    return {
+        "id": row.key, "kind": row.kind, "content_type": row.content_type, "status": row.status,
+        "size": row.size, "sha256": row.sha256, "created_at": iso(row.created_at),
+        "url": url_for("api.report_attachment", reference=report.reference, key=row.key)
+        if stored else None,
+    }
+
+
 def report_detail(report: Report) -> dict:
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
     return report_json(report) | {
         "timeline": timeline_json(report), "alerts": [alert_json(a) for a in alerts],
+        "attachments": [attachment_json(report, row)
+                        for row in attachments.of_report(db(), report)],
     }
 
 
@@ -166,6 +181,16 @@ def visible_report(reference: str) -> Report:
 @bp.get("/reports/<reference>")
 def get_report(reference):
     return jsonify(report_detail(visible_report(reference)))
+
+
+@bp.get("/reports/<reference>/attachments/<key>")
+def report_attachment(reference, key):
+    """One photo, voice note or video of a report the token may see."""
+    report = visible_report(reference)
+    try:
+        return attachments.file_response(db(), report, key, inline=False)
+    except NotFound:
+        raise ApiError(404, "not_found", "this report has no such attachment") from None
 
 
 def audit(action: str, target: str, **detail) -> None:

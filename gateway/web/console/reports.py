@@ -20,6 +20,7 @@ from gateway.routing import acks, review
 from gateway.store import queries, script_versions
 from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
+from gateway.web import attachments
 from gateway.web.context import vocabulary
 from handlers.phones import mask_phone
 
@@ -261,6 +262,12 @@ def first_acknowledgement(report: Report) -> tuple[str, object] | None:
     return None
 
 
+@bp.get("/reports/<reference>/media/<key>")
+def media(reference, key):
+    """One photo, voice note or video of a report the user may see."""
+    return attachments.file_response(db(), visible_report(reference), key, inline=True)
+
+
 def render_report(report: Report, *, number: str | None = None, **extra):
     alerts = db().scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))
     script = report_script(report)
@@ -268,6 +275,7 @@ def render_report(report: Report, *, number: str | None = None, **extra):
              or label(getattr(report, name)) for name in ("category", "county", "sub_county", "when")}
     return render_template(
         "console/report.html", report=report, timeline=timeline(report), alerts=list(alerts),
+        media=attachments.of_report(db(), report),
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
         answers=answer_rows(report), acknowledged=first_acknowledgement(report), facts=facts,

@@ -3,10 +3,14 @@ a county officer and an admin do every day."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
+
+from tests.helpers import add_attachment
 
 from ..conftest import ADMIN_PASSWORD, PASSWORD, make_report
 from .conftest import log_in, screenshot
@@ -41,6 +45,21 @@ def test_officer_opens_a_report_and_acknowledges_it(page, live_server, svc, user
     expect(page.locator("#report-status")).to_have_text("Acknowledged")
     expect(page.locator(".timeline")).to_contain_text("by turkana-officer")
     screenshot(page, "report")
+
+
+def test_officer_sees_the_photo_sent_with_a_report(page, live_server, svc, users):
+    """A photo sent with a report shows on its page: the browser loads it from the
+    scoped route under the console's Content-Security-Policy."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 40)).save(out, "PNG")
+    reference = make_report(svc, description="Gunmen at the well")
+    add_attachment(svc, reference, out.getvalue())
+    log_in(page, live_server, "turkana-officer", PASSWORD)
+    page.goto(f"{live_server}/console/reports/{reference}")
+    photo = page.get_by_role("img", name="Photo 1 sent with the report")
+    expect(photo).to_be_visible()
+    page.wait_for_function("() => document.querySelector('img.attachment').naturalWidth === 32")
+    screenshot(page, "report-photo")
 
 
 def test_officer_of_another_county_is_refused_by_url(page, live_server, svc, users):
