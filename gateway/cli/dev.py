@@ -32,14 +32,24 @@ STOP_GRACE_SECONDS = 7
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--data-dir", default=lambda: os.environ.get("MPAKA_DATA_DIR", "instance"),
               show_default="instance", help="Where the SQLite file and embedded Redis live.")
-def dev(host, port, data_dir):
+@click.option("--verbose", is_flag=True,
+              help="Also show RQ's own lines (worker and scheduler chatter at INFO).")
+def dev(host, port, data_dir, verbose):
     """Start everything: web app, one worker with its scheduler, embedded Redis,
-    SQLite and the console provider.  Ctrl-C stops it all."""
+    SQLite and the console provider.  Ctrl-C stops it all.
+
+    The terminal shows the gateway's own lines: requests, dialogues, routing,
+    alerts sent through the console provider; RQ's lines only from WARNING up
+    unless ``--verbose``."""
     env = os.environ.copy()
     env["MPAKA_DATA_DIR"] = str(Path(data_dir).resolve())
     env.setdefault("SMS_PROVIDER", "console")
     env.setdefault("WHATSAPP_PROVIDER", "console")
     env.setdefault("MPAKA_LOG_FORMAT", "console")
+    if verbose:
+        env["MPAKA_RQ_LOG_LEVEL"] = "INFO"
+    else:
+        env.setdefault("MPAKA_RQ_LOG_LEVEL", "WARNING")
     settings = config_module.finalise(config_module.from_environment(env))
     env["DATABASE_URL"] = settings["DATABASE_URL"]
 
@@ -174,4 +184,5 @@ def worker(burst, queues, fork):
     rq_worker = worker_class(
         [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
     )
-    rq_worker.work(burst=burst, with_scheduler=True)
+    rq_worker.work(burst=burst, with_scheduler=True,
+                   logging_level=str(svc.config["MPAKA_RQ_LOG_LEVEL"]).upper())

@@ -77,6 +77,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     # Operations (issue 7): logs, metrics, readiness
     "MPAKA_LOG_FORMAT": ("json", str),
     "MPAKA_LOG_LEVEL": ("INFO", str),
+    "MPAKA_RQ_LOG_LEVEL": ("INFO", str),
     # Our per-request access line; gunicorn.conf.py turns it off (gunicorn's own line carries the id)
     "MPAKA_ACCESS_LOG": (True, _bool),
     "METRICS_TOKEN": (None, str),

@@ -212,6 +212,10 @@ class Conversations:
         if turn.report is not None:
             report_id = self._store_report(turn.report, msg, phone_hash, now)
         self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+        if turn.ended:  # one line per dialogue, for the operator (``mpaka dev``'s terminal)
+            log.info("dialogue ended", extra={"outcome": self._ending(turn),
+                                              "language": turn.session.language,
+                                              "report_id": report_id})
         return Outcome(
             reply=Reply(turn.reply, ended=turn.ended),
             language=turn.session.language,
@@ -219,6 +223,16 @@ class Conversations:
             reference=turn.report["reference"] if turn.report else None,
             forget=self._forget(turn, loaded.session),
         )
+
+    @staticmethod
+    def _ending(turn) -> str:
+        """How a dialogue ended, in a word or two for the log (never its content)."""
+        if turn.report is not None:
+            return "report"
+        if turn.lookup is not None:
+            return "status check"
+        kinds = [e["type"] for e in turn.events]
+        return next((k for k in ("quick_exit", "cancelled") if k in kinds), "ended")
 
     @staticmethod
     def _forget(turn, before: DialogueSession) -> tuple[str, float] | None:

@@ -16,20 +16,23 @@ from tests.helpers import DEADLINE, REQUEST_TIMEOUT, Output, free_port, wait_for
 pytestmark = pytest.mark.slow
 
 
-def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, Output, dict]:
+def start_dev(tmp_path, port: int, *args: str, **popen) -> tuple[subprocess.Popen, Output, dict]:
     """`mpaka dev` on embedded defaults (no REDIS_URL, no DATABASE_URL) under ``tmp_path``."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "DATABASE_URL") and not k.startswith("MPAKA_")}
     env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
-         str(tmp_path / "data")],
+         str(tmp_path / "data"), *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen,
     )
     return proc, Output(proc), env
 
 
 def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
-    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
+    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT
+    stops all.  The terminal shows the gateway's own lines (requests, the
+    dialogue's end, routing, the console provider's alerts), not RQ's INFO chatter."""
     port = free_port()
     proc, log, env = start_dev(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
@@ -67,6 +70,26 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     assert "stopped" in output
     for child in children:
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    for line in ("[mpaka.http]", "dialogue ended", "outcome=report", "report routed",
+                 "[console → +254700000101 · sms] MPAKA"):
+        assert line in output, line
+    assert "[rq.worker]" not in output and "[rq.scheduler]" not in output, output
+
+
+def test_dev_verbose_shows_rqs_own_lines(tmp_path):
+    """`mpaka dev --verbose`: RQ's worker and scheduler lines at INFO too."""
+    port = free_port()
+    proc, log, _env = start_dev(tmp_path, port, "--verbose")
+    try:
+        log.wait_for_line(r"\[rq\.worker\]")
+        log.wait_for_line(r"\[rq\.scheduler\]")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
