@@ -12,16 +12,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker, Worker
-from rq.serializers import JSONSerializer
 
 from gateway.core import config as config_module
-from gateway.core import texts
-from gateway.core.services import QUEUE_NAMES, Services, current_services, start_embedded_redis
-from gateway.store import migrate, script_versions
+from gateway.core.services import QUEUE_NAMES, Services, start_embedded_redis
+from gateway.store import migrate
 from gateway.store.seed import seed
-from workers import context, jobs
-from workers.startup import release_stale_scheduler_locks
+from workers import runner
 
 #: Seconds the children get to stop before they are killed (the whole stop stays under 10).
 STOP_GRACE_SECONDS = 7
@@ -167,22 +163,11 @@ def worker(burst, queues, fork):
     translation tables, and the database pool, are reused from job to job,
     which keeps report-to-alert well under a second.  Run several workers for
     throughput (and isolation: one stuck job holds up only its own worker).
+
+    The worker rides out a Redis outage (``WORKER_REDIS_PATIENCE_SECONDS``,
+    then it keeps trying): its scheduler is restarted within seconds if it
+    dies, and the worker itself never exits on a Redis error.
     """
-    svc = current_services()
-    context.use(svc)
-    names = queues or QUEUE_NAMES
-    release_stale_scheduler_locks(svc.redis, names)
-    jobs.schedule_all(svc)
-    try:  # parse once here, not in every job (a forked job inherits it too)
-        script_versions.preload(svc)
-        texts.table()
-    except Exception as exc:  # the database may be down: jobs will parse on demand
-        click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)
-    if fork:
-        svc.engine.dispose()  # no pooled connection may cross a fork
-    worker_class = Worker if fork else SimpleWorker
-    rq_worker = worker_class(
-        [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
-    )
-    rq_worker.work(burst=burst, with_scheduler=True,
-                   logging_level=str(svc.config["MPAKA_RQ_LOG_LEVEL"]).upper())
+    settings = dict(current_app.config)
+    runner.run(runner.worker_services(settings), queues=queues or QUEUE_NAMES, burst=burst,
+               fork=fork, logging_level=str(settings["MPAKA_RQ_LOG_LEVEL"]).upper())
