@@ -64,25 +64,62 @@ def dev(host, port, data_dir, verbose):
     # signalled: Ctrl-C in the terminal, or SIGTERM/SIGINT to this process alone.
     signal.signal(signal.SIGTERM, _interrupt)
     children = [
-        subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker"], env=env,
-                         start_new_session=True),
-        subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host, "--port", str(port)],
-            env=env, start_new_session=True,
-        ),
+        _Child("worker", [sys.executable, "-m", "gateway.cli.main", "worker"], env),
+        _Child("web", [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host,
+                       "--port", str(port)], env),
     ]
     click.echo(f"Mpaka is running on http://{host}:{port}  (Ctrl-C to stop)")
     click.echo(f"Try it: mpaka simulate --channel ussd --phone +254712345678 --url http://{host}:{port}")
     try:
-        while all(child.poll() is None for child in children):
+        while True:  # a child that dies is started again, with backoff; Ctrl-C stops all
+            for child in children:
+                child.tend()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        _stop(children)
+        _stop([child.proc for child in children])
         if embedded is not None:
             embedded.shutdown()
     click.echo("stopped")
+
+
+class _Child:
+    """One process of ``mpaka dev``, started again when it dies: after 1 s, then
+    2, 4 … up to ``RESTART_BACKOFF_CAP`` while it keeps dying; a child that ran
+    ``HEALTHY_SECONDS`` starts from 1 s again."""
+
+    RESTART_BACKOFF_CAP = 30.0
+    HEALTHY_SECONDS = 60.0
+
+    def __init__(self, name: str, argv: list[str], env: dict) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.backoff = 1.0
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def tend(self) -> None:
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                click.echo(f"starting the {self.name} again", err=True)
+                self.start()
+            return
+        code = self.proc.poll()
+        if code is None:
+            return
+        _signal_group(self.proc, signal.SIGKILL)  # what it leaves (a worker's scheduler)
+        if now - self.started_at > self.HEALTHY_SECONDS:
+            self.backoff = 1.0
+        click.echo(f"the {self.name} exited with code {code}: starting it again in "
+                   f"{self.backoff:.0f} s", err=True)
+        self.restart_at = now + self.backoff
+        self.backoff = min(self.backoff * 2, self.RESTART_BACKOFF_CAP)
 
 
 def _interrupt(signum, frame) -> None:

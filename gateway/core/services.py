@@ -60,7 +60,7 @@ def connect_redis(config: dict, *, patient: bool = False) -> redis.Redis:
     ``patient`` one (workers) waits out an outage of
     ``WORKER_REDIS_PATIENCE_SECONDS``, command by command."""
     if patient:
-        options = {"socket_timeout": 30, "socket_connect_timeout": 2, "socket_keepalive": True,
+        options = {"socket_timeout": 30, "socket_connect_timeout": 2,
                    "retry": patient_retry(config.get("WORKER_REDIS_PATIENCE_SECONDS") or 120)}
     else:
         options = {"socket_timeout": 2, "socket_connect_timeout": 0.5, "retry": _retry()}
@@ -69,7 +69,6 @@ def connect_redis(config: dict, *, patient: bool = False) -> redis.Redis:
         return redis.Redis.from_url(url, **options)
     embedded = start_embedded_redis(config["MPAKA_DATA_DIR"])
     options.pop("socket_connect_timeout")
-    options.pop("socket_keepalive", None)
     return redis.Redis(unix_socket_path=embedded.socket_file, **options)
 
 

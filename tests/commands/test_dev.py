@@ -122,3 +122,45 @@ def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_dev_starts_a_child_that_died_again(tmp_path):
+    """SIGKILL the worker (with its scheduler) and the web server: `mpaka dev`
+    keeps running, starts both again and the web answers; Ctrl-C still stops
+    everything."""
+    port = free_port()
+    proc, log, _env = start_dev(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+
+    def child(command: str) -> psutil.Process | None:
+        for process in psutil.Process(proc.pid).children():
+            try:
+                if process.cmdline()[-1:] == [command] or command in process.cmdline()[3:4]:
+                    return process
+            except psutil.NoSuchProcess:
+                continue
+        return None
+
+    try:
+        wait_ready(base + "/healthz", proc)
+        worker = wait_for(lambda: child("worker"), what="the worker")
+        web = wait_for(lambda: child("serve"), what="the web server")
+        for victim in (worker, web):
+            os.killpg(victim.pid, signal.SIGKILL)
+        log.wait_for_line(r"the worker exited with code -9: starting it again")
+        log.wait_for_line(r"the web exited with code -9: starting it again")
+        wait_for(lambda: (c := child("worker")) is not None and c.pid != worker.pid,
+                 what="a new worker")
+        wait_for(lambda: (c := child("serve")) is not None and c.pid != web.pid,
+                 what="a new web server")
+        wait_ready(base + "/healthz", proc)
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, log.text()
+    assert "stopped" in log.text()
