@@ -106,8 +106,8 @@ class Watchdog(_WorkerBase):
         """Start the scheduler process again if it died (or was never started
         because another worker held the lock that has since been freed)."""
         scheduler = self.scheduler
-        if scheduler is None or self._stop_requested:
-            return
+        if scheduler is None or self._stop_requested or self.stop_asked:
+            return  # stopping: RQ stops the scheduler itself
         process = scheduler._process
         if process is not None and process.is_alive():
             return
