@@ -133,9 +133,11 @@ def test_dev_starts_a_child_that_died_again(tmp_path):
     base = f"http://127.0.0.1:{port}"
 
     def child(command: str) -> psutil.Process | None:
+        """The child running ``command`` ("worker" or "serve"); RQ renames its
+        process ("rq:worker:…"), so the word is looked for anywhere."""
         for process in psutil.Process(proc.pid).children():
             try:
-                if process.cmdline()[-1:] == [command] or command in process.cmdline()[3:4]:
+                if command in " ".join(process.cmdline()):
                     return process
             except psutil.NoSuchProcess:
                 continue
