@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint bench mutate clean
@@ -18,8 +19,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its test extras (quick when nothing changed)
 
-run: install ## Start web, worker, embedded Redis and SQLite (Ctrl-C stops all)
-	$(BIN)/mpaka dev
+run: install ## Start web, worker, embedded Redis and SQLite on PORT (default 5000; Ctrl-C stops all)
+	$(BIN)/mpaka dev --port $(PORT)
 
 test: install ## Run the whole test suite (browser and fault tests included)
 	$(BIN)/pytest $(PYTEST_ARGS)

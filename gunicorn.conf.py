@@ -48,7 +48,12 @@ if not _metrics_dir:
 
 
 def on_starting(server):
-    """Start from empty counters: stale files would be added to the new ones."""
+    """Refuse insecure production settings before any worker boots (one plain
+    line per problem on stderr, exit status 78), then start from empty
+    counters: stale files would be added to the new ones."""
+    from gateway.core import production
+
+    production.refuse_to_start_if_insecure()
     os.makedirs(_metrics_dir, exist_ok=True)
     for name in os.listdir(_metrics_dir):
         path = os.path.join(_metrics_dir, name)

@@ -1,6 +1,7 @@
-"""``python -m bench.worker``: exactly ``mpaka worker`` (an RQ ``SimpleWorker``
-with its scheduler and the script parsed once; ``MPAKA_WORKER_FORK=1`` for
-``mpaka worker --fork``, a job per forked process), except that when
+"""``python -m bench.worker``: exactly ``mpaka worker`` (``workers.runner.run``:
+an RQ ``SimpleWorker`` with its scheduler and its watchdog, a patient Redis
+connection, the script parsed once; ``MPAKA_WORKER_FORK=1`` for ``mpaka worker
+--fork``, a job per forked process), except that when
 ``MPAKA_FAKE_AT_URL`` is set the Africa's Talking SDK is pointed at that local
 fake instead of ``https://api.africastalking.com``.
 
@@ -26,18 +27,6 @@ def point_sdk_at(base: str) -> None:
     africastalking._SMSService._init_service = _init_service
 
 
-def warm(svc) -> None:
-    """What ``mpaka worker`` does before working: parse the live dialogue script
-    and the translation table once (a forked job inherits them), then close
-    the parent's database connections so no forked job shares one."""
-    from gateway.core import texts
-    from gateway.store import script_versions
-
-    script_versions.preload(svc)
-    texts.table()
-    svc.engine.dispose()
-
-
 def compress_backoff(scale: float) -> None:
     """Fault tests only (``MPAKA_TEST_BACKOFF_SCALE``): the same jittered
     exponential backoff, ``scale`` times shorter, so an outage test fits in CI."""
@@ -57,25 +46,15 @@ def main() -> None:
         point_sdk_at(fake)
     if os.environ.get("MPAKA_TEST_BACKOFF_SCALE"):
         compress_backoff(float(os.environ["MPAKA_TEST_BACKOFF_SCALE"]))
-    from rq import SimpleWorker, Worker
-    from rq.serializers import JSONSerializer
-
     from gateway.core import config
-    from gateway.core.services import QUEUE_NAMES, Services
-    from workers import context, jobs
-    from workers.startup import release_stale_scheduler_locks
+    from gateway.core.services import QUEUE_NAMES
+    from workers import runner
 
-    svc = Services(config.finalise(config.from_environment()))
-    context.use(svc)
-    release_stale_scheduler_locks(svc.redis, QUEUE_NAMES)
-    jobs.schedule_all(svc)
-    warm(svc)
-    worker_class = Worker if os.environ.get("MPAKA_WORKER_FORK") == "1" else SimpleWorker
-    worker = worker_class(
-        [svc.queue(name) for name in QUEUE_NAMES], connection=svc.redis, serializer=JSONSerializer
-    )
-    worker.work(burst=os.environ.get("MPAKA_WORKER_BURST") == "1", with_scheduler=True,
-                logging_level=os.environ.get("MPAKA_WORKER_LOG_LEVEL", "WARNING"))
+    settings = config.finalise(config.from_environment())
+    runner.run(runner.worker_services(settings), queues=QUEUE_NAMES,
+               burst=os.environ.get("MPAKA_WORKER_BURST") == "1",
+               fork=os.environ.get("MPAKA_WORKER_FORK") == "1",
+               logging_level=os.environ.get("MPAKA_WORKER_LOG_LEVEL", "WARNING"))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ _services: Services | None = None
 def worker_services() -> Services:
     global _services
     if _services is None:
-        _services = Services(config.finalise(config.from_environment()))
+        # patient: a worker waits out a Redis outage (gateway.core.services.connect_redis)
+        _services = Services(config.finalise(config.from_environment()), patient=True)
     return _services
 
 

@@ -12,16 +12,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker, Worker
-from rq.serializers import JSONSerializer
 
 from gateway.core import config as config_module
-from gateway.core import texts
-from gateway.core.services import QUEUE_NAMES, Services, current_services, start_embedded_redis
-from gateway.store import migrate, script_versions
+from gateway.core.services import QUEUE_NAMES, Services, start_embedded_redis
+from gateway.store import migrate
 from gateway.store.seed import seed
-from workers import context, jobs
-from workers.startup import release_stale_scheduler_locks
+from workers import runner
 
 #: Seconds the children get to stop before they are killed (the whole stop stays under 10).
 STOP_GRACE_SECONDS = 7
@@ -32,14 +28,24 @@ STOP_GRACE_SECONDS = 7
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--data-dir", default=lambda: os.environ.get("MPAKA_DATA_DIR", "instance"),
               show_default="instance", help="Where the SQLite file and embedded Redis live.")
-def dev(host, port, data_dir):
+@click.option("--verbose", is_flag=True,
+              help="Also show RQ's own lines (worker and scheduler chatter at INFO).")
+def dev(host, port, data_dir, verbose):
     """Start everything: web app, one worker with its scheduler, embedded Redis,
-    SQLite and the console provider.  Ctrl-C stops it all."""
+    SQLite and the console provider.  Ctrl-C stops it all.
+
+    The terminal shows the gateway's own lines: requests, dialogues, routing,
+    alerts sent through the console provider; RQ's lines only from WARNING up
+    unless ``--verbose``."""
     env = os.environ.copy()
     env["MPAKA_DATA_DIR"] = str(Path(data_dir).resolve())
     env.setdefault("SMS_PROVIDER", "console")
     env.setdefault("WHATSAPP_PROVIDER", "console")
     env.setdefault("MPAKA_LOG_FORMAT", "console")
+    if verbose:
+        env["MPAKA_RQ_LOG_LEVEL"] = "INFO"
+    else:
+        env.setdefault("MPAKA_RQ_LOG_LEVEL", "WARNING")
     settings = config_module.finalise(config_module.from_environment(env))
     env["DATABASE_URL"] = settings["DATABASE_URL"]
 
@@ -58,25 +64,62 @@ def dev(host, port, data_dir):
     # signalled: Ctrl-C in the terminal, or SIGTERM/SIGINT to this process alone.
     signal.signal(signal.SIGTERM, _interrupt)
     children = [
-        subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker"], env=env,
-                         start_new_session=True),
-        subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host, "--port", str(port)],
-            env=env, start_new_session=True,
-        ),
+        _Child("worker", [sys.executable, "-m", "gateway.cli.main", "worker"], env),
+        _Child("web", [sys.executable, "-m", "gateway.cli.main", "serve", "--host", host,
+                       "--port", str(port)], env),
     ]
     click.echo(f"Mpaka is running on http://{host}:{port}  (Ctrl-C to stop)")
     click.echo(f"Try it: mpaka simulate --channel ussd --phone +254712345678 --url http://{host}:{port}")
     try:
-        while all(child.poll() is None for child in children):
+        while True:  # a child that dies is started again, with backoff; Ctrl-C stops all
+            for child in children:
+                child.tend()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        _stop(children)
+        _stop([child.proc for child in children])
         if embedded is not None:
             embedded.shutdown()
     click.echo("stopped")
+
+
+class _Child:
+    """One process of ``mpaka dev``, started again when it dies: after 1 s, then
+    2, 4 … up to ``RESTART_BACKOFF_CAP`` while it keeps dying; a child that ran
+    ``HEALTHY_SECONDS`` starts from 1 s again."""
+
+    RESTART_BACKOFF_CAP = 30.0
+    HEALTHY_SECONDS = 60.0
+
+    def __init__(self, name: str, argv: list[str], env: dict) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.backoff = 1.0
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def tend(self) -> None:
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                click.echo(f"starting the {self.name} again", err=True)
+                self.start()
+            return
+        code = self.proc.poll()
+        if code is None:
+            return
+        _signal_group(self.proc, signal.SIGKILL)  # what it leaves (a worker's scheduler)
+        if now - self.started_at > self.HEALTHY_SECONDS:
+            self.backoff = 1.0
+        click.echo(f"the {self.name} exited with code {code}: starting it again in "
+                   f"{self.backoff:.0f} s", err=True)
+        self.restart_at = now + self.backoff
+        self.backoff = min(self.backoff * 2, self.RESTART_BACKOFF_CAP)
 
 
 def _interrupt(signum, frame) -> None:
@@ -157,21 +200,11 @@ def worker(burst, queues, fork):
     translation tables, and the database pool, are reused from job to job,
     which keeps report-to-alert well under a second.  Run several workers for
     throughput (and isolation: one stuck job holds up only its own worker).
+
+    The worker rides out a Redis outage (``WORKER_REDIS_PATIENCE_SECONDS``,
+    then it keeps trying): its scheduler is restarted within seconds if it
+    dies, and the worker itself never exits on a Redis error.
     """
-    svc = current_services()
-    context.use(svc)
-    names = queues or QUEUE_NAMES
-    release_stale_scheduler_locks(svc.redis, names)
-    jobs.schedule_all(svc)
-    try:  # parse once here, not in every job (a forked job inherits it too)
-        script_versions.preload(svc)
-        texts.table()
-    except Exception as exc:  # the database may be down: jobs will parse on demand
-        click.echo(f"could not preload the dialogue script: {type(exc).__name__}", err=True)
-    if fork:
-        svc.engine.dispose()  # no pooled connection may cross a fork
-    worker_class = Worker if fork else SimpleWorker
-    rq_worker = worker_class(
-        [svc.queue(name) for name in names], connection=svc.redis, serializer=JSONSerializer
-    )
-    rq_worker.work(burst=burst, with_scheduler=True)
+    settings = dict(current_app.config)
+    runner.run(runner.worker_services(settings), queues=queues or QUEUE_NAMES, burst=burst,
+               fork=fork, logging_level=str(settings["MPAKA_RQ_LOG_LEVEL"]).upper())

@@ -132,8 +132,42 @@ def _services(svc) -> list[Finding]:
             found.extend(_demo_data(svc))
             found.extend(_unreadable_numbers(svc))
     if redis_ok:
+        found.append(_redis_persistence(svc.redis))
         found.extend(_queues(svc))
     return found
+
+
+def _redis_persistence(redis) -> Finding:
+    """AOF or RDB snapshots configured?  Without either, a Redis restart loses
+    queued jobs, scheduled retries and escalation checks, live dialogues and
+    reports parked while the database was down.  ``CONFIG`` is often disabled
+    on managed servers: then ``INFO persistence`` still tells whether AOF is on."""
+    check = "redis persistence"
+    fix = ("set `appendonly yes` (and `appendfsync everysec`) in redis.conf, "
+           "or `CONFIG SET appendonly yes` and `CONFIG REWRITE`")
+    try:
+        aof = redis.config_get("appendonly").get("appendonly")
+        save = (redis.config_get("save").get("save") or "").strip()
+        fsync = redis.config_get("appendfsync").get("appendfsync")
+    except Exception as exc:  # noqa: BLE001 - CONFIG renamed or refused (ACL, managed Redis)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        try:
+            aof_enabled = int(redis.info("persistence").get("aof_enabled", 0))
+        except Exception:  # noqa: BLE001
+            aof_enabled = 0
+        if aof_enabled:
+            return Finding(OK, check, "AOF on (INFO persistence; CONFIG is not available)")
+        return Finding(WARN, check, f"could not check: CONFIG GET is refused ({reason}) "
+                       "and AOF is off; RDB snapshots may still be configured",
+                       "make sure the server persists: " + fix)
+    if aof == "yes":
+        return Finding(OK, check, f"AOF on (appendfsync {fsync})")
+    if save:
+        return Finding(OK, check, f"RDB snapshots only (save {save}): a crash loses the writes "
+                       "since the last snapshot; AOF with appendfsync everysec loses at most ~1 s")
+    return Finding(WARN, check, "off (no AOF, no RDB snapshots): a Redis restart loses queued "
+                   "and scheduled jobs (retries, escalation checks), live dialogues and "
+                   "reports parked while the database was down", fix)
 
 
 def _script(svc) -> list[Finding]:

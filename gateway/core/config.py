@@ -80,11 +80,13 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "DELIVERY_BACKOFF_BASE": (5, _INT),
     "DELIVERY_BACKOFF_CAP": (600, _INT),
     "SWEEP_INTERVAL_SECONDS": (60, _INT),
+    "WORKER_REDIS_PATIENCE_SECONDS": (120, _INT),
     "ROUTE_GRACE_SECONDS": (30, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
     # Operations (issue 7): logs, metrics, readiness
     "MPAKA_LOG_FORMAT": ("json", str),
     "MPAKA_LOG_LEVEL": ("INFO", str),
+    "MPAKA_RQ_LOG_LEVEL": ("INFO", str),
     # Our per-request access line; gunicorn.conf.py turns it off (gunicorn's own line carries the id)
     "MPAKA_ACCESS_LOG": (True, _bool),
     "METRICS_TOKEN": (None, str),

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+from typing import TextIO
 
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
+from gateway.core import config as config_module
 from gateway.core.config import DEV_SECRET_KEY
 from gateway.errors import ConfigError
 
@@ -135,3 +138,29 @@ def check(config) -> None:
     if found:
         mode = "in production mode" if is_production(config) else "with these settings"
         raise ConfigError(f"refusing to start {mode}:\n" + "\n".join(f"  - {p}" for p in found))
+
+
+#: Exit status of a process that refused to start (``EX_CONFIG``): the systemd
+#: units do not restart on it (``RestartPreventExitStatus``).
+REFUSED_EXIT_STATUS = 78
+
+
+def print_refusal(error: ConfigError, stream: TextIO | None = None) -> None:
+    """The refusal as plain text, one line per problem, each prefixed ``mpaka:``
+    so it stands out among the server's JSON log lines."""
+    stream = stream or sys.stderr
+    for line in str(error).splitlines():
+        print(f"mpaka: {line}", file=stream)
+    stream.flush()
+
+
+def refuse_to_start_if_insecure(environ: dict | None = None) -> None:
+    """For a server's master process (``gunicorn.conf.py``), before any worker
+    boots: run ``check`` on the settings from the environment and, when it
+    refuses, print the problems one per line on stderr and exit with
+    ``REFUSED_EXIT_STATUS`` (no traceback, no worker started)."""
+    try:
+        check(config_module.finalise(config_module.from_environment(environ)))
+    except ConfigError as exc:
+        print_refusal(exc)
+        raise SystemExit(REFUSED_EXIT_STATUS) from None

@@ -2,7 +2,8 @@
 
 Nothing connects at import time: ``Services`` opens Redis and the database
 lazily, on first use.  Flask keeps one in ``app.extensions["mpaka"]``; RQ
-workers build one from the environment (``workers.context``).
+workers build one from the environment (``workers.context``), with a patient
+Redis connection (``patient=True``): the web tier fails fast, workers wait.
 """
 
 from __future__ import annotations
@@ -29,23 +30,46 @@ from gateway.errors import ConfigError
 QUEUE_NAMES = ("alerts", "default", "maintenance")
 
 
+#: The errors a Redis command is retried on: the server unreachable, restarting
+#: or loading its data (``BusyLoadingError`` is a ``ConnectionError``).
+TRANSIENT_REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+#: The longest wait between two tries of a patient connection, in seconds.
+PATIENT_BACKOFF_CAP = 2.0
+
+
 def _retry() -> Retry:
     # Fail fast: a USSD reporter is waiting, and the providers give up after
     # 10-15 s.  Two quick retries ride out a blip; an outage answers within ~1 s.
     return Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
 
 
-def connect_redis(config: dict) -> redis.Redis:
-    """``REDIS_URL`` when set, otherwise an embedded server under the data directory."""
+def patient_retry(patience: float) -> Retry:
+    """For long-running processes (workers, the RQ scheduler): retry a command
+    for about ``patience`` seconds, backing off exponentially from 0.1 s to
+    ``PATIENT_BACKOFF_CAP`` between tries, so a Redis restart or failover is
+    waited out instead of failing the job or killing the process."""
+    retries = int(patience / PATIENT_BACKOFF_CAP) + 5  # the first tries are quicker
+    return Retry(ExponentialBackoff(cap=PATIENT_BACKOFF_CAP, base=0.1), retries,
+                 supported_errors=TRANSIENT_REDIS_ERRORS)
+
+
+def connect_redis(config: dict, *, patient: bool = False) -> redis.Redis:
+    """``REDIS_URL`` when set, otherwise an embedded server under the data directory.
+
+    The web tier's connection fails fast (a reporter is waiting); a
+    ``patient`` one (workers) waits out an outage of
+    ``WORKER_REDIS_PATIENCE_SECONDS``, command by command."""
+    if patient:
+        options = {"socket_timeout": 30, "socket_connect_timeout": 2,
+                   "retry": patient_retry(config.get("WORKER_REDIS_PATIENCE_SECONDS") or 120)}
+    else:
+        options = {"socket_timeout": 2, "socket_connect_timeout": 0.5, "retry": _retry()}
     url = config.get("REDIS_URL")
     if url:
-        return redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=0.5, retry=_retry()
-        )
+        return redis.Redis.from_url(url, **options)
     embedded = start_embedded_redis(config["MPAKA_DATA_DIR"])
-    return redis.Redis(
-        unix_socket_path=embedded.socket_file, socket_timeout=2, retry=_retry()
-    )
+    options.pop("socket_connect_timeout")
+    return redis.Redis(unix_socket_path=embedded.socket_file, **options)
 
 
 def start_embedded_redis(data_dir: str | Path) -> Any:
@@ -70,9 +94,11 @@ class Services:
     """Everything a unit of work needs, passed in explicitly: the settings, the
     clock, the protector of reporters' numbers, Redis, the database, the queues."""
 
-    def __init__(self, config: dict, *, clock: Clock | None = None):
+    def __init__(self, config: dict, *, clock: Clock | None = None, patient: bool = False):
         self.config = config
         self.clock: Clock = clock or Clock()
+        #: Workers' Services wait out a Redis outage (``connect_redis(patient=True)``).
+        self.patient = patient
 
     @property
     def limiter(self) -> Limiter:
@@ -84,7 +110,7 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return connect_redis(self.config)
+        return connect_redis(self.config, patient=self.patient)
 
     @cached_property
     def engine(self):

@@ -224,6 +224,10 @@ class Conversations:
             reply = f"{note}\n{reply}"
         elif note:
             reply = note
+        if turn.ended:  # one line per dialogue, for the operator (``mpaka dev``'s terminal)
+            log.info("dialogue ended", extra={"outcome": self._ending(turn),
+                                              "language": turn.session.language,
+                                              "report_id": report_id})
         return Outcome(
             reply=Reply(reply, ended=turn.ended),
             language=turn.session.language,
@@ -231,6 +235,16 @@ class Conversations:
             reference=turn.report["reference"] if turn.report else None,
             forget=forget,
         )
+
+    @staticmethod
+    def _ending(turn) -> str:
+        """How a dialogue ended, in a word or two for the log (never its content)."""
+        if turn.report is not None:
+            return "report"
+        if turn.lookup is not None:
+            return "status check"
+        kinds = [e["type"] for e in turn.events]
+        return next((k for k in ("quick_exit", "cancelled") if k in kinds), "ended")
 
     @staticmethod
     def _forget(turn, before: DialogueSession) -> tuple[str, float] | None:

@@ -16,20 +16,23 @@ from tests.helpers import DEADLINE, REQUEST_TIMEOUT, Output, free_port, wait_for
 pytestmark = pytest.mark.slow
 
 
-def start_dev(tmp_path, port: int, **popen) -> tuple[subprocess.Popen, Output, dict]:
+def start_dev(tmp_path, port: int, *args: str, **popen) -> tuple[subprocess.Popen, Output, dict]:
     """`mpaka dev` on embedded defaults (no REDIS_URL, no DATABASE_URL) under ``tmp_path``."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "DATABASE_URL") and not k.startswith("MPAKA_")}
     env["MPAKA_ADMIN_PASSWORD"] = "dev-test-password"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli.main", "dev", "--port", str(port), "--data-dir",
-         str(tmp_path / "data")],
+         str(tmp_path / "data"), *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen,
     )
     return proc, Output(proc), env
 
 
 def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
-    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT stops all."""
+    """Embedded Redis, SQLite, web and worker come up; a report is routed; SIGINT
+    stops all.  The terminal shows the gateway's own lines (requests, the
+    dialogue's end, routing, the console provider's alerts), not RQ's INFO chatter."""
     port = free_port()
     proc, log, env = start_dev(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
@@ -67,6 +70,26 @@ def test_dev_runs_a_dialogue_and_stops_every_child_on_ctrl_c(tmp_path):
     assert "stopped" in output
     for child in children:
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    for line in ("[mpaka.http]", "dialogue ended", "outcome=report", "report routed",
+                 "[console → +254700000101 · sms] MPAKA"):
+        assert line in output, line
+    assert "[rq.worker]" not in output and "[rq.scheduler]" not in output, output
+
+
+def test_dev_verbose_shows_rqs_own_lines(tmp_path):
+    """`mpaka dev --verbose`: RQ's worker and scheduler lines at INFO too."""
+    port = free_port()
+    proc, log, _env = start_dev(tmp_path, port, "--verbose")
+    try:
+        log.wait_for_line(r"\[rq\.worker\]")
+        log.wait_for_line(r"\[rq\.scheduler\]")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -99,3 +122,47 @@ def test_a_signal_to_mpaka_dev_alone_stops_the_whole_tree(tmp_path, signum):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_dev_starts_a_child_that_died_again(tmp_path):
+    """SIGKILL the worker (with its scheduler) and the web server: `mpaka dev`
+    keeps running, starts both again and the web answers; Ctrl-C still stops
+    everything."""
+    port = free_port()
+    proc, log, _env = start_dev(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+
+    def child(command: str) -> psutil.Process | None:
+        """The child running ``command`` ("worker" or "serve"); RQ renames its
+        process ("rq:worker:…"), so the word is looked for anywhere."""
+        for process in psutil.Process(proc.pid).children():
+            try:
+                if command in " ".join(process.cmdline()):
+                    return process
+            except psutil.NoSuchProcess:
+                continue
+        return None
+
+    try:
+        wait_ready(base + "/healthz", proc)
+        worker = wait_for(lambda: child("worker"), what="the worker")
+        web = wait_for(lambda: child("serve"), what="the web server")
+        for victim in (worker, web):
+            os.killpg(victim.pid, signal.SIGKILL)
+        log.wait_for_line(r"the worker exited with code -9: starting it again")
+        log.wait_for_line(r"the web exited with code -9: starting it again")
+        wait_for(lambda: (c := child("worker")) is not None and c.pid != worker.pid,
+                 what="a new worker")
+        wait_for(lambda: (c := child("serve")) is not None and c.pid != web.pid,
+                 what="a new web server")
+        wait_ready(base + "/healthz", proc)
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, log.text()
+    assert "stopped" in log.text()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
+import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from sqlalchemy import delete
 
+from bench import env
 from gateway.cli.doctor import diagnose, doctor
 from gateway.core import config as config_module
 from gateway.store.models import Report, TeamMember
@@ -105,3 +108,75 @@ def test_doctor_fails_on_a_media_dir_it_cannot_write(app, config, tmp_path):
     findings = diagnose(settings(config, MEDIA_DIR=str(blocker / "media")))
     [media] = [f for f in findings if f.check == "MEDIA_DIR"]
     assert media.status == "FAIL" and "MEDIA_DIR" in media.fix
+
+
+# -- Redis persistence, against real redis-server processes ----------------------------
+
+needs_redis_server = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                        reason="the redis-server binary is not installed")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """Start a private redis-server on a free loopback port with the given extra
+    arguments; every one started is stopped by its pid at the end."""
+    started: list[env.Process] = []
+
+    def start(*args: str) -> str:
+        port = env.free_port()
+        directory = tmp_path / f"redis-{port}"
+        directory.mkdir()
+        proc = env.Process([shutil.which("redis-server"), "--port", str(port), "--bind",
+                            "127.0.0.1", "--dir", str(directory), "--protected-mode", "no",
+                            *args], log=directory / "redis.log").start()
+        started.append(proc)
+        env.wait_for_port(port, proc=proc.proc)
+        return f"redis://127.0.0.1:{port}/0"
+
+    yield start
+    for proc in started:
+        proc.stop(timeout=10)
+
+
+def persistence(config, redis_url: str):
+    return {f.check: f for f in diagnose(settings(config, REDIS_URL=redis_url))}[
+        "redis persistence"]
+
+
+@needs_redis_server
+def test_doctor_warns_when_redis_does_not_persist(app, config, redis_server):
+    """A Redis with neither AOF nor RDB snapshots is a warning that says what a
+    restart loses and how to turn AOF on."""
+    finding = persistence(config, redis_server("--appendonly", "no", "--save", ""))
+    assert finding.status == "warn"
+    assert "no AOF, no RDB" in finding.message and "retries" in finding.message
+    assert "appendonly yes" in finding.fix
+
+
+@needs_redis_server
+def test_doctor_accepts_redis_with_aof(app, config, redis_server):
+    """`--appendonly yes`: persistence is ok, with its fsync policy named."""
+    finding = persistence(config, redis_server("--appendonly", "yes", "--save", ""))
+    assert finding.status == "ok"
+    assert finding.message == "AOF on (appendfsync everysec)"
+
+
+@needs_redis_server
+def test_doctor_accepts_redis_with_rdb_snapshots_only(app, config, redis_server):
+    """RDB snapshots alone persist: ok, saying what a crash can lose."""
+    finding = persistence(config, redis_server("--appendonly", "no", "--save", "60 1"))
+    assert finding.status == "ok"
+    assert finding.message.startswith("RDB snapshots only (save 60 1)")
+
+
+@needs_redis_server
+def test_doctor_says_it_could_not_check_when_config_is_disabled(app, config, redis_server):
+    """CONFIG renamed away (as on managed servers): with AOF on, INFO still
+    shows it (ok); with AOF off, a warning says it could not check."""
+    finding = persistence(config, redis_server("--appendonly", "yes", "--rename-command",
+                                               "CONFIG", ""))
+    assert finding.status == "ok" and "CONFIG is not available" in finding.message
+    finding = persistence(config, redis_server("--appendonly", "no", "--save", "",
+                                               "--rename-command", "CONFIG", ""))
+    assert finding.status == "warn"
+    assert finding.message.startswith("could not check: CONFIG GET is refused")

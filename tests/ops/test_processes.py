@@ -5,6 +5,7 @@ completes and is routed through it."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,18 +123,37 @@ def test_gunicorn_two_workers_aggregate_metrics(app, config, tmp_path):
     assert access and '"request_id"' in access[0] and PHONE not in output
 
 
-def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc):
-    """`honcho start` (the Procfile) serves the dialogue, and its worker routes the report."""
+@pytest.mark.parametrize("layout", ["venv-on-path", "dot-venv-only"])
+def test_honcho_runs_web_and_worker_and_a_dialogue_completes(app, config, svc, tmp_path, layout):
+    """`honcho start` (the Procfile) serves the dialogue, and its worker routes
+    the report: with the virtualenv's bin on PATH, and with it nowhere on PATH
+    but as `.venv` next to the Procfile (what `make` creates), the Procfile's
+    `bin/venv-python` finds the project's Python either way."""
     port = free_port()
+    env = environment(config, WEB_CONCURRENCY=1)
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("MPAKA_PYTHON", None)
+    if layout == "venv-on-path":
+        app_root = ROOT
+    else:
+        # A checkout of the files honcho reads, with .venv as `make` leaves it.
+        app_root = tmp_path / "checkout"
+        (app_root / "bin").mkdir(parents=True)
+        for name in ("Procfile", "gunicorn.conf.py", "wsgi.py", "bin/venv-python"):
+            shutil.copy2(ROOT / name, app_root / name)
+        (app_root / ".venv").symlink_to(BIN.parent)
+        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                      if Path(p).resolve() != BIN.resolve())
+        assert shutil.which("gunicorn", path=env["PATH"]) is None
     proc = subprocess.Popen(
-        [str(BIN / "honcho"), "start", "-p", str(port)], cwd=ROOT,
-        env=environment(config, WEB_CONCURRENCY=1), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [str(BIN / "honcho"), "start", "-p", str(port)], cwd=app_root,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
     log = Output(proc)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/readyz", proc)
-        screens = walk(base, "ATUid_honcho_1")
+        screens = walk(base, f"ATUid_honcho_{layout}")
         assert screens[-1].startswith("END ")
 
         def routed():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from cryptography.fernet import Fernet
 
 from gateway.app import create_app
 from gateway.errors import ConfigError
+from tests.helpers import DEADLINE, free_port
 
 SECURE = {
     "MPAKA_ENV": "production",
@@ -165,3 +169,51 @@ def test_seed_creates_demo_teams_only_outside_production(tmp_path, mode, teams):
             assert db.scalar(select(User.username)) == "admin"
     finally:
         svc.close()
+
+
+# -- under gunicorn: the refusal as plain lines on stderr -------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gunicorn_stderr(tmp_path, **settings) -> tuple[int, str]:
+    """Run gunicorn with gunicorn.conf.py and ``settings`` (nothing else of
+    ours from this environment); its exit status and stderr."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MPAKA", "PROMETHEUS")) and k not in SECURE}
+    env |= {"PORT": str(free_port()), "MPAKA_DATA_DIR": str(tmp_path), "WEB_CONCURRENCY": "1",
+            "GUNICORN_TIMEOUT": "60", "PYTHONPATH": str(ROOT)}
+    env |= {k: v for k, v in settings.items() if v is not None}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+        env=env, capture_output=True, text=True, timeout=DEADLINE)
+    return proc.returncode, proc.stderr
+
+
+def test_gunicorn_refusal_is_one_plain_line_per_problem_on_stderr(tmp_path):
+    """Production mode with a short SECRET_KEY, no AT webhook secret and an open
+    /metrics: gunicorn exits 78 before any worker boots, and stderr carries one
+    readable ``mpaka:`` line per problem, not a JSON traceback."""
+    status, stderr = gunicorn_stderr(
+        tmp_path, **{**SECURE, "SECRET_KEY": "short", "AT_WEBHOOK_SECRET": None,
+                     "METRICS_TOKEN": None})
+    assert status == 78, stderr
+    ours = [line for line in stderr.splitlines() if line.startswith("mpaka:")]
+    assert ours[0] == "mpaka: refusing to start in production mode:"
+    problems = ours[1:]
+    assert len(problems) == 3, stderr
+    assert problems[0].startswith("mpaka:   - SECRET_KEY is shorter than 32 characters")
+    assert problems[1].startswith("mpaka:   - AT_WEBHOOK_SECRET is missing")
+    assert problems[2].startswith("mpaka:   - /metrics would be open to anyone")
+    assert "Traceback" not in stderr and "Booting worker" not in stderr
+
+
+def test_gunicorn_worker_refusing_its_settings_stops_gunicorn_with_a_plain_line(tmp_path):
+    """A setting only the app itself checks (a bad TRUSTED_PROXY_ADDRESSES):
+    the worker prints it as one plain line and gunicorn stops ("App failed to
+    load", status 4) instead of respawning workers with tracebacks."""
+    status, stderr = gunicorn_stderr(tmp_path, TRUSTED_PROXY_ADDRESSES="not-an-address")
+    assert status == 4, stderr
+    assert "mpaka: TRUSTED_PROXY_ADDRESSES: 'not-an-address' is not an address or network" \
+        in stderr.splitlines()
+    assert "Traceback" not in stderr
