@@ -13,10 +13,10 @@ import re
 
 from gateway.vocab import Channel
 
-from . import matching, render
+from . import matching, places, render
 from .gsm import normalise_punctuation, screen_cost
-from .script import CHANNELS, SEVERITIES, Script, Step
-from .session import ASK, KEEP, NEW, RESUME, DialogueSession, Turn
+from .script import CHANNELS, SEVERITIES, Place, Script, Step
+from .session import ASK, KEEP, NAME, NEW, PLACE, RESUME, DialogueSession, Turn
 
 PROPOSED_MAX = 500  # bounds what an unsolicited first SMS adds to the session
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -50,11 +50,13 @@ def _resumable(script: Script, unfinished: DialogueSession | None) -> dict[str, 
     return data
 
 
-def advance(script: Script, session: DialogueSession, text: str | None, now: float) -> Turn:
-    """Apply one input (USSD: the newest input only; SMS: the message body)."""
+def advance(script: Script, session: DialogueSession, text: str | None, now: float,
+            location: tuple[float, float] | None = None) -> Turn:
+    """Apply one input (USSD: the newest input only; SMS: the message body;
+    WhatsApp: also a shared ``location``, (latitude, longitude))."""
     session = session.copy()
     session.updated_at = now
-    return _Run(script, session, now).input(text or "")
+    return _Run(script, session, now).input(text or "", location)
 
 
 def keyword(text: str) -> str:
@@ -87,7 +89,7 @@ class _Run:
         self.events.append({"type": kind, **data})
 
     # -- entry -------------------------------------------------------------------
-    def input(self, raw_text: str) -> Turn:
+    def input(self, raw_text: str, location: tuple[float, float] | None = None) -> Turn:
         s, settings = self.s, self.script.settings
         text = normalise_punctuation(raw_text).strip()
         if text == settings.quick_exit:
@@ -99,6 +101,10 @@ class _Run:
             self.event("cancelled", via="stop")
             s.unfinished = None
             return self.end(self.script.message("stopped", lang), keep_unfinished=False)
+        if location is not None:
+            s.location = [round(location[0], 5), round(location[1], 5)]
+            if s.mode not in (NEW, RESUME):
+                return self.on_location(location)
         if s.mode == NEW:
             return self.begin(text)
         if s.mode == RESUME:
@@ -107,9 +113,15 @@ class _Run:
             self.event("restart")
             s.history = []
             return self.goto(self.script.start)
+        if text == render.BACK and s.mode in (PLACE, NAME):
+            return self.to_question()
         if text == render.BACK:
             return self.back()
         step = self.on_screen()
+        if s.mode == PLACE:
+            return self.on_place(text)
+        if s.mode == NAME:
+            return self.on_name(step, text)
         if step.kind == "text":
             return self.on_text(step, text)
         return self.on_menu(step, text)
@@ -166,6 +178,8 @@ class _Run:
             s.answers, s.history, s.language = old.answers, old.history, old.language
             s.reference, s.started_at = old.reference, old.started_at
             s.proposed = s.proposed or old.proposed
+            s.preset, s.place = old.preset, old.place
+            s.location = s.location or old.location
             s.unfinished = None
             self.event("resumed")
             return self.goto(old.step)
@@ -185,8 +199,13 @@ class _Run:
             # Lint rules this out for published scripts; never loop or crash on it.
             self.event("error", reason="no_step" if step is None else "step_limit")
             return self.end(self.script.message("unavailable", self.lang), keep_unfinished=True)
-        s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
+        s.step, s.page, s.strikes, s.mode, s.pending = step.id, 0, 0, ASK, None
         self.event("step", step=step.id)
+        if step.id in s.preset:  # a place named or shared before this question
+            value = s.preset.pop(step.id)
+            s.answers[step.id] = value
+            s.history.append(step.id)
+            return self.goto(self.script.next_after(step, value))
         if step.kind == "end" and step.lookup:
             return self.lookup(step)
         if step.kind == "end":
@@ -240,7 +259,10 @@ class _Run:
                 return render.keep_screen(script, step, self.lang, kept, s.channel)
             return script.step_text(step, "prompt", self.lang)
         if step.kind == "confirm":
-            return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel)
+            pair = script.place_steps()
+            place = (pair[0].id, pair[1].id, s.place) if pair is not None and s.place else None
+            return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel,
+                                         place)
         text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page)
         return text
 
@@ -260,11 +282,160 @@ class _Run:
                 self.event("ambiguous", step=step.id, candidates=list(found.candidates))
                 return self.turn(question)
         value = found.value
+        pair = script.place_steps()
+        at_place = pair is not None and step in pair
+        if value is None and at_place:
+            named = places.find(script.places, text)
+            if named:  # a town, market or border crossing: confirm, or ask which
+                return self.offer(named, via="name")
         if value is None:
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
         if step.kind == "confirm":
             return self.confirm(step, value)
+        if at_place and value == self.ask_name(step):
+            s.mode = NAME
+            return self.turn(self.name_screen(step))
+        if at_place:
+            s.place = None  # chosen from the menu: no place name goes with it
         return self.forward(step, value)
+
+    # -- places: named, shared, or a county by name -----------------------------------
+    def ask_name(self, step: Step) -> str | None:
+        gaz = self.script.lists.get(step.options_from or "")
+        return gaz.ask_name if gaz is not None and gaz.unlisted else None
+
+    def where(self, place: dict[str, str]) -> str:
+        """"Kakuma, Turkana West": the place, its sub-county unless the same
+        name, its county unless already named (proper nouns; sides translated)."""
+        counties, subs = (self.script.lists[name] for name in ("counties", "sub_counties"))
+        parts = [place["name"]]
+        sub = self.script.list_label(subs, place["sub_county"], self.lang)
+        if matching.normalise(sub) != matching.normalise(place["name"]):
+            parts.append(sub)
+        county = self.script.list_label(counties, place["county"], self.lang)
+        if matching.normalise(county) not in matching.normalise(" ".join(parts)):
+            parts.append(county)
+        return ", ".join(parts)
+
+    def offer(self, found: tuple[Place, ...], via: str) -> Turn:
+        s = self.s
+        back = s.mode if s.mode in (ASK, KEEP, NAME) else str((s.pending or {}).get("back", ASK))
+        s.pending = {"places": [{"name": p.name, "county": p.county, "sub_county": p.sub_county}
+                                for p in found], "back": back, "via": via}
+        s.mode = PLACE
+        self.event("place_offered", via=via, count=len(found))
+        return self.turn(self.place_screen())
+
+    def offered(self) -> list[dict[str, str]]:
+        raw = (self.s.pending or {}).get("places")
+        return [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+
+    def place_screen(self) -> str:
+        script, lang, offered = self.script, self.lang, self.offered()
+        if len(offered) == 1:
+            question = script.message("place_check", lang).replace(
+                "{place}", self.where(offered[0])) or f"{self.where(offered[0])}?"
+            return render.join(question, f"1. {script.message('place_yes', lang) or 'Yes'}",
+                               f"2. {script.message('place_no', lang) or 'No'}")
+        question = script.message("which_one", lang) or script.message("invalid", lang)
+        return render.join(question, *(f"{i}. {self.where(p)}" for i, p in enumerate(offered, 1)))
+
+    def name_screen(self, step: Step) -> str:
+        return (self.script.message("county_name", self.lang)
+                or self.script.step_text(step, "prompt", self.lang))
+
+    def question_screen(self, step: Step) -> str:
+        return self.name_screen(step) if self.s.mode == NAME else self.screen(step)
+
+    def to_question(self) -> Turn:
+        """Back from a place offer (No, or 0) to the question it came from, no strike."""
+        s = self.s
+        back = (s.pending or {}).get("back", ASK) if s.mode == PLACE else ASK
+        s.mode, s.pending = str(back), None
+        return self.turn(self.question_screen(self.on_screen()))
+
+    def on_place(self, text: str) -> Turn:
+        script, lang, offered = self.script, self.lang, self.offered()
+        if len(offered) == 1:
+            options = [("yes", script.message("place_yes", lang) or "Yes"),
+                       ("no", script.message("place_no", lang) or "No")]
+        else:
+            options = [(str(i), self.where(p)) for i, p in enumerate(offered)]
+        found = matching.match(options, text, self.yes_no(), self.reserved_words())
+        if found.value == "no":
+            self.event("place_declined")
+            return self.to_question()
+        if found.value == "yes":
+            return self.accept(offered[0])
+        if found.value is not None:
+            return self.accept(offered[int(found.value)])
+        return self.invalid(script.message("invalid", lang), self.place_screen())
+
+    def accept(self, place: dict[str, str]) -> Turn:
+        """The place is right: it answers the county and sub-county questions,
+        now if they are on screen, else when they come (or where answered)."""
+        s, pair = self.s, self.script.place_steps()
+        assert pair is not None  # places are offered only by scripts that ask both
+        county_step, sub_step = pair
+        back = str((s.pending or {}).get("back", ASK))
+        s.place, s.pending = place["name"], None
+        self.event("place", via="accepted", sub_county=place["sub_county"])
+        values = {county_step.id: place["county"], sub_step.id: place["sub_county"]}
+        step = self.on_screen()
+        if step.id in values:
+            if county_step.id in s.history:
+                s.history = s.history[: s.history.index(county_step.id)]
+            s.preset.update(values)
+            return self.goto(county_step.id)
+        if county_step.id in s.history:
+            s.answers.update(values)
+            if sub_step.id not in s.history:
+                s.history.insert(s.history.index(county_step.id) + 1, sub_step.id)
+        else:
+            s.preset.update(values)
+        s.mode = back
+        return self.turn(self.question_screen(step))
+
+    def on_location(self, at: tuple[float, float]) -> Turn:
+        """A shared location: the nearest known place within reach is offered
+        (one line to confirm); outside the known area the coordinates are kept
+        and the question on screen is asked as usual."""
+        s = self.s
+        place = places.nearest(self.script.places, at) if self.script.place_steps() else None
+        if place is not None:
+            return self.offer((place,), via="location")
+        self.event("location", near=False)
+        if s.mode == PLACE:
+            s.mode, s.pending = str((s.pending or {}).get("back", ASK)), None
+        return self.turn(render.join(self.script.message("location_kept", self.lang),
+                                     self.question_screen(self.on_screen())))
+
+    def on_name(self, step: Step, text: str) -> Turn:
+        """"Other county": any of Kenya's counties by name, or a place."""
+        s, script = self.s, self.script
+        gaz = script.lists[step.options_from or ""]
+        pair = script.place_steps()
+        counties = [(v, script.list_label(gaz, v, self.lang)) for v in (*gaz.names, *gaz.unlisted)]
+        found = places.county(counties, text)
+        if len(found) == 1:
+            value = found[0]
+            s.mode, s.place = ASK, None
+            if value in gaz.names or pair is None:
+                return self.forward(step, value)
+            # A county without sub-counties here: its sub-county is not asked.
+            s.answers[step.id], s.place = value, gaz.unlisted[value]
+            s.history.append(step.id)
+            self.event("county_by_name", listed=False)
+            return self.goto(script.next_after(pair[1]))
+        if found:
+            self.event("ambiguous", step=step.id, candidates=list(found))
+            return self.turn(render.join(
+                script.message("which_one", self.lang) or script.message("invalid", self.lang),
+                *(label for value, label in counties if value in found)))
+        named = places.find(script.places, text) if pair is not None else ()
+        if named:
+            return self.offer(named, via="name")
+        return self.invalid(script.message("invalid", self.lang), self.name_screen(step))
 
     def reserved_words(self) -> frozenset[str]:
         """The script's start, help and stop keywords, normalised."""
@@ -353,6 +524,10 @@ class _Run:
             "script_version": script.version, "channel": s.channel,
             "started_at": s.started_at, "finished_at": self.now, "answers": answers,
         }
+        if s.place:  # the place named, as the gazetteer names it
+            report["place"] = s.place
+        if s.location:  # a shared location, [latitude, longitude]
+            report["location"] = list(s.location)
         self.event("completed", severity=severity)
         return self.end(render.end_screen(script, end, self.lang, s.reference), keep_unfinished=False,
                         report=report)

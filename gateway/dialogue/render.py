@@ -124,12 +124,21 @@ def which_one(script: Script, language: str | None, options: list[tuple[str, str
 
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
-                   path: list[str], channel: str = Channel.USSD) -> str:
+                   path: list[str], channel: str = Channel.USSD,
+                   place: tuple[str, str, str] | None = None) -> str:
+    """``place``: (county step, sub-county step, name): the place named, shown
+    before the sub-county ("Area: Kakuma, Turkana West"), or alone where the
+    sub-county was not asked (a county beyond the script's own: "Area: Nakuru")."""
     summary = []
     for sid in path:
         shown = script.steps.get(sid)
         if shown is None:
             continue
+        if place is not None and sid == place[0] and place[1] not in answers:
+            sub = script.steps.get(place[1])
+            title = script.step_text(sub, "summary", language) if sub else ""
+            if title:
+                summary.append(f"{title}: {place[2]}")
         title = script.step_text(shown, "summary", language)
         if title and sid in answers:
             label = script.answer_label(shown, answers, language)
@@ -139,6 +148,8 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
                     continue
             elif shown.kind == "text":  # a reporter's own words can be long
                 label = quote(script, label)
+            elif place is not None and place[1] == sid and place[2] != label:
+                label = f"{place[2]}, {label}"
             summary.append(f"{title}: {label}")
     labels = [label for _value, label in script.options(step, answers, language)]
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]

@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field, fields
 
 from .errors import SessionError
 
-# mode: what the current screen is, beyond the step itself.
-NEW, ASK, KEEP, RESUME = "", "ask", "keep", "resume"
-_MODES = (NEW, ASK, KEEP, RESUME)
+# mode: what the current screen is, beyond the step itself.  PLACE: a place
+# named or shared is being confirmed (or chosen among several); NAME: the
+# county is being asked for by name ("Other county").
+NEW, ASK, KEEP, RESUME, PLACE, NAME = "", "ask", "keep", "resume", "place", "name"
+_MODES = (NEW, ASK, KEEP, RESUME, PLACE, NAME)
 
 
 @dataclass
@@ -34,6 +36,11 @@ class DialogueSession:
     proposed: str | None = None  # text sent before it was asked for (SMS)
     # an earlier unfinished session offered for resuming, as ``to_dict`` gave it
     unfinished: dict[str, object] | None = None
+    # PLACE/NAME modes: the places (or counties) offered and the mode to return to
+    pending: dict[str, object] | None = None
+    preset: dict[str, str] = field(default_factory=dict)  # answers of steps not yet reached
+    place: str | None = None  # the gazetteer's name of the place the reporter named
+    location: list[float] | None = None  # [latitude, longitude] shared (WhatsApp)
 
     def to_dict(self) -> dict[str, object]:
         # Leave out defaults: sessions live in Redis for every open dialogue.
@@ -64,7 +71,7 @@ class DialogueSession:
         except TypeError as exc:
             raise SessionError(f"incomplete session: {exc}") from None
         if (not isinstance(session.answers, dict) or not isinstance(session.history, list)
-                or session.mode not in _MODES):
+                or session.mode not in _MODES or not isinstance(session.preset, dict)):
             raise SessionError("malformed session")
         return session
 
