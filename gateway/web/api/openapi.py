@@ -68,6 +68,12 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "category": {"type": "string", "enum": categories},
             "county": {"type": "string", "enum": counties},
             "sub_county": NSTR,
+            "place_name": _nullable({"type": "string", "description":
+                                     "The place the reporter named or shared, as the gazetteer "
+                                     "names it (e.g. Kakuma)"}),
+            "latitude": _nullable({"type": "number", "description":
+                                   "A location shared on WhatsApp, 3 decimals (about 110 m)"}),
+            "longitude": _nullable({"type": "number"}),
             "when": NSTR,
             "description": NSTR,
             "contact_allowed": {"type": "boolean"},

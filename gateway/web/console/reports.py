@@ -26,7 +26,8 @@ from .common import PAGE_SIZE, args_without, audit, console_blueprint, db, now, 
 
 bp = console_blueprint("reports")
 ACTION_STATUSES = ReportStatus.actions()
-CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "category", "severity",
+CSV_COLUMNS = ("reference", "created_at", "county", "sub_county", "place_name", "latitude",
+               "longitude", "category", "severity",
                "status", "channel", "language", "when", "description", "acknowledged_at")
 
 
@@ -63,6 +64,8 @@ def index():
 
 def _cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
+    if isinstance(value, float):  # a coordinate: "-0.303" is a number, not a formula
+        return repr(value)
     text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
