@@ -304,24 +304,16 @@ class _Run:
         gaz = self.script.lists.get(step.options_from or "")
         return gaz.ask_name if gaz is not None and gaz.unlisted else None
 
-    def where(self, place: dict[str, str]) -> str:
-        """"Kakuma, Turkana West": the place, its sub-county unless the same
-        name, its county unless already named (proper nouns; sides translated)."""
-        counties, subs = (self.script.lists[name] for name in ("counties", "sub_counties"))
-        parts = [place["name"]]
-        sub = self.script.list_label(subs, place["sub_county"], self.lang)
-        if matching.normalise(sub) != matching.normalise(place["name"]):
-            parts.append(sub)
-        county = self.script.list_label(counties, place["county"], self.lang)
-        if matching.normalise(county) not in matching.normalise(" ".join(parts)):
-            parts.append(county)
-        return ", ".join(parts)
-
     def offer(self, found: tuple[Place, ...], via: str) -> Turn:
-        s = self.s
+        s, script = self.s, self.script
+        listed = [{"name": p.name, "county": p.county, "sub_county": p.sub_county} for p in found]
+        if s.channel == Channel.USSD and screen_cost(
+                render.place_screen(script, self.lang, listed)) > script.settings.ussd_screen_chars:
+            # Too many to list on one USSD screen: never guess, ask the question again.
+            return self.invalid(script.message("invalid", self.lang),
+                                self.question_screen(self.on_screen()))
         back = s.mode if s.mode in (ASK, KEEP, NAME) else str((s.pending or {}).get("back", ASK))
-        s.pending = {"places": [{"name": p.name, "county": p.county, "sub_county": p.sub_county}
-                                for p in found], "back": back, "via": via}
+        s.pending = {"places": listed, "back": back, "via": via}
         s.mode = PLACE
         self.event("place_offered", via=via, count=len(found))
         return self.turn(self.place_screen())
@@ -331,14 +323,7 @@ class _Run:
         return [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
 
     def place_screen(self) -> str:
-        script, lang, offered = self.script, self.lang, self.offered()
-        if len(offered) == 1:
-            question = script.message("place_check", lang).replace(
-                "{place}", self.where(offered[0])) or f"{self.where(offered[0])}?"
-            return render.join(question, f"1. {script.message('place_yes', lang) or 'Yes'}",
-                               f"2. {script.message('place_no', lang) or 'No'}")
-        question = script.message("which_one", lang) or script.message("invalid", lang)
-        return render.join(question, *(f"{i}. {self.where(p)}" for i, p in enumerate(offered, 1)))
+        return render.place_screen(self.script, self.lang, self.offered())
 
     def name_screen(self, step: Step) -> str:
         return (self.script.message("county_name", self.lang)
@@ -360,7 +345,7 @@ class _Run:
             options = [("yes", script.message("place_yes", lang) or "Yes"),
                        ("no", script.message("place_no", lang) or "No")]
         else:
-            options = [(str(i), self.where(p)) for i, p in enumerate(offered)]
+            options = [(str(i), render.place_where(script, lang, p)) for i, p in enumerate(offered)]
         found = matching.match(options, text, self.yes_no(), self.reserved_words())
         if found.value == "no":
             self.event("place_declined")

@@ -11,10 +11,13 @@ functions, so what it measures is what reporters see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from gateway.vocab import Channel
 
 from .gsm import screen_cost
-from .script import Script, Step
+from .matching import normalise
+from .script import PLACE_LISTS, Script, Step
 
 MORE, BACK, RESTART = "98", "0", "00"  # navigation inputs, the same in every language
 KEEP, REWRITE = "1", "2"  # on "You wrote: ..." screens
@@ -121,6 +124,35 @@ def which_one(script: Script, language: str | None, options: list[tuple[str, str
     question = script.message("which_one", language) or script.message("invalid", language)
     lines = [f"{i}. {label}" for i, (value, label) in enumerate(options, 1) if value in candidates]
     return join(question, *lines)
+
+
+def place_where(script: Script, language: str | None, place: Mapping[str, str]) -> str:
+    """"Kakuma, Turkana West": the place, its sub-county unless the same name,
+    its county unless already named (proper nouns; cross-border sides translated)."""
+    counties, subs = (script.lists.get(name) for name in PLACE_LISTS)
+    parts = [place["name"]]
+    sub = script.list_label(subs, place["sub_county"], language) if subs else place["sub_county"]
+    if normalise(sub) != normalise(place["name"]):
+        parts.append(sub)
+    county = script.list_label(counties, place["county"], language) if counties else ""
+    if county and normalise(county) not in normalise(" ".join(parts)):
+        parts.append(county)
+    return ", ".join(parts)
+
+
+def place_screen(script: Script, language: str | None,
+                 offered: Sequence[Mapping[str, str]]) -> str:
+    """One place: "Kakuma, Turkana West?" with 1 Yes / 2 No.  Several places of
+    different sub-counties that fit as well: which one, with numbers."""
+    if len(offered) == 1:
+        where = place_where(script, language, offered[0])
+        question = script.message("place_check", language).replace("{place}", where)
+        return join(question or f"{where}?",
+                    f"1. {script.message('place_yes', language) or 'Yes'}",
+                    f"2. {script.message('place_no', language) or 'No'}")
+    question = script.message("which_one", language) or script.message("invalid", language)
+    return join(question, *(f"{i}. {place_where(script, language, p)}"
+                            for i, p in enumerate(offered, 1)))
 
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],

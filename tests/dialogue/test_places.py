@@ -504,3 +504,42 @@ def test_session_with_a_malformed_preset_is_refused():
             "reference": "R-1", "started_at": 0.0, "preset": ["county"]}
     with pytest.raises(SessionError):
         DialogueSession.from_dict(data)
+
+
+# -- USSD ------------------------------------------------------------------------------
+
+LONG = "Lagh " + "Bor" * 19  # a long made-up name, in two sub-counties
+
+
+def two_long_places() -> str:
+    text = gazetteer_with("      - {name: Tarbaj,", f"      - {{name: {LONG}, at: [2.6, 40.2]}}\n"
+                          "      - {name: Tarbaj,")
+    return text.replace("      - {name: Kotulo,", f"      - {{name: {LONG}, at: [2.48, 40.55]}}\n"
+                        "      - {name: Kotulo,", 1)
+
+
+def test_a_place_typed_on_ussd_is_offered_the_same(play):
+    """USSD: "Kakuma" at the county question, the same one-line check."""
+    turn = play("ussd", ["", "1", "5", "Kakuma"])[-1]
+    assert turn.reply == KAKUMA_CHECK
+
+
+def test_places_too_many_for_a_ussd_screen_are_not_guessed(play):
+    """USSD: a list of places that would not fit one screen is an invalid answer."""
+    script = script_with_gazetteer(two_long_places())
+    turn = play("ussd", ["", "1", "5", LONG], using=script)[-1]
+    assert turn.reply == "Not a valid choice.\n" + COUNTY_MENU
+    assert turn.session.mode == "ask" and turn.session.strikes == 1
+    sms = play("sms", [*TO_COUNTY, LONG], using=script)[-1]
+    assert sms.reply.startswith("Which one did you mean?\n1. " + LONG)
+
+
+def test_lint_measures_the_longest_place_check_on_ussd():
+    """A place whose one-line check (with the error line) overflows USSD is an error."""
+    text = gazetteer_with("{name: Kakuma, also:", "{name: " + "Kakuma" * 25 + ", also:")
+    report = lint_script(default_script_text(), text)
+    assert any(i.code == "screen_too_long" and "messages.place_check" in i.message
+               for i in report.errors)
+    shipped = lint_script(default_script_text(), gazetteer_text())
+    assert any(screen["step"] == "messages.place_check" and screen["fits_ussd"]
+               for screen in shipped.screens)
