@@ -398,14 +398,17 @@ class _Run:
     def on_name(self, step: Step, text: str) -> Turn:
         """"Other county": any of Kenya's counties by name, or a place."""
         s, script = self.s, self.script
-        gaz = script.lists[step.options_from or ""]
         pair = script.place_steps()
+        if pair is None or step is not pair[0]:  # a stored session this step does not fit
+            s.mode = ASK
+            return self.on_menu(step, text)
+        gaz = script.lists[step.options_from or ""]
         counties = [(v, script.list_label(gaz, v, self.lang)) for v in (*gaz.names, *gaz.unlisted)]
         found = places.county(counties, text)
         if len(found) == 1:
             value = found[0]
             s.mode, s.place = ASK, None
-            if value in gaz.names or pair is None:
+            if value in gaz.names:
                 return self.forward(step, value)
             # A county without sub-counties here: its sub-county is not asked.
             s.answers[step.id], s.place = value, gaz.unlisted[value]
@@ -417,7 +420,7 @@ class _Run:
             return self.turn(render.join(
                 script.message("which_one", self.lang) or script.message("invalid", self.lang),
                 *(label for value, label in counties if value in found)))
-        named = places.find(script.places, text) if pair is not None else ()
+        named = places.find(script.places, text)
         if named:
             return self.offer(named, via="name")
         return self.invalid(script.message("invalid", self.lang), self.name_screen(step))

@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from gateway.defaults import default_script_text, gazetteer_text
-from gateway.dialogue import DialogueSession, SessionError, lint_script, load_script, places
+from gateway.dialogue import (
+    DialogueSession,
+    SessionError,
+    advance,
+    lint_script,
+    load_script,
+    places,
+)
 from gateway.dialogue.script import Place
 
 from .conftest import play_inputs
@@ -543,3 +550,77 @@ def test_lint_measures_the_longest_place_check_on_ussd():
     shipped = lint_script(default_script_text(), gazetteer_text())
     assert any(screen["step"] == "messages.place_check" and screen["fits_ussd"]
                for screen in shipped.screens)
+
+
+# -- more branches (pinned for mutation testing) ---------------------------------------
+
+
+def test_a_place_named_like_its_sub_county_names_the_county_instead(play):
+    """"Banissa" is a town and its sub-county: "Banissa, Mandera?"."""
+    assert play("sms", [*TO_COUNTY, "banissa"])[-1].reply == "Banissa, Mandera?\n1. Yes\n2. No"
+
+
+def test_a_sub_county_typed_at_the_county_question_is_offered(play):
+    """"Turkana West" typed: the sub-county already names its county."""
+    assert play("sms", [*TO_COUNTY, "turkana west"])[-1].reply == "Turkana West?\n1. Yes\n2. No"
+
+
+def test_a_cross_border_side_is_named_in_the_reporters_language(play):
+    """Kiswahili: "Je, ni Narus, Upande wa Sudan Kusini, Turkana?"."""
+    turn = play("sms", ["RIPOTI", "5", "Narus"])[-1]
+    assert turn.reply == "Je, ni Narus, Upande wa Sudan Kusini, Turkana?\n1. Ndiyo\n2. Hapana"
+
+
+def test_place_texts_have_defaults_when_a_script_leaves_them_out(play):
+    """Without place_check, place_yes, place_no and county_name the screens still read."""
+    text = default_script_text()
+    for line in ('  place_check: "{place}?"\n', '  place_yes: "Yes"\n', '  place_no: "No"\n',
+                 "  county_name: Which county? Type its name.\n"):
+        assert line in text
+        text = text.replace(line, "", 1)
+    script = load_script(text, gazetteer_text())
+    assert play("sms", [*TO_COUNTY, "kakuma"], using=script)[-1].reply == KAKUMA_CHECK
+    assert play("sms", [*TO_COUNTY, "6"], using=script)[-1].reply == "Which county?"
+
+
+def test_a_new_offer_while_one_is_open_returns_to_the_first_question(play):
+    """"Kakuma" offered, then a location near Malaba: No returns to the county menu."""
+    turns = play("whatsapp", [*TO_COUNTY, "kakuma", {"location": [0.633, 34.283]}, "2"])
+    assert turns[-2].reply == "Malaba, Teso North, Busia?\n1. Yes\n2. No"
+    assert turns[-1].reply == COUNTY_MENU
+
+
+def test_a_location_while_a_resume_is_offered_is_kept(script):
+    """A location answering the resume offer is kept (the offer is asked again)."""
+    unfinished = play_inputs(script, "whatsapp", TO_COUNTY)[-1].session
+    turns = play_inputs(script, "whatsapp", ["hello", {"location": list(NAIROBI)}, "1"],
+                        unfinished=unfinished)
+    assert turns[1].reply.startswith("Not a valid choice.\nYou did not finish last time.")
+    assert turns[-1].session.location == [-1.2921, 36.8219]
+    assert turns[-1].reply == COUNTY_MENU
+
+
+def test_resuming_keeps_a_place_not_yet_asked_about(script):
+    """A location accepted before the place questions survives a resume: they are skipped."""
+    unfinished = play_inputs(script, "whatsapp",
+                             ["REPORT", {"location": list(KAKUMA)}, "1"])[-1].session
+    turns = play_inputs(script, "whatsapp", ["hello", "1", "5"], unfinished=unfinished)
+    assert turns[-1].reply == WHEN
+    assert turns[-1].session.answers["sub_county"] == "turkana_west"
+
+
+def test_a_location_sent_when_resuming_wins_over_the_older_one(script):
+    """The newest location is the one kept."""
+    unfinished = play_inputs(script, "whatsapp",
+                             [*TO_COUNTY, {"location": list(KAKUMA)}])[-1].session
+    turns = play_inputs(script, "whatsapp", [{"location": list(NAIROBI)}, "1"],
+                        unfinished=unfinished)
+    assert turns[-1].session.location == [-1.2921, 36.8219]
+
+
+def test_a_stored_name_question_that_no_longer_fits_is_a_menu_answer(script):
+    """A session in the county-name mode at another step is read as a menu answer."""
+    session = play_inputs(script, "sms", [*TO_COUNTY, "1", "1"])[-1].session
+    session.mode = "name"
+    turn = advance(script, session, "1", 0.0)
+    assert turn.session.answers["when"] == "now" and turn.session.mode == "ask"
