@@ -202,10 +202,9 @@ class _Run:
         s.step, s.page, s.strikes, s.mode, s.pending = step.id, 0, 0, ASK, None
         self.event("step", step=step.id)
         if step.id in s.preset:  # a place named or shared before this question
-            value = s.preset.pop(step.id)
-            s.answers[step.id] = value
+            s.answers[step.id] = s.preset.pop(step.id)
             s.history.append(step.id)
-            return self.goto(self.script.next_after(step, value))
+            return self.goto(self.script.next_after(step))  # gazetteer options have no next
         if step.kind == "end" and step.lookup:
             return self.lookup(step)
         if step.kind == "end":
@@ -301,8 +300,12 @@ class _Run:
 
     # -- places: named, shared, or a county by name -----------------------------------
     def ask_name(self, step: Step) -> str | None:
-        gaz = self.script.lists.get(step.options_from or "")
-        return gaz.ask_name if gaz is not None and gaz.unlisted else None
+        gaz = self.script.lists[str(step.options_from)]  # a place step's list exists (lint)
+        return gaz.ask_name if gaz.unlisted else None
+
+    def back_mode(self) -> str:
+        """The mode a place offer returns to (the question as it was)."""
+        return str((self.s.pending or {}).get("back") or ASK)
 
     def offer(self, found: tuple[Place, ...], via: str) -> Turn:
         s, script = self.s, self.script
@@ -312,7 +315,7 @@ class _Run:
             # Too many to list on one USSD screen: never guess, ask the question again.
             return self.invalid(script.message("invalid", self.lang),
                                 self.question_screen(self.on_screen()))
-        back = s.mode if s.mode in (ASK, KEEP, NAME) else str((s.pending or {}).get("back", ASK))
+        back = s.mode if s.mode in (ASK, KEEP, NAME) else self.back_mode()
         s.pending = {"places": listed, "back": back, "via": via}
         s.mode = PLACE
         self.event("place_offered", via=via, count=len(found))
@@ -335,17 +338,12 @@ class _Run:
     def to_question(self) -> Turn:
         """Back from a place offer (No, or 0) to the question it came from, no strike."""
         s = self.s
-        back = (s.pending or {}).get("back", ASK) if s.mode == PLACE else ASK
-        s.mode, s.pending = str(back), None
+        s.mode, s.pending = self.back_mode(), None  # in NAME mode nothing is pending: ASK
         return self.turn(self.question_screen(self.on_screen()))
 
     def on_place(self, text: str) -> Turn:
         script, lang, offered = self.script, self.lang, self.offered()
-        if len(offered) == 1:
-            options = [("yes", script.message("place_yes", lang) or "Yes"),
-                       ("no", script.message("place_no", lang) or "No")]
-        else:
-            options = [(str(i), render.place_where(script, lang, p)) for i, p in enumerate(offered)]
+        options = render.place_answers(script, lang, offered)
         found = matching.match(options, text, self.yes_no(), self.reserved_words())
         if found.value == "no":
             self.event("place_declined")
@@ -362,9 +360,9 @@ class _Run:
         s, pair = self.s, self.script.place_steps()
         assert pair is not None  # places are offered only by scripts that ask both
         county_step, sub_step = pair
-        back = str((s.pending or {}).get("back", ASK))
+        back = self.back_mode()
         s.place, s.pending = place["name"], None
-        self.event("place", via="accepted", sub_county=place["sub_county"])
+        self.event("place", sub_county=place["sub_county"])
         values = {county_step.id: place["county"], sub_step.id: place["sub_county"]}
         step = self.on_screen()
         if step.id in values:
@@ -391,7 +389,7 @@ class _Run:
             return self.offer((place,), via="location")
         self.event("location", near=False)
         if s.mode == PLACE:
-            s.mode, s.pending = str((s.pending or {}).get("back", ASK)), None
+            s.mode, s.pending = self.back_mode(), None
         return self.turn(render.join(self.script.message("location_kept", self.lang),
                                      self.question_screen(self.on_screen())))
 
@@ -402,7 +400,7 @@ class _Run:
         if pair is None or step is not pair[0]:  # a stored session this step does not fit
             s.mode = ASK
             return self.on_menu(step, text)
-        gaz = script.lists[step.options_from or ""]
+        gaz = script.lists[str(step.options_from)]
         counties = [(v, script.list_label(gaz, v, self.lang)) for v in (*gaz.names, *gaz.unlisted)]
         found = places.county(counties, text)
         if len(found) == 1:
@@ -417,9 +415,8 @@ class _Run:
             return self.goto(script.next_after(pair[1]))
         if found:
             self.event("ambiguous", step=step.id, candidates=list(found))
-            return self.turn(render.join(
-                script.message("which_one", self.lang) or script.message("invalid", self.lang),
-                *(label for value, label in counties if value in found)))
+            return self.turn(render.join(render.which_question(script, self.lang),
+                                         *(label for value, label in counties if value in found)))
         named = places.find(script.places, text)
         if named:
             return self.offer(named, via="name")

@@ -175,6 +175,15 @@ def test_report_page_and_csv_show_the_place_named_and_location(admin_client, svc
     assert (row["place_name"], row["latitude"], row["longitude"]) == ("Nakuru", "-0.303", "36.08")
 
 
+def test_report_list_names_the_place_before_the_county(admin_client, svc):
+    """The list's "Where" starts with the place named, once."""
+    make_report(svc, place_name="Kakuma")
+    make_report(svc, county="nakuru", place_name="Nakuru")
+    page = admin_client.get("/console/reports").text
+    assert "<td>Kakuma, Turkana, Turkana North</td>" in page
+    assert "<td>Nakuru, Nakuru" not in page and "<td>Nakuru, Nakuru north</td>" in page
+
+
 def test_report_page_without_a_place_shows_no_place_lines(admin_client, svc):
     """Reports that named no place show neither line."""
     page = admin_client.get(f"/console/reports/{make_report(svc)}").text

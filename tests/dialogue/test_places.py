@@ -624,3 +624,111 @@ def test_a_stored_name_question_that_no_longer_fits_is_a_menu_answer(script):
     session.mode = "name"
     turn = advance(script, session, "1", 0.0)
     assert turn.session.answers["when"] == "now" and turn.session.mode == "ask"
+
+
+def test_events_of_a_place_offered_declined_and_accepted(play):
+    """The events say what happened, for the funnel and metrics."""
+    turns = play("sms", [*TO_COUNTY, "kakuma", "2", "lodwar", "1"])
+    kinds = {"place_offered", "place_declined", "place"}
+    assert [e for t in turns for e in t.events if e["type"] in kinds] == [
+        {"type": "place_offered", "via": "name", "count": 1},
+        {"type": "place_declined"},
+        {"type": "place_offered", "via": "name", "count": 1},
+        {"type": "place", "sub_county": "turkana_central"},
+    ]
+
+
+def test_events_of_a_location_near_and_far(play):
+    """A far location is a "location" event; a near one an offer via location."""
+    turns = play("whatsapp", [*TO_COUNTY, {"location": list(NAIROBI)}, {"location": list(KAKUMA)}])
+    assert turns[2].events == [{"type": "location", "near": False}]
+    assert turns[3].events == [{"type": "place_offered", "via": "location", "count": 1}]
+
+
+def test_events_of_counties_too_close_to_choose(play):
+    """Two counties as close: an "ambiguous" event naming both."""
+    text = gazetteer_with("      nairobi: Nairobi\n",
+                          "      nairobi: Nairobi\n      west_a: West Alpha\n")
+    turn = play("sms", [*TO_COUNTY, "6", "west"], using=script_with_gazetteer(text))[-1]
+    assert turn.events == [{"type": "ambiguous", "step": "county",
+                            "candidates": ["west_pokot", "west_a"]}]
+
+
+def test_events_of_menu_options_too_close_to_choose(play):
+    """"Turk" at the sub-county question fits five options: an "ambiguous" event."""
+    turn = play("sms", [*TO_COUNTY, "1", "Turk"])[-1]
+    assert turn.events == [{"type": "ambiguous", "step": "sub_county", "candidates": [
+        "turkana_north", "turkana_west", "turkana_central", "turkana_south", "turkana_east"]}]
+
+
+def test_place_screens_in_kiswahili(play):
+    """Re-prompts, the county name question and lists are in the reporter's language."""
+    swa = ["RIPOTI", "5"]
+    turn = play("sms", [*swa, "kakuma", "7"])[-1]
+    assert turn.reply == ("Chaguo si sahihi.\nJe, ni Kakuma, Turkana West?\n1. Ndiyo\n"
+                          "2. Hapana")
+    turn = play("sms", [*swa, "6", "Atlantis"])[-1]
+    assert turn.reply == "Chaguo si sahihi.\nKaunti gani? Andika jina lake."
+    text = gazetteer_with("      nairobi: Nairobi\n",
+                          "      nairobi: Nairobi\n      west_a: West Alpha\n")
+    turn = play("sms", [*swa, "6", "west"], using=script_with_gazetteer(text))[-1]
+    assert turn.reply == "Ulimaanisha ipi?\nWest Pokot\nWest Alpha"
+    turn = play("whatsapp", [*swa, {"location": list(NAIROBI)}])[-1]
+    assert turn.reply.startswith("Mahali pamepokelewa.\nKaunti gani?\n1. Turkana")
+
+
+def test_the_county_name_question_falls_back_to_the_steps_prompt(play):
+    """Without a county_name text, the county step's own prompt, in the language."""
+    text = default_script_text()
+    for line in ("  county_name: Which county? Type its name.\n",
+                 "      county_name: Kaunti gani? Andika jina lake.\n"):
+        text = text.replace(line, "", 1)
+    script = load_script(text, gazetteer_text())
+    assert play("sms", ["RIPOTI", "5", "6"], using=script)[-1].reply == "Kaunti gani?"
+
+
+def test_too_many_places_for_ussd_in_kiswahili(play):
+    """USSD, Kiswahili: the invalid line and the county question, in Kiswahili."""
+    turn = play("ussd", ["", "2", "5", LONG], using=script_with_gazetteer(two_long_places()))[-1]
+    assert turn.reply.startswith("Chaguo si sahihi.\nKaunti gani?\n1. Turkana")
+
+
+def test_a_yes_label_that_is_no_keyword_is_understood(play):
+    """The place check's own labels are answers too, not only numbers and yes words."""
+    text = default_script_text().replace('  place_yes: "Yes"\n', "  place_yes: Right\n", 1)
+    script = load_script(text, gazetteer_text())
+    turns = play("sms", [*TO_COUNTY, "kakuma", "right"], using=script)
+    assert turns[-2].reply == "Kakuma, Turkana West?\n1. Right\n2. No"
+    assert turns[-1].reply == WHEN
+    text = default_script_text().replace('  place_no: "No"\n', "  place_no: Wrong\n", 1)
+    script = load_script(text, gazetteer_text())
+    assert play("sms", [*TO_COUNTY, "kakuma", "wrong"], using=script)[-1].reply == COUNTY_MENU
+
+
+def test_yes_at_the_kept_text_screen_returns_to_it(play):
+    """A location confirmed while the kept text is offered: the offer is back (mode keep)."""
+    turns = play("whatsapp", ["Gunmen at the well near the camp", "1", "5", "1", "1", "1",
+                              {"location": list(KAKUMA)}, "1"])
+    assert turns[-1].session.mode == "keep" and turns[-1].reply == turns[-3].reply
+    assert turns[-1].session.answers["sub_county"] == "turkana_west"
+
+
+def test_a_replaced_offer_leaves_the_question_as_it_was(play):
+    """A second offer over the first returns to the question's own mode."""
+    turn = play("whatsapp", [*TO_COUNTY, "kakuma", {"location": [0.633, 34.283]}, "2"])[-1]
+    assert turn.session.mode == "ask"
+
+
+def test_a_sub_county_added_later_goes_right_after_its_county(play):
+    """Nakuru, then "when", then a location near Malaba: history reads county, sub-county, when."""
+    turns = play("whatsapp", [*TO_COUNTY, "6", "Nakuru", "1", {"location": [0.633, 34.283]}, "1"])
+    history = turns[-1].session.history
+    assert history[history.index("county"):] == ["county", "sub_county", "when"]
+
+
+def test_a_script_that_asks_no_sub_county_offers_no_place_for_a_location(play):
+    """Without a county/sub-county pair of steps, a location is only kept."""
+    text = default_script_text().replace("    filter_by: county\n", "", 1)
+    script = load_script(text, gazetteer_text())
+    turn = play("whatsapp", [*TO_COUNTY, {"location": list(KAKUMA)}], using=script)[-1]
+    assert turn.reply == "Location received.\n" + COUNTY_MENU
