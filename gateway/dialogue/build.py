@@ -17,11 +17,14 @@ from .script import (
     LOOKUPS,
     MESSAGE_KEYS,
     OPTIONAL_MESSAGE_KEYS,
+    PLACE_KINDS,
+    PLACE_LISTS,
     SEVERITIES,
     STEP_KINDS,
     GazList,
     Language,
     Option,
+    Place,
     Script,
     Settings,
     Step,
@@ -30,6 +33,7 @@ from .yamltext import Node, Parsed, Path
 
 LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
 IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
+DECIMAL = re.compile(r"-?\d{1,3}(\.\d+)?\Z")
 TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings",
             "messages", "steps", "translations"}
 STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "change", "options", "options_from",
@@ -135,10 +139,11 @@ class _Builder:
             self.put_text(base, f"messages.{key}", value, ("messages", key))
         steps = self.steps(data.get("steps"), base)
         lists = self.gazetteer(base)
+        places = self.places(lists)
         self.translations(data.get("translations"), languages, base, steps)
         script = Script(
             id=script_id, version=str(version or ""), base_language=base, languages=languages,
-            settings=settings, steps=steps, texts=self.texts, lists=lists,
+            settings=settings, steps=steps, texts=self.texts, lists=lists, places=places,
         )
         return Built(script, self.where, self.step_lines, self.option_lines, self.p)
 
@@ -446,8 +451,23 @@ class _Builder:
                 if str(item) not in known:
                     self.error("unknown_value", f"list {name}: always names {item!r}, which "
                                "has no name or label", path + ("always",), **kw)
+            unlisted = {str(k): str(v) for k, v in self.mapping(
+                spec.get("unlisted"), path + ("unlisted",), "unlisted", **kw).items()}
+            for value in unlisted:
+                if value in known:
+                    self.error("duplicate_value", f"list {name}: {value!r} is both listed and "
+                               "unlisted", path + ("unlisted", value), **kw)
+            ask_name = spec.get("ask_name")
+            if ask_name is not None and (not isinstance(ask_name, str) or ask_name not in known):
+                self.error("unknown_value", f"list {name}: ask_name {ask_name!r} must be one of "
+                           "its values (the option that asks for a name)", path + ("ask_name",),
+                           **kw)
+                ask_name = None
+            if ask_name is not None and not unlisted:
+                self.warn("shape", f"list {name}: ask_name without unlisted names asks for "
+                          "nothing it can understand", path + ("ask_name",), **kw)
             lists[name] = GazList(name, names, {str(k): v for k, v in labels.items()}, groups,
-                                  tuple(str(v) for v in always))
+                                  tuple(str(v) for v in always), unlisted, ask_name)
         for lang, block in self.mapping(data.get("translations"), ("translations",),
                                         "translations", **kw).items():
             for list_name, translated in self.mapping(block, ("translations", lang), lang,
@@ -462,6 +482,99 @@ class _Builder:
                     self.put_text(lang, f"gazetteer.{list_name}.{value}", label,
                                   ("translations", lang, list_name, value), source="gazetteer")
         return lists
+
+
+    # -- places ---------------------------------------------------------------
+    def places(self, lists: dict[str, GazList]) -> tuple[Place, ...]:
+        """``places: {county: {sub_county: [{name, also, at, kind}]}}`` plus the
+        sub-counties themselves (by name, without a coordinate)."""
+        counties, subs = (lists.get(name) for name in PLACE_LISTS)
+        data = self.g.data if self.g is not None and isinstance(self.g.data, dict) else {}
+        raw = data.get("places")
+        if counties is None or subs is None or subs.groups is None:
+            if raw is not None:
+                self.error("unknown_list", "places need the lists " + " and ".join(PLACE_LISTS)
+                           + " (sub-counties grouped by county)", ("places",), source="gazetteer")
+            return ()
+        places: list[Place] = []
+        for county, group in subs.groups.items():
+            for sub in group:
+                if sub in subs.names:
+                    places.append(Place(subs.names[sub], county, sub, kind="sub_county"))
+        kw = {"source": "gazetteer"}
+        for county, block in self.mapping(raw, ("places",), "places", **kw).items():
+            path: Path = ("places", county)
+            if county not in subs.groups:
+                self.error("unknown_value", f"places: {county!r} is not a county with "
+                           "sub-counties", path, **kw)
+                continue
+            for sub, items in self.mapping(block, path, f"places.{county}", **kw).items():
+                if sub not in subs.groups[county]:
+                    self.error("unknown_value", f"places: {sub!r} is not a sub-county of "
+                               f"{county}", path + (sub,), **kw)
+                    continue
+                if not isinstance(items, list):
+                    self.error("shape", f"places.{county}.{sub} must be a list of places",
+                               path + (sub,), **kw)
+                    continue
+                for i, item in enumerate(items):
+                    place = self.place(item, county, sub, path + (sub, i))
+                    if place is not None:
+                        places.append(place)
+        self.ambiguous_places(places)
+        return tuple(places)
+
+    def place(self, item: Node, county: str, sub: str, path: Path) -> Place | None:
+        kw = {"source": "gazetteer"}
+        spec = self.mapping(item, path, "a place", **kw)
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.error("shape", "a place needs a name", path, **kw)
+            return None
+        for key in spec:
+            if key not in ("name", "also", "at", "kind"):
+                self.warn("unknown_key", f"place {name}: unknown key {key!r}", path + (key,), **kw)
+        raw_also = spec.get("also") or []
+        also = [a.strip() for a in raw_also if isinstance(a, str)] if isinstance(raw_also, list) else []
+        if not isinstance(raw_also, list) or len(also) != len(raw_also):
+            self.error("shape", f"place {name}: also must be a list of names", path + ("also",),
+                       **kw)
+        kind = spec.get("kind", "town")
+        if kind not in PLACE_KINDS:
+            self.error("shape", f"place {name}: kind must be one of {', '.join(PLACE_KINDS)}",
+                       path + ("kind",), **kw)
+            kind = "town"
+        at = spec.get("at")
+        degrees = [_degrees(c) for c in at] if isinstance(at, list) and len(at) == 2 else []
+        lat, lon = (degrees + [None, None])[:2]
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            self.error("bad_coordinate", f"place {name}: at must be [latitude, longitude] in "
+                       "decimal degrees, in range (-90..90, -180..180)", path + ("at",), **kw)
+            return None
+        return Place(name.strip(), county, sub, tuple(also), (lat, lon),
+                     str(kind))
+
+    def ambiguous_places(self, places: list[Place]) -> None:
+        """A name given to places of two sub-counties is asked about, never
+        guessed: allowed (two villages may share a name) but worth a look."""
+        seen: dict[str, Place] = {}
+        for place in places:
+            for name in (place.name, *place.aliases):
+                key = " ".join(name.casefold().split())
+                other = seen.setdefault(key, place)
+                if (other.county, other.sub_county) != (place.county, place.sub_county):
+                    self.warn("ambiguous_place", f"places: {name!r} names places in "
+                              f"{other.sub_county} ({other.county}) and {place.sub_county} "
+                              f"({place.county}); reporters who type it are asked which",
+                              ("places", place.county, place.sub_county), source="gazetteer")
+
+
+def _degrees(value: Node) -> float | None:
+    """A coordinate as the YAML gave it (the parser keeps decimals as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value)
+    return float(text) if DECIMAL.match(text) else None
 
 
 def build(parsed: Parsed, gazetteer: Parsed | None, report: LintReport) -> Built:

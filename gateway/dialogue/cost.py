@@ -4,7 +4,8 @@ they send, the replies they get and the SMS segments those replies take.
 Two walks through the engine itself (so the figures are what reporters meet):
 the *menu path*, answering every menu with its first option, and on SMS the
 *one-message path*, a start keyword followed by words that ``settings.guess``
-understands (one cue of each guessed step), then the first option for the rest.
+understands (one cue of each guessed step) and the name of the gazetteer's
+first place, then the first option for the rest.
 Pure, like the rest of the engine.
 """
 
@@ -65,7 +66,8 @@ def _first_input(script: Script, language: str, channel: str, one_message: bool)
     if one_message and keyword:
         cues = [cue_list[0] for values in script.settings.guess.values()
                 for cue_list in list(values.values())[:1] if cue_list]
-        return " ".join([keyword, *cues, DESCRIPTION])
+        place = [f"near {script.places[0].name}"] if script.places else []
+        return " ".join([keyword, *cues, DESCRIPTION, *place])
     return keyword or DESCRIPTION
 
 

@@ -15,10 +15,10 @@ import re
 
 from gateway.vocab import Channel
 
-from . import matching, render
+from . import matching, places, render
 from .gsm import normalise_punctuation, screen_cost
-from .script import CHANNELS, SEVERITIES, Script, Step
-from .session import ASK, CHANGE, KEEP, NEW, RESUME, Attachment, DialogueSession, Turn
+from .script import CHANNELS, SEVERITIES, Place, Script, Step
+from .session import ASK, CHANGE, KEEP, NAME, NEW, PLACE, RESUME, Attachment, DialogueSession, Turn
 
 MAX_ATTACHMENTS = 10  # media ids one session carries at most (the host limits them too)
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -59,8 +59,10 @@ def _resumable(script: Script, unfinished: DialogueSession | None) -> dict[str, 
 
 
 def advance(script: Script, session: DialogueSession, text: str | None, now: float,
-            attachments: tuple[Attachment, ...] = ()) -> Turn:
-    """Apply one input (USSD: the newest input only; SMS: the message body).
+            attachments: tuple[Attachment, ...] = (),
+            location: tuple[float, float] | None = None) -> Turn:
+    """Apply one input (USSD: the newest input only; SMS: the message body;
+    WhatsApp: also a shared ``location``, (latitude, longitude)).
 
     ``attachments``: media that came with the input (WhatsApp).  They are
     kept with the session and go with the report.  At a free-text step a
@@ -77,7 +79,7 @@ def advance(script: Script, session: DialogueSession, text: str | None, now: flo
     run = _Run(script, session, now)
     if attachments:
         return run.with_media(text or "", attachments[0])
-    return run.input(text or "")
+    return run.input(text or "", location)
 
 
 def keyword(text: str) -> str:
@@ -110,7 +112,7 @@ class _Run:
         self.events.append({"type": kind, **data})
 
     # -- entry -------------------------------------------------------------------
-    def input(self, raw_text: str) -> Turn:
+    def input(self, raw_text: str, location: tuple[float, float] | None = None) -> Turn:
         s, settings = self.s, self.script.settings
         text = normalise_punctuation(raw_text).strip()
         if text == settings.quick_exit:
@@ -122,6 +124,10 @@ class _Run:
             self.event("cancelled", via="stop")
             s.unfinished = None
             return self.end(self.script.message("stopped", lang), keep_unfinished=False)
+        if location is not None:
+            s.location = [round(location[0], 5), round(location[1], 5)]
+            if s.mode not in (NEW, RESUME):
+                return self.on_location(location)
         if s.mode == NEW:
             return self.begin(text)
         if s.channel != Channel.USSD and s.step is not None:
@@ -136,9 +142,15 @@ class _Run:
             return self.goto(self.script.start)
         if s.mode == CHANGE:
             return self.on_change(text)
+        if text == render.BACK and s.mode in (PLACE, NAME):
+            return self.to_question()
         if text == render.BACK:
             return self.back()
         step = self.on_screen()
+        if s.mode == PLACE:
+            return self.on_place(text)
+        if s.mode == NAME:
+            return self.on_name(step, text)
         if step.kind == "text":
             return self.on_text(step, text)
         return self.on_menu(step, text)
@@ -229,6 +241,7 @@ class _Run:
                 if start_lang is not None:  # a report in one message: ask only what is missing
                     s.one_message = True
                     s.guesses = matching.guess(text, self.script.settings.guess)
+                    self.place_in(text)
             text = ""
         if s.unfinished:
             s.mode = RESUME
@@ -260,6 +273,8 @@ class _Run:
             s.reference, s.started_at = old.reference, old.started_at
             s.proposed = s.proposed or old.proposed
             s.attachments = list(dict.fromkeys(old.attachments + s.attachments))[:MAX_ATTACHMENTS]
+            s.preset, s.place = old.preset, old.place
+            s.location = s.location or old.location
             s.unfinished = None
             self.event("resumed")
             return self.goto(old.step)
@@ -279,8 +294,10 @@ class _Run:
             # Lint rules this out for published scripts; never loop or crash on it.
             self.event("error", reason="no_step" if step is None else "step_limit")
             return self.end(self.script.message("unavailable", self.lang), keep_unfinished=True)
-        s.step, s.page, s.strikes, s.mode = step.id, 0, 0, ASK
+        s.step, s.page, s.strikes, s.mode, s.pending = step.id, 0, 0, ASK, None
         self.event("step", step=step.id)
+        if step.id in s.preset:  # a place named or shared before this question
+            return self.forward(step, s.preset.pop(step.id))  # gazetteer options have no next
         understood = self.understood(step)
         if understood is not None:
             self.event("guessed", step=step.id)
@@ -308,6 +325,16 @@ class _Run:
             return None
         offered = {v for v, _label in self.script.options(step, s.answers, self.lang)}
         return value if value in offered else None
+
+    def place_in(self, text: str) -> None:
+        """A one-message report naming one known place ("... karibu na Kakuma"):
+        it answers the county and sub-county when they come (shown on the
+        confirm screen, where Change fixes it)."""
+        s, pair = self.s, self.script.place_steps()
+        found = places.find(self.script.places, text, spelling=False) if pair else ()
+        if pair is not None and len(found) == 1:
+            s.preset.update({pair[0].id: found[0].county, pair[1].id: found[0].sub_county})
+            s.place = found[0].name
 
     def back(self) -> Turn:
         s = self.s
@@ -391,7 +418,10 @@ class _Run:
                 return render.keep_screen(script, step, self.lang, kept, s.channel)
             return script.step_text(step, "prompt", self.lang)
         if step.kind == "confirm":
-            return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel)
+            pair = script.place_steps()
+            place = (pair[0].id, pair[1].id, s.place) if pair is not None and s.place else None
+            return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel,
+                                         place)
         text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page,
                                             self.language_hint(step))
         return text
@@ -413,10 +443,21 @@ class _Run:
                 self.event("ambiguous", step=step.id, candidates=list(found.candidates))
                 return self.turn(question)
         value = found.value
+        pair = script.place_steps()
+        at_place = pair is not None and step in pair
+        if value is None and at_place:
+            named = places.find(script.places, text)
+            if named:  # a town, market or border crossing: confirm, or ask which
+                return self.offer(named, via="name")
         if value is None:
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
         if step.kind == "confirm":
             return self.confirm(step, value)
+        if at_place and value == self.ask_name(step):
+            s.mode = NAME
+            return self.turn(self.name_screen(step))
+        if at_place:
+            s.place = None  # chosen from the menu: no place name goes with it
         return self.forward(step, value)
 
     def small_talk(self, text: str) -> bool:
@@ -426,6 +467,130 @@ class _Run:
         said = matching.normalise(text).split()
         known = {matching.normalise(word) for word in words}
         return bool(said) and all(word in known for word in said)
+
+    # -- places: named, shared, or a county by name -----------------------------------
+    def ask_name(self, step: Step) -> str | None:
+        gaz = self.script.lists[str(step.options_from)]  # a place step's list exists (lint)
+        return gaz.ask_name if gaz.unlisted else None
+
+    def back_mode(self) -> str:
+        """The mode a place offer returns to (the question as it was)."""
+        return str((self.s.pending or {}).get("back") or ASK)
+
+    def offer(self, found: tuple[Place, ...], via: str) -> Turn:
+        s, script = self.s, self.script
+        listed = [{"name": p.name, "county": p.county, "sub_county": p.sub_county} for p in found]
+        if s.channel == Channel.USSD and screen_cost(
+                render.place_screen(script, self.lang, listed)) > script.settings.ussd_screen_chars:
+            # Too many to list on one USSD screen: never guess, ask the question again.
+            return self.invalid(script.message("invalid", self.lang),
+                                self.question_screen(self.on_screen()))
+        back = s.mode if s.mode in (ASK, KEEP, NAME) else self.back_mode()
+        s.pending = {"places": listed, "back": back, "via": via}
+        s.mode = PLACE
+        self.event("place_offered", via=via, count=len(found))
+        return self.turn(self.place_screen())
+
+    def offered(self) -> list[dict[str, str]]:
+        raw = (self.s.pending or {}).get("places")
+        return [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+
+    def place_screen(self) -> str:
+        return render.place_screen(self.script, self.lang, self.offered())
+
+    def name_screen(self, step: Step) -> str:
+        return (self.script.message("county_name", self.lang)
+                or self.script.step_text(step, "prompt", self.lang))
+
+    def question_screen(self, step: Step) -> str:
+        return self.name_screen(step) if self.s.mode == NAME else self.screen(step)
+
+    def to_question(self) -> Turn:
+        """Back from a place offer (No, or 0) to the question it came from, no strike."""
+        s = self.s
+        s.mode, s.pending = self.back_mode(), None  # in NAME mode nothing is pending: ASK
+        return self.turn(self.question_screen(self.on_screen()))
+
+    def on_place(self, text: str) -> Turn:
+        script, lang, offered = self.script, self.lang, self.offered()
+        options = render.place_answers(script, lang, offered)
+        found = matching.match(options, text, self.yes_no(), self.reserved_words())
+        if found.value == "no":
+            self.event("place_declined")
+            return self.to_question()
+        if found.value == "yes":
+            return self.accept(offered[0])
+        if found.value is not None:
+            return self.accept(offered[int(found.value)])
+        return self.invalid(script.message("invalid", lang), self.place_screen())
+
+    def accept(self, place: dict[str, str]) -> Turn:
+        """The place is right: it answers the county and sub-county questions,
+        now if they are on screen, else when they come (or where answered)."""
+        s, pair = self.s, self.script.place_steps()
+        assert pair is not None  # places are offered only by scripts that ask both
+        county_step, sub_step = pair
+        back = self.back_mode()
+        s.place, s.pending = place["name"], None
+        self.event("place", sub_county=place["sub_county"])
+        values = {county_step.id: place["county"], sub_step.id: place["sub_county"]}
+        step = self.on_screen()
+        if step.id in values:
+            if county_step.id in s.history:
+                s.history = s.history[: s.history.index(county_step.id)]
+            s.preset.update(values)
+            return self.goto(county_step.id)
+        if county_step.id in s.history:
+            s.answers.update(values)
+            if sub_step.id not in s.history:
+                s.history.insert(s.history.index(county_step.id) + 1, sub_step.id)
+        else:
+            s.preset.update(values)
+        s.mode = back
+        return self.turn(self.question_screen(step))
+
+    def on_location(self, at: tuple[float, float]) -> Turn:
+        """A shared location: the nearest known place within reach is offered
+        (one line to confirm); outside the known area the coordinates are kept
+        and the question on screen is asked as usual."""
+        s = self.s
+        place = places.nearest(self.script.places, at) if self.script.place_steps() else None
+        if place is not None:
+            return self.offer((place,), via="location")
+        self.event("location", near=False)
+        if s.mode == PLACE:
+            s.mode, s.pending = self.back_mode(), None
+        return self.turn(render.join(self.script.message("location_kept", self.lang),
+                                     self.question_screen(self.on_screen())))
+
+    def on_name(self, step: Step, text: str) -> Turn:
+        """"Other county": any of Kenya's counties by name, or a place."""
+        s, script = self.s, self.script
+        pair = script.place_steps()
+        if pair is None or step is not pair[0]:  # a stored session this step does not fit
+            s.mode = ASK
+            return self.on_menu(step, text)
+        gaz = script.lists[str(step.options_from)]
+        counties = [(v, script.list_label(gaz, v, self.lang)) for v in (*gaz.names, *gaz.unlisted)]
+        found = places.county(counties, text)
+        if len(found) == 1:
+            value = found[0]
+            s.mode, s.place = ASK, None
+            if value in gaz.names:
+                return self.forward(step, value)
+            # A county without sub-counties here: its sub-county is not asked.
+            s.answers[step.id], s.place = value, gaz.unlisted[value]
+            s.history.append(step.id)
+            self.event("county_by_name", listed=False)
+            return self.goto(script.next_after(pair[1]))
+        if found:
+            self.event("ambiguous", step=step.id, candidates=list(found))
+            return self.turn(render.join(render.which_question(script, self.lang),
+                                         *(label for value, label in counties if value in found)))
+        named = places.find(script.places, text)
+        if named:
+            return self.offer(named, via="name")
+        return self.invalid(script.message("invalid", self.lang), self.name_screen(step))
 
     def reserved_words(self) -> frozenset[str]:
         """The script's start, help and stop keywords, normalised."""
@@ -549,6 +714,10 @@ class _Run:
         }
         if s.attachments:
             report["attachments"] = list(s.attachments)
+        if s.place:  # the place named, as the gazetteer names it
+            report["place"] = s.place
+        if s.location:  # a shared location, [latitude, longitude]
+            report["location"] = list(s.location)
         self.event("completed", severity=severity)
         return self.end(render.end_screen(script, end, self.lang, s.reference), keep_unfinished=False,
                         report=report)

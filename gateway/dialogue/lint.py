@@ -304,6 +304,21 @@ class _Checks:
                     self.screen(f"messages.{key}", code, channel, s.message(key, code), "")
         self.screen("messages.unavailable_multilingual", s.base_language, Channel.USSD,
                     s.message("unavailable_multilingual"), "")
+        self.place_screens()
+
+    def place_screens(self) -> None:
+        """The longest one-line place check per language, as a re-prompt shows it."""
+        s = self.s
+        if not s.places or s.place_steps() is None:
+            return
+        for code in s.languages:
+            offers = [[{"name": p.name, "county": p.county, "sub_county": p.sub_county}]
+                      for p in s.places]
+            longest = max((render.place_screen(s, code, offer) for offer in offers),
+                          key=screen_cost)
+            for channel in (Channel.USSD, Channel.SMS):
+                self.screen("messages.place_check", code, channel, longest,
+                            s.message("invalid", code))
 
     def variants(self, step: Step, code: str) -> list[tuple[str | None, dict[str, str]]]:
         """Answers that change how a step renders: each group of a filtered list."""

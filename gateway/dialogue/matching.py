@@ -69,6 +69,11 @@ def normalise(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", plain.casefold()).split())
 
 
+def numbered(text: str) -> bool:
+    """The reply is a menu number ("1", "#2", "3 Turkana"), not a name."""
+    return _NUMBERED.match(text.strip()) is not None
+
+
 def match(options: Sequence[tuple[str, str]], text: str,
           yes_no: Mapping[str, str] | None = None, reserved: frozenset[str] = frozenset()) -> Match:
     """The option ``text`` means (``options``: (value, label) as shown).

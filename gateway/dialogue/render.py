@@ -13,10 +13,13 @@ reporters see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from gateway.vocab import Channel
 
 from .gsm import screen_cost
-from .script import Script, Step
+from .matching import normalise
+from .script import PLACE_LISTS, Script, Step
 
 MORE, BACK, RESTART = "98", "0", "00"  # navigation inputs, the same in every language
 KEEP, REWRITE = "1", "2"  # on "You wrote: ..." screens
@@ -135,18 +138,67 @@ def which_one(script: Script, language: str | None, options: list[tuple[str, str
               candidates: tuple[str, ...]) -> str:
     """Two options fit what was typed as well: ask, listing just those with
     their numbers (the message ``which_one``, else the invalid-answer line)."""
-    question = script.message("which_one", language) or script.message("invalid", language)
     lines = [f"{i}. {label}" for i, (value, label) in enumerate(options, 1) if value in candidates]
-    return join(question, *lines)
+    return join(which_question(script, language), *lines)
+
+
+def which_question(script: Script, language: str | None) -> str:
+    """"Which one did you mean?" (the message ``which_one``, else the invalid-answer line)."""
+    return script.message("which_one", language) or script.message("invalid", language)
+
+
+def place_where(script: Script, language: str | None, place: Mapping[str, str]) -> str:
+    """"Kakuma, Turkana West": the place, its sub-county unless the same name,
+    its county unless already named (proper nouns; cross-border sides translated)."""
+    counties, subs = (script.lists[name] for name in PLACE_LISTS)
+    parts = [place["name"]]
+    sub = script.list_label(subs, place["sub_county"], language)
+    if normalise(sub) != normalise(place["name"]):
+        parts.append(sub)
+    county = script.list_label(counties, place["county"], language)
+    if normalise(county) not in normalise(" ".join(parts)):
+        parts.append(county)
+    return ", ".join(parts)
+
+
+def place_answers(script: Script, language: str | None,
+                  offered: Sequence[Mapping[str, str]]) -> list[tuple[str, str]]:
+    """The answers to a place offer as (value, label): "yes" and "no" for one
+    place, the places' indexes ("0", "1", ...) for several."""
+    if len(offered) == 1:
+        return [("yes", script.message("place_yes", language) or "Yes"),
+                ("no", script.message("place_no", language) or "No")]
+    return [(str(i), place_where(script, language, p)) for i, p in enumerate(offered)]
+
+
+def place_screen(script: Script, language: str | None,
+                 offered: Sequence[Mapping[str, str]]) -> str:
+    """One place: "Kakuma, Turkana West?" with 1 Yes / 2 No.  Several places of
+    different sub-counties that fit as well: which one, with numbers."""
+    if len(offered) == 1:
+        check = script.message("place_check", language) or "{place}?"
+        question = check.replace("{place}", place_where(script, language, offered[0]))
+    else:
+        question = which_question(script, language)
+    answers = place_answers(script, language, offered)
+    return join(question, *(f"{i}. {label}" for i, (_value, label) in enumerate(answers, 1)))
 
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
-                   path: list[str], channel: str = Channel.USSD) -> str:
+                   path: list[str], channel: str = Channel.USSD,
+                   place: tuple[str, str, str] | None = None) -> str:
+    """``place``: (county step, sub-county step, name): the place named, shown
+    before the sub-county ("Area: Kakuma, Turkana West"), or alone where the
+    sub-county was not asked (a county beyond the script's own: "Area: Nakuru")."""
     summary = []
     for sid in path:
         shown = script.steps.get(sid)
         if shown is None:
             continue
+        if place is not None and sid == place[0] and place[1] not in answers:
+            title = script.step_text(script.steps[place[1]], "summary", language)
+            if title:
+                summary.append(f"{title}: {place[2]}")
         title = script.step_text(shown, "summary", language)
         if title and sid in answers:
             label = script.answer_label(shown, answers, language)
@@ -156,6 +208,8 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
                     continue
             elif shown.kind == "text":  # a reporter's own words can be long
                 label = quote(script, label)
+            elif place is not None and place[1] == sid and place[2] != label:
+                label = f"{place[2]}, {label}"
             summary.append(f"{title}: {label}")
     labels = [label for _value, label in script.options(step, answers, language)]
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]

@@ -33,6 +33,7 @@ KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk")
 #: them the screen simply omits the line.
 OPTIONAL_MESSAGE_KEYS = ("sent_earlier", "words_received", "which_one", "shortened",
                          "change_language", "help_then", "in_progress", "change_which",
+                         "place_check", "place_yes", "place_no", "county_name", "location_kept",
                          "too_long")  # unused since long texts are kept, shortened
 MESSAGE_KEYS = (
     "invalid", "too_short", "strikes_out", "quick_exit", "resume", "continue",
@@ -83,6 +84,10 @@ class GazList:
     labels: dict[str, object]
     groups: dict[str, list[str]] | None = None  # group key -> [values]; None: one flat list
     always: tuple[str, ...] = ()  # values appended to every group
+    # value -> proper noun of values understood when typed but never shown in
+    # the menu (the counties beyond the five), and the option that asks for them
+    unlisted: dict[str, str] = field(default_factory=dict)
+    ask_name: str | None = None
 
     def values(self, group: str | None = None) -> list[str]:
         if self.groups is None:
@@ -90,6 +95,26 @@ class GazList:
         else:
             base = list(self.groups.get(group, ())) if group is not None else []
         return base + [v for v in self.always if v not in base]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place residents name (a town, settlement, market, border crossing or
+    water point) in a county and sub-county of the gazetteer's place lists.
+    ``at`` is an approximate centre (latitude, longitude); None for the
+    sub-counties themselves, which are known by name only."""
+
+    name: str
+    county: str
+    sub_county: str
+    aliases: tuple[str, ...] = ()
+    at: tuple[float, float] | None = None
+    kind: str = "town"
+
+
+#: The gazetteer lists that places fill: the county and its sub-county.
+PLACE_LISTS = ("counties", "sub_counties")
+PLACE_KINDS = ("town", "settlement", "market", "border", "water", "camp", "sub_county")
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,18 @@ class Script:
     steps: dict[str, Step]  # id -> Step, in script order
     texts: dict[str, dict[str, str]]  # language -> {flat key -> text}
     lists: dict[str, GazList] = field(default_factory=dict)  # gazetteer list name -> GazList
+    places: tuple[Place, ...] = ()  # the gazetteer's named places
+
+    def place_steps(self) -> tuple[Step, Step] | None:
+        """The county question and the sub-county question filtered by it, when
+        the script asks both from the gazetteer's place lists."""
+        county_list, sub_list = PLACE_LISTS
+        for step in self.steps.values():
+            parent = self.steps.get(step.filter_by or "")
+            if (step.options_from == sub_list and parent is not None
+                    and parent.options_from == county_list):
+                return parent, step
+        return None
 
     @property
     def start(self) -> str:
@@ -179,7 +216,7 @@ class Script:
             if gaz is None:
                 return []
             values = [*gaz.names, *gaz.labels, *(v for vs in (gaz.groups or {}).values() for v in vs),
-                      *gaz.always]
+                      *gaz.always, *gaz.unlisted]
             return [(v, self.list_label(gaz, v, language)) for v in dict.fromkeys(values)]
         return []
 
@@ -198,6 +235,8 @@ class Script:
     def list_label(self, gaz: GazList, value: str, language: str | None) -> str:
         if value in gaz.names:
             return gaz.names[value]
+        if value in gaz.unlisted:
+            return gaz.unlisted[value]
         return self.text(f"gazetteer.{gaz.name}.{value}", language) or value
 
     def answer_label(self, step: Step, answers: dict[str, str], language: str | None) -> str:
@@ -206,6 +245,9 @@ class Script:
             return ""
         if step.kind == "text":
             return value
+        gaz = self.lists.get(step.options_from or "")
+        if gaz is not None and value in gaz.unlisted:
+            return gaz.unlisted[value]
         return dict(self.options(step, answers, language)).get(value, value)
 
     def next_after(self, step: Step, value: str | None = None) -> str | None:

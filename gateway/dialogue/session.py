@@ -11,9 +11,13 @@ from dataclasses import asdict, dataclass, field, fields
 
 from .errors import SessionError
 
-# mode: what the current screen is, beyond the step itself.
-NEW, ASK, KEEP, RESUME, CHANGE = "", "ask", "keep", "resume", "change"
-_MODES = (NEW, ASK, KEEP, RESUME, CHANGE)
+# mode: what the current screen is, beyond the step itself.  PLACE: a place
+# named or shared is being confirmed (or chosen among several); NAME: the
+# county is being asked for by name ("Other county"); CHANGE: which answer to
+# change, asked from the confirm screen.
+NEW, ASK, KEEP, RESUME, PLACE, NAME, CHANGE = ("", "ask", "keep", "resume", "place", "name",
+                                               "change")
+_MODES = (NEW, ASK, KEEP, RESUME, PLACE, NAME, CHANGE)
 
 
 @dataclass
@@ -42,6 +46,11 @@ class DialogueSession:
     unfinished: dict[str, object] | None = None
     # the host's ids of media received during this dialogue (photos, voice notes)
     attachments: list[str] = field(default_factory=list)
+    # PLACE/NAME modes: the places (or counties) offered and the mode to return to
+    pending: dict[str, object] | None = None
+    preset: dict[str, str] = field(default_factory=dict)  # answers of steps not yet reached
+    place: str | None = None  # the gazetteer's name of the place the reporter named
+    location: list[float] | None = None  # [latitude, longitude] shared (WhatsApp)
 
     def to_dict(self) -> dict[str, object]:
         # Leave out defaults: sessions live in Redis for every open dialogue.
@@ -72,7 +81,8 @@ class DialogueSession:
         except TypeError as exc:
             raise SessionError(f"incomplete session: {exc}") from None
         if (not isinstance(session.answers, dict) or not isinstance(session.history, list)
-                or not isinstance(session.attachments, list) or session.mode not in _MODES):
+                or not isinstance(session.attachments, list) or session.mode not in _MODES
+                or not isinstance(session.preset, dict)):
             raise SessionError("malformed session")
         return session
 

@@ -38,6 +38,17 @@ from handlers.base import Channel, InboundMessage, Reply
 log = logging.getLogger(__name__)
 
 
+def shared_location(msg: InboundMessage) -> tuple[float, float] | None:
+    """A WhatsApp location share as (latitude, longitude), as the adapter parsed it."""
+    location = msg.extra.get("location") if msg.extra else None
+    if not isinstance(location, dict):
+        return None
+    lat, lon = location.get("latitude"), location.get("longitude")
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        return (float(lat), float(lon))
+    return None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the host did with one inbound message."""
@@ -200,8 +211,10 @@ class Conversations:
                                  already=len(loaded.session.attachments))
         turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
         if msg.channel != Channel.USSD:
+            location = shared_location(msg)
+            said = msg.text or (f"{location[0]},{location[1]}" if location else "")
             repeats = safety.repeated(
-                self.svc.redis, phone_hash, msg.text, window=self.config["LOOP_WINDOW_SECONDS"],
+                self.svc.redis, phone_hash, said, window=self.config["LOOP_WINDOW_SECONDS"],
                 progress=safety.made_progress(turn, loaded.session.step))
             if repeats > self.config["LOOP_REPEATS"]:
                 # A machine: the session moves on (strikes end it) but nothing is sent back.
@@ -301,6 +314,7 @@ class Conversations:
         Media go with the message's (first) input."""
         session, turn, funnel_turns = loaded.session, None, []
         reached = set(loaded.reached)
+        location = shared_location(msg)
         for index, text in enumerate(loaded.inputs):
             if index > 0 and not self._takes_dialled_digits(loaded.script, session):
                 break  # a dial string chooses from menus; it never writes or sends
@@ -310,7 +324,8 @@ class Conversations:
             seen = frozenset(reached | set(session.history) | set(session.answers)
                              | ({before} if before else set()))
             turn = advance(loaded.script, session, text, now,
-                           attachments=attachments if index == 0 else ())
+                           attachments=attachments if index == 0 else (),
+                           location=location if index == 0 else None)
             funnel_turns.append((loaded.script, before, turn.events, seen))
             session = turn.session
             reached |= self._funnel_reached(funnel_turns[-1:])

@@ -25,6 +25,10 @@ from gateway.vocab import EventKind, Priority, ReportStatus
 
 log = logging.getLogger(__name__)
 
+PLACE_NAME_MAX = 64  # the column's size
+#: Decimal places a shared location is stored with (0.001 degree: about 110 m).
+COORDINATE_DECIMALS = 3
+
 def record_from_turn(report: dict, *, phone: str, protector, channel: str,
                      created_at: datetime) -> dict:
     """The JSON-serialisable row to store, from the engine's report dict.
@@ -42,6 +46,8 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str,
         "category": fields.get("category") or "other",
         "county": fields.get("county") or "other",
         "sub_county": fields.get("sub_county"),
+        "place_name": _place_name(report.get("place")),
+        **_coordinates(report.get("location")),
         "when": fields.get("when"),
         "description": fields.get("description"),
         "contact_allowed": contact,
@@ -55,6 +61,20 @@ def record_from_turn(report: dict, *, phone: str, protector, channel: str,
         "started_at": report.get("started_at"),
         "created_at": created_at.isoformat(),
     } | ({"attachments": list(report["attachments"])} if report.get("attachments") else {})
+
+
+def _place_name(place: object) -> str | None:
+    return place[:PLACE_NAME_MAX] if isinstance(place, str) and place else None
+
+
+def _coordinates(location: object) -> dict[str, float]:
+    """A shared location, rounded to ``COORDINATE_DECIMALS`` (about 110 m):
+    enough to find the place, no finer (docs/privacy.md)."""
+    if (isinstance(location, list | tuple) and len(location) == 2
+            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in location)):
+        return {"latitude": round(float(location[0]), COORDINATE_DECIMALS),
+                "longitude": round(float(location[1]), COORDINATE_DECIMALS)}
+    return {}
 
 
 def _row(record: dict) -> Report:

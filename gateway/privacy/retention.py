@@ -1,13 +1,15 @@
 """Data retention and erasure requests (Kenya's Data Protection Act).
 
 * ``purge_expired``: reports older than ``RETENTION_DAYS`` lose the reporter's
-  number, the free-text description and their media (files and rows); ledger
-  rows that old lose their text and numbers.  Category, place, time and status
-  stay: the statistics survive.  Media no report took (an abandoned dialogue)
-  go after a day.
+  number, the free-text description, a shared location's coordinates and
+  their media (files and rows); ledger rows that old lose their text and
+  numbers.  Category, place (the sub-county and the named place), time and
+  status stay: the statistics survive.  Media no report took (an abandoned
+  dialogue) go after a day.
 * ``forget``: everything linked to one number's keyed hash is erased: unfinished dialogues,
-  sessions and the media they hold, rate-limit windows, numbers on reports
-  and their media, the ledger's numbers and the texts that number sent.
+  sessions and the media they hold, rate-limit windows, numbers and shared
+  coordinates on reports and their media, the ledger's numbers and the texts
+  that number sent.
 * ``reencrypt``: every stored number re-encrypted under the newest key, so an
   old encryption key can be retired.
 
@@ -45,7 +47,7 @@ def purge_expired(svc, *, iterate=None) -> dict:
             select(Report).where(
                 Report.created_at < cutoff,
                 or_(Report.reporter_phone.is_not(None), Report.description.is_not(None),
-                    Report.reporter_hash.is_not(None)),
+                    Report.reporter_hash.is_not(None), Report.latitude.is_not(None)),
             )
         ).all()
         messages = db.scalars(
@@ -119,6 +121,7 @@ def _strip_report(report: Report) -> None:
     report.reporter_phone = None
     report.reporter_hash = None
     report.description = None
+    report.latitude = report.longitude = None
     report.answers = {k: v for k, v in (report.answers or {}).items() if k != "description"}
 
 
@@ -146,7 +149,8 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
     for reference, payload in r.hgetall(keys.PENDING_REPORTS).items():
         record = json.loads(payload)
         if record.get("reporter_hash") == phone_hash:
-            record.update(reporter_phone=None, reporter_hash=None, contact_allowed=False)
+            record.update(reporter_phone=None, reporter_hash=None, contact_allowed=False,
+                          latitude=None, longitude=None)
             r.hset(keys.PENDING_REPORTS, reference, json.dumps(record))
             erased["parked_reports"] += 1
     with svc.db() as db:
@@ -160,6 +164,7 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
             report.reporter_phone = None
             report.reporter_hash = None
             report.contact_allowed = False
+            report.latitude = report.longitude = None  # where that number stood
             db.add(ReportEvent(report_id=report.id, kind=EventKind.ERASED, actor=actor,
                                detail={"what": "reporter's number"}))
         # Texts composed from the number (alerts to teams that may call back, and

@@ -40,6 +40,9 @@ from gateway.vocab import (
     Severity,
 )
 
+#: Decimal places of a shared location in alert texts (0.01 degree: about 1.1 km).
+ALERT_DECIMALS = 2
+
 
 def deadline_minutes(db: Session, config: Mapping[str, Any], severity: str) -> int:
     """Minutes a team has to acknowledge (``decide.deadline_minutes`` over the
@@ -110,6 +113,14 @@ def field_labels(svc: Services, db: Session, report: Report, language: str) -> d
     county = label("county", report.county)
     sub_county = label("sub_county", report.sub_county)
     place = f"{sub_county}, {county}" if report.sub_county else county
+    named = texts.to_gsm7(report.place_name) if report.place_name else ""
+    if named and named.casefold() not in place.casefold():
+        place = f"{named}, {place}"
+    if report.latitude is not None and report.longitude is not None:
+        # Rounded for texts that stay in team phones' inboxes: about 1 km.
+        place += texts.text("alert_location", language,
+                            latitude=f"{report.latitude:.{ALERT_DECIMALS}f}",
+                            longitude=f"{report.longitude:.{ALERT_DECIMALS}f}")
     return {"category": label("category", report.category), "place": place,
             "when": label("when", report.when)}
 
@@ -173,6 +184,9 @@ def webhook_payload(report: Report) -> dict[str, Any]:
         "category": report.category,
         "county": report.county,
         "sub_county": report.sub_county,
+        "place_name": report.place_name,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
         "when": report.when,
         "severity": report.severity,
         "description": report.description,

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -58,6 +59,11 @@ class Report(Base):
     category: Mapped[str] = mapped_column(String(32), index=True)
     county: Mapped[str] = mapped_column(String(32), index=True)
     sub_county: Mapped[str | None] = mapped_column(String(48))
+    #: The place the reporter named or shared, as the gazetteer names it ("Kakuma").
+    place_name: Mapped[str | None] = mapped_column(String(64))
+    #: A location shared on WhatsApp, rounded to 3 decimals (about 110 m).
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     when: Mapped[str | None] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
     contact_allowed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -28,7 +28,8 @@ def token_for(svc, username) -> str:
 
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 reference, contact=False, phone="+254712345678", minutes_ago=0,
-                route=False, held=False) -> str:
+                route=False, held=False, place_name=None, latitude=None,
+                longitude=None) -> str:
     protector = svc.protector
     with svc.db() as db:
         report = Report(
@@ -38,6 +39,7 @@ def make_report(svc, *, county="turkana", category="terrorism", severity="high",
             reporter_phone=protector.encrypt(phone) if contact else None,
             severity=severity, status="received", script_id="report", script_version="1",
             answers={}, created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+            place_name=place_name, latitude=latitude, longitude=longitude,
         )
         report.events.append(ReportEvent(kind="received", detail={"channel": "ussd"}))
         if held:  # over the sender's report limit, as the intake stores it

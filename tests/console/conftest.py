@@ -65,7 +65,8 @@ def add_user(svc, username, role="county_officer", counties=("turkana",)):
 
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 description="Armed men near the borehole", reference=None, contact=False,
-                phone="+254712345678", created_at=None, route=False, held=False) -> str:
+                phone="+254712345678", created_at=None, route=False, held=False,
+                place_name=None, latitude=None, longitude=None) -> str:
 
     protector = svc.protector
     with svc.db() as db:
@@ -76,6 +77,7 @@ def make_report(svc, *, county="turkana", category="terrorism", severity="high",
             description=description, contact_allowed=contact,
             reporter_phone=protector.encrypt(phone) if contact else None,
             severity=severity, status="received", script_id="report", script_version="1",
+            place_name=place_name, latitude=latitude, longitude=longitude,
             answers={"category": category, "county": county, "description": description},
             created_at=created_at or datetime.now(UTC),
         )

@@ -165,6 +165,34 @@ def test_csv_export_holds_only_what_the_user_may_see(officer_client, svc, turkan
         assert db.scalar(select(AuditEntry).where(AuditEntry.action == "reports.export"))
 
 
+def test_report_page_and_csv_show_the_place_named_and_location(admin_client, svc):
+    """The place the reporter named and a shared location are on the report page
+    and in the CSV (coordinates as numbers, a negative one not taken for a formula)."""
+    reference = make_report(svc, county="nakuru", place_name="Nakuru", latitude=-0.303,
+                            longitude=36.08)
+    page = admin_client.get(f"/console/reports/{reference}").text
+    assert '<dd id="place-name">Nakuru</dd>' in page
+    assert '<dd id="location">-0.303, 36.080</dd>' in page
+    rows = list(csv.DictReader(io.StringIO(admin_client.get("/console/reports.csv").text)))
+    row = next(r for r in rows if r["reference"] == reference)
+    assert (row["place_name"], row["latitude"], row["longitude"]) == ("Nakuru", "-0.303", "36.08")
+
+
+def test_report_list_names_the_place_before_the_county(admin_client, svc):
+    """The list's "Where" starts with the place named, once."""
+    make_report(svc, place_name="Kakuma")
+    make_report(svc, county="nakuru", place_name="Nakuru")
+    page = admin_client.get("/console/reports").text
+    assert "<td>Kakuma, Turkana, Turkana North</td>" in page
+    assert "<td>Nakuru, Nakuru north</td>" in page  # the county's name is not repeated
+
+
+def test_report_page_without_a_place_shows_no_place_lines(admin_client, svc):
+    """Reports that named no place show neither line."""
+    page = admin_client.get(f"/console/reports/{make_report(svc)}").text
+    assert 'id="place-name"' not in page and 'id="location"' not in page
+
+
 def test_csv_export_follows_the_filters(admin_client, svc):
     """The export holds the filtered list, not everything."""
     a = make_report(svc, category="trafficking")

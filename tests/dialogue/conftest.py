@@ -20,13 +20,18 @@ def script():
 
 def play_inputs(script, channel, inputs, unfinished=None, reference=REFERENCE, remembered=None):
     """Feed ``inputs``; return the list of Turns (stops early when a turn ends).
-    ``remembered``: the language the host remembers for the phone."""
+    ``remembered``: the language the host remembers for the phone.  An input
+    ``{"location": [lat, lon]}`` is a shared location (WhatsApp), with an empty
+    body as Twilio sends it."""
     session = new_session(script, channel=channel, now=NOW, reference=reference, unfinished=unfinished,
                           language=remembered)
     turns = []
     for i, text in enumerate(inputs):
         session = DialogueSession.from_json(session.to_json())
-        turn = advance(script, session, text, NOW + 10 * (i + 1))
+        location = None
+        if isinstance(text, dict):
+            location, text = tuple(text["location"]), ""
+        turn = advance(script, session, text, NOW + 10 * (i + 1), location=location)
         turns.append(turn)
         session = turn.session
         if turn.ended:

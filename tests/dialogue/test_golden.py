@@ -59,7 +59,7 @@ def play_media(script, spec: dict) -> list:
 
 
 def transcript(script, spec: dict) -> dict:
-    if any(isinstance(item, dict) for item in spec["inputs"]):
+    if any(isinstance(item, dict) and "media" in item for item in spec["inputs"]):
         turns = play_media(script, spec)
     else:
         turns = play_inputs(script, spec["channel"], spec["inputs"],

@@ -145,3 +145,20 @@ def test_a_plain_first_sms_is_still_offered_not_taken(play):
     turns = play("sms", ["raid at the well now", "1", "5"])
     assert turns[-1].session.step == "county" and "category" in turns[-1].session.answers
     assert not turns[0].session.one_message
+
+
+def test_a_one_message_report_naming_a_town_needs_three_messages(play):
+    """'... karibu na Kakuma sasa hivi': what, where and when understood; the
+    call-back question and the confirm are all that is asked."""
+    turns = play("sms", ["RIPOTI watu wenye bunduki wameshambulia boma karibu na Kakuma sasa hivi",
+                         "2", "1"])
+    assert len(turns) == 3 and turns[-1].ended
+    fields = turns[-1].report["fields"]
+    assert (fields["county"], fields["sub_county"]) == ("turkana", "turkana_west")
+    assert turns[-1].report["place"] == "Kakuma"
+
+
+def test_a_misspelt_town_inside_a_message_is_not_guessed(play):
+    """Inside a longer message only names as written count: the county is asked."""
+    turn = play("sms", ["REPORT gunmen raided the village near Kakumaa now"])[0]
+    assert turn.session.step == "county"

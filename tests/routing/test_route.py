@@ -115,6 +115,18 @@ def test_unmatched_report_goes_to_national_desk(svc, make_report):
         assert [a.team.name for a in db.scalars(select(Alert))] == ["National desk"]
 
 
+def test_report_from_a_county_without_a_team_goes_to_national_desk(svc, make_report):
+    """A report from Nakuru (named under "Other county"; no Nakuru team, no rule
+    naming it) alerts the national desk only, never nobody."""
+    report_id = make_report(county="nakuru", sub_county=None, category="armed_attack")
+    result = routing.route(svc, report_id)
+    assert len(result["alerts"]) == 1
+    with svc.db() as db:
+        alert = db.scalar(select(Alert))
+        assert alert.team.name == "National desk"
+        assert "Nakuru." in alert.text
+
+
 def test_missing_report_is_a_no_op(svc):
     """Routing an id that does not exist does nothing and does not fail."""
     assert routing.route(svc, 999999) == {"report_id": 999999, "alerts": []}

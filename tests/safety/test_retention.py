@@ -30,6 +30,33 @@ def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc,
     assert audit.detail["reports"] == 1
 
 
+def test_purge_drops_coordinates_but_keeps_the_place_named(client, svc, clock):
+    """Past the retention period a shared location goes; the named place stays."""
+    walk(client, INPUTS)
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        report.place_name, report.latitude, report.longitude = "Kakuma", 3.72, 34.861
+        db.commit()
+    clock.advance(days=366)
+    retention.purge_expired(svc)
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+    assert (report.place_name, report.latitude, report.longitude) == ("Kakuma", None, None)
+
+
+def test_forget_drops_the_coordinates_that_number_shared(client, svc):
+    """`forget` erases a consenting reporter's shared location with their number."""
+    walk(client, INPUTS)
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+        report.latitude, report.longitude = 3.72, 34.861
+        db.commit()
+    retention.forget(svc, PHONE)
+    with svc.db() as db:
+        report = db.scalar(select(Report))
+    assert (report.latitude, report.longitude) == (None, None)
+
+
 def test_purge_leaves_recent_reports_alone(client, svc):
     """Reports younger than the retention period are untouched."""
     walk(client, INPUTS)

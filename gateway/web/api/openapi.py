@@ -44,6 +44,7 @@ def _nullable(schema: dict) -> dict:
 
 STR = {"type": "string"}
 NSTR = _nullable(STR)
+NNUM = _nullable({"type": "number"})
 NTIME = _nullable({"type": "string", "format": "date-time"})
 TIME = {"type": "string", "format": "date-time"}
 
@@ -75,6 +76,12 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "category": {"type": "string", "enum": categories},
             "county": {"type": "string", "enum": counties},
             "sub_county": NSTR,
+            "place_name": _nullable({"type": "string", "description":
+                                     "The place the reporter named or shared, as the gazetteer "
+                                     "names it (e.g. Kakuma)"}),
+            "latitude": _nullable({"type": "number", "description":
+                                   "A location shared on WhatsApp, 3 decimals (about 110 m)"}),
+            "longitude": NNUM,
             "when": NSTR,
             "description": NSTR,
             "contact_allowed": {"type": "boolean"},
@@ -135,7 +142,8 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "description": "The body POSTed to an agency endpoint (see docs/api.md)",
             **_obj({
                 "event": {"type": "string", "enum": ["report.created"]},
-                "reference": STR, "category": STR, "county": STR, "sub_county": NSTR, "when": NSTR,
+                "reference": STR, "category": STR, "county": STR, "sub_county": NSTR,
+                "place_name": NSTR, "latitude": NNUM, "longitude": NNUM, "when": NSTR,
                 "severity": STR, "description": NSTR, "language": STR, "channel": STR,
                 "contact_allowed": {"type": "boolean"}, "created_at": NTIME,
             }),

@@ -44,7 +44,8 @@ QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be call
              "confirm": "Confirmed", "language": "Language"}
 #: The export's columns: labels as the console shows them, times in East Africa
 #: Time (``2026-11-30 20:25:07``, whole seconds), acknowledgement and notes.
-CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "category", "severity",
+CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "place_name", "latitude",
+               "longitude", "category", "severity",
                "status", "channel", "language", "when", "description", "teams_alerted",
                "acknowledged_eat", "acknowledged_by", "notes")
 
@@ -82,6 +83,8 @@ def index():
 
 def _cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula; times in EAT."""
+    if isinstance(value, float):  # a coordinate: "-0.303" is a number, not a formula
+        return repr(value)
     if isinstance(value, datetime):
         value = localtime.sheet(value)
     text = "" if value is None else str(value)
@@ -119,7 +122,8 @@ def _export_rows(rows: list[Report]):
                  for e in mine if e.kind == EventKind.NOTE]
         yield [
             report.reference, report.created_at, label(report.county),
-            label(report.sub_county) if report.sub_county else "", label(report.category),
+            label(report.sub_county) if report.sub_county else "", report.place_name,
+            report.latitude, report.longitude, label(report.category),
             label(report.severity), label(report.status), label(report.channel),
             label(report.language) if report.language else "",
             when_labels[script_key].get(report.when or "", label(report.when) if report.when else ""),

@@ -24,7 +24,7 @@ def test_simulator_steps_by_fetch_without_a_404_and_keeps_its_history(page, live
 
     page.get_by_label("Channel").select_option("ussd")
     page.get_by_role("button", name="Start").click()
-    expect(page.locator("#sim-screen")).to_contain_text("Choose language")
+    expect(page.locator("#sim-screen")).to_contain_text("Language / Lugha")
     for reply, shown in (("1", "What is happening?"), ("5", "Which county?"),
                          ("1", "Which sub-county?"), ("2", "When?")):
         page.get_by_label("Reply").fill(reply)
@@ -33,7 +33,7 @@ def test_simulator_steps_by_fetch_without_a_404_and_keeps_its_history(page, live
 
     history = page.locator("#sim-history li")
     expect(history).to_have_count(4)
-    expect(history.first).to_contain_text("Choose language")
+    expect(history.first).to_contain_text("Language / Lugha")
     expect(page.locator("#sim-history")).to_contain_text("Which county?")
     screenshot(page, "simulator-history")
 

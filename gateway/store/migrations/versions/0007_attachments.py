@@ -1,7 +1,7 @@
 """attachments: photos, voice notes and videos sent with a report
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 Self-contained: one new table, nothing else touched (the lead re-chains it
 after 0006 when the branches merge).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
