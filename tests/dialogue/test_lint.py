@@ -429,5 +429,6 @@ def test_default_script_loads_through_the_package():
     assert (script.id, script.version, script.base_language) == ("report", "1", "eng")
     assert list(script.languages) == ["eng", "swa", "som", "tuv", "gax"]
     assert script.settings.keywords["start"] == {"report": "eng", "ripoti": "swa",
-                                                 "warbixin": "som"}
+                                                 "warbixin": "som", "akiro": "tuv",
+                                                 "gabaasa": "gax"}
     assert script.message("unavailable_multilingual")
