@@ -58,6 +58,7 @@ class LintReport:
     warnings: list[LintIssue] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)  # language -> coverage
     screens: list[Screen] = field(default_factory=list)  # one per rendered screen
+    base_language: str | None = None  # the script's, once it could be built
 
     @property
     def ok(self) -> bool:

@@ -232,6 +232,7 @@ class _Checks:
 
     def coverage(self) -> None:
         s, base = self.s, self.s.base_language
+        self.report.base_language = base
         keys = s.translatable_keys()
         for code, lang in s.languages.items():
             own = s.texts.get(code, {})
