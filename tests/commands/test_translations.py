@@ -135,3 +135,43 @@ def test_import_refuses_a_file_that_is_not_po(cli, svc, tmp_path):
 def test_export_of_an_unknown_language_is_refused(cli, tmp_path):
     result = cli("scripts", "export-translations", "--language", "xyz")
     assert result.exit_code == 1 and "not a translated language" in result.output
+
+
+def test_scripts_check_prints_coverage_and_review_per_language(cli, tmp_path):
+    """`mpaka scripts check` prints translated and reviewed per language and
+    warns that Turkana is not fully reviewed."""
+    from gateway.defaults import default_script_text
+
+    path = tmp_path / "default.yaml"
+    path.write_text(default_script_text(), "utf-8")
+    output = cli("scripts", "check", str(path)).output
+    assert "coverage tuv: 65/65 translated, 0 reviewed" in output
+    assert "coverage swa: 65/65 translated, 65 reviewed" in output
+    assert "tuv (Ng'aturkana) is not fully reviewed" in output
+
+
+def test_import_of_a_gazetteer_label_is_kept_in_the_script():
+    """A corrected gazetteer label goes into the script's own translations
+    (`gazetteer:` in the language's block) and wins over the gazetteer file."""
+    from gateway.defaults import default_script_text
+    from gateway.store.translations import export_text, import_po
+
+    po = polib.pofile(export_text(default_script_text(), "gax"))
+    label = entry(po, "gazetteer.sub_counties.ethiopia")
+    label.msgstr, label.flags = "Gama Itoophiyaa (daangaa)", []
+    body = import_po(default_script_text(), str(po)).body
+    assert "    gazetteer:\n      sub_counties:\n        ethiopia: Gama Itoophiyaa (daangaa)" in body
+    script = load_script(body, gazetteer_text())
+    assert script.text("gazetteer.sub_counties.ethiopia", "gax") == "Gama Itoophiyaa (daangaa)"
+    assert script.review_state("gax", "gazetteer.sub_counties.ethiopia") == "reviewed"
+
+
+def test_import_turns_curly_apostrophes_straight():
+    """A translator's editor may type ’: it is stored as the straight apostrophe."""
+    from gateway.defaults import default_script_text
+    from gateway.store.translations import export_text, import_po
+
+    po = polib.pofile(export_text(default_script_text(), "gax"))
+    entry(po, "steps.when.options.today").msgstr = "Har’a"
+    body = import_po(default_script_text(), str(po)).body
+    assert load_script(body, gazetteer_text()).text("steps.when.options.today", "gax") == "Har'a"
