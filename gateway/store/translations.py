@@ -21,6 +21,7 @@ from typing import Any
 
 import polib
 import yaml
+from sqlalchemy.orm import Session
 
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import Script, ScriptError, gsm, lint_script, load_script, yamltext
@@ -159,7 +160,7 @@ def import_po(body: str, po_text: str) -> Imported:
         if key not in keys:
             problems.append(f"{where}: no text {key!r} in script {script.id}")
             continue
-        lines[key] = entry.linenum
+        lines[key] = entry.linenum or 0
         text = gsm.normalise_punctuation(entry.msgstr.strip())
         if not text:
             continue  # untranslated: keep what the script has
@@ -257,8 +258,8 @@ def rewrite_language(body: str, script: Script, language: str, updates: dict[str
     script stays as it was, byte for byte."""
     parsed = yamltext.parse(body)
     data = parsed.data if isinstance(parsed.data, dict) else {}
-    block = (data.get("translations") or {}).get(language) if isinstance(
-        data.get("translations"), dict) else None
+    all_blocks = data.get("translations")
+    block = all_blocks.get(language) if isinstance(all_blocks, dict) else None
     texts, _old_reviewed = _flatten(block)
     gaz_file = _gazetteer_texts(language)
     for key, text in updates.items():
@@ -318,7 +319,7 @@ def _gazetteer_texts(language: str) -> dict[str, str]:
     return out
 
 
-def import_into_draft(db, script_id: str, po_text: str, author: str | None
+def import_into_draft(db: Session, script_id: str, po_text: str, author: str | None
                       ) -> tuple[ScriptVersion, Imported]:
     """A PO file merged into a new draft version of the live script (never published)."""
     live = script_versions.live_row(db, script_id)
