@@ -96,8 +96,10 @@ class _Checks:
         s = self.s
         for sid, values in s.settings.guess.items():
             step = s.steps.get(sid)
+            line = self.b.parsed.line(("settings", "guess", sid)) if self.b.parsed else None
             if step is None or step.kind != "choice":
-                self.issue(ERROR, "bad_setting", f"settings.guess.{sid}: no choice step {sid!r}")
+                self.issue(ERROR, "bad_setting", f"settings.guess.{sid}: no choice step {sid!r}",
+                           line=line)
                 continue
             known = {value for value, _label in s.options(step, {}, None)}
             if step.options_from in s.lists:
