@@ -130,6 +130,11 @@ def _load(body: str) -> Script:
 def read_po(text: str) -> polib.POFile:
     if len(text.encode("utf-8")) > MAX_PO_BYTES:
         raise TranslationError([f"the PO file is larger than {MAX_PO_BYTES // 1024} KB"])
+    if "\n" not in text.strip() or "\x00" in text:
+        # polib.pofile reads a *path* when given one: an uploaded "file" whose
+        # whole content is "/etc/passwd" must never be opened.  A PO file has lines.
+        raise TranslationError(["not a PO file: a PO file has a header and entries, "
+                                "one part per line"])
     try:
         return polib.pofile(text, wrapwidth=0)
     except (OSError, ValueError) as exc:  # polib raises OSError for a malformed file

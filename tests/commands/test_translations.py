@@ -175,3 +175,13 @@ def test_import_turns_curly_apostrophes_straight():
     entry(po, "steps.when.options.today").msgstr = "Har’a"
     body = import_po(default_script_text(), str(po)).body
     assert load_script(body, gazetteer_text()).text("steps.when.options.today", "gax") == "Har'a"
+
+
+def test_a_po_upload_naming_a_server_file_is_not_read():
+    """A "PO file" whose content is a path on the server is refused, never opened."""
+    from gateway.defaults import default_script_text
+    from gateway.errors import TranslationError
+    from gateway.store.translations import import_po
+
+    with pytest.raises(TranslationError, match="not a PO file"):
+        import_po(default_script_text(), "/etc/hostname")
