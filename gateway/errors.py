@@ -6,6 +6,7 @@
     ├── ConfigError            a setting is missing or unsafe; the message names it
     ├── InvalidPhone           not a phone number (also a ValueError); says why, digits masked
     ├── ScriptNotFound         no such script version, or no live one (run the seed)
+    ├── TranslationError       a translators' PO file is refused; ``problems`` name key and line
     ├── NotUnderReview         gateway.routing.review: release/dismiss of a report not held
     ├── DialogueError          gateway.dialogue.errors (also ValueErrors)
     │   ├── ScriptError        a script or gazetteer cannot be used; ``line``, ``issues``
@@ -44,3 +45,13 @@ class InvalidPhone(MpakaError, ValueError):
 
 class ScriptNotFound(MpakaError):
     """No such script version, or no live one."""
+
+
+class TranslationError(MpakaError):
+    """A translators' PO file cannot be exported or imported; nothing was saved.
+
+    ``problems`` lists each reason, naming the text's key and its PO line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems

@@ -9,6 +9,7 @@ the whole script.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .issues import ERROR, WARNING, LintIssue, LintReport
 from .script import (
@@ -140,7 +141,7 @@ class _Builder:
         steps = self.steps(data.get("steps"), base)
         lists = self.gazetteer(base)
         places = self.places(lists)
-        self.translations(data.get("translations"), languages, base, steps)
+        languages = self.translations(data.get("translations"), languages, base, steps, lists)
         script = Script(
             id=script_id, version=str(version or ""), base_language=base, languages=languages,
             settings=settings, steps=steps, texts=self.texts, lists=lists, places=places,
@@ -370,8 +371,10 @@ class _Builder:
         return tuple(options)
 
     def translations(self, raw: Node, languages: dict[str, Language], base: str,
-                     steps: dict[str, Step]) -> None:
+                     steps: dict[str, Step], lists: dict[str, GazList]) -> dict[str, Language]:
+        """Each language's texts, and its review state (``reviewed: [keys]``)."""
         raw = self.mapping(raw, ("translations",), "translations")
+        languages = dict(languages)
         for lang, block in raw.items():
             path = ("translations", lang)
             if lang not in languages:
@@ -400,10 +403,30 @@ class _Builder:
                     else:
                         self.warn("unknown_translation", f"unknown key {key!r} in translation "
                                   f"of step {sid}", spath + (key,), step=sid, language=lang)
+            # A script may translate gazetteer labels itself (a PO import does):
+            # they win over the gazetteer file's translations.
+            for list_name, labels in self.mapping(block.get("gazetteer"), path + ("gazetteer",),
+                                                  "gazetteer").items():
+                gpath = path + ("gazetteer", list_name)
+                if list_name not in lists:
+                    self.warn("unknown_translation", f"translation for unknown gazetteer list "
+                              f"{list_name!r}", gpath, language=lang)
+                    continue
+                for value, text in self.mapping(labels, gpath, list_name).items():
+                    self.put_text(lang, f"gazetteer.{list_name}.{value}", text, gpath + (value,))
+            reviewed = block.get("reviewed")
+            if reviewed is not None and not (isinstance(reviewed, list) and all(
+                    isinstance(k, str) for k in reviewed)):
+                self.error("shape", f"translations.{lang}.reviewed must be a list of text keys",
+                           path + ("reviewed",), language=lang)
+            elif reviewed is not None:
+                languages[lang] = replace(languages[lang],
+                                          reviewed=frozenset(str(k) for k in reviewed))
             for key in block:
-                if key not in ("messages", "steps"):
+                if key not in ("messages", "steps", "gazetteer", "reviewed"):
                     self.warn("unknown_translation", f"unknown key {key!r} in translations."
                               f"{lang}", path + (key,), language=lang)
+        return languages
 
     # -- the gazetteer --------------------------------------------------------
     def gazetteer(self, base: str) -> dict[str, GazList]:

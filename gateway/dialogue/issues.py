@@ -32,6 +32,8 @@ class Coverage(TypedDict):
     translated: int
     total: int
     missing: list[str]  # flat text keys with no text of this language's own
+    reviewed: int  # texts of its own a native speaker has checked
+    draft: list[str]  # flat text keys of its own still in draft (not reviewed)
 
 
 class Screen(TypedDict):
@@ -56,6 +58,7 @@ class LintReport:
     warnings: list[LintIssue] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)  # language -> coverage
     screens: list[Screen] = field(default_factory=list)  # one per rendered screen
+    base_language: str | None = None  # the script's, once it could be built
 
     @property
     def ok(self) -> bool:
@@ -68,7 +71,8 @@ class LintReport:
         """Human-readable, one issue per line, errors first, then coverage."""
         out = [i.format() for i in self.errors + self.warnings]
         for lang, cov in self.coverage.items():
-            out.append(f"coverage {lang}: {cov['translated']}/{cov['total']} texts translated")
+            out.append(f"coverage {lang}: {cov['translated']}/{cov['total']} translated, "
+                       f"{cov['reviewed']} reviewed")
         worst = max((s["length"] for s in self.screens if s["channel"] == Channel.USSD), default=0)
         out.append(
             f"{len(self.errors)} error(s), {len(self.warnings)} warning(s); "

@@ -21,7 +21,7 @@ from .build import Built, build
 from .errors import ScriptError
 from .gsm import non_gsm7, screen_cost, sms_segments
 from .issues import ERROR, WARNING, Coverage, LintIssue, LintReport, Screen
-from .script import MESSAGE_KEYS, Script, Step
+from .script import DRAFT, MESSAGE_KEYS, Script, Step
 
 REFERENCE_SAMPLE = "R-XXXXXXXX"  # longer than the references the host issues (R- and 6)
 PROMPTED = ("language", "choice", "text", "confirm")
@@ -96,8 +96,10 @@ class _Checks:
         s = self.s
         for sid, values in s.settings.guess.items():
             step = s.steps.get(sid)
+            line = self.b.parsed.line(("settings", "guess", sid)) if self.b.parsed else None
             if step is None or step.kind != "choice":
-                self.issue(ERROR, "bad_setting", f"settings.guess.{sid}: no choice step {sid!r}")
+                self.issue(ERROR, "bad_setting", f"settings.guess.{sid}: no choice step {sid!r}",
+                           line=line)
                 continue
             known = {value for value, _label in s.options(step, {}, None)}
             if step.options_from in s.lists:
@@ -232,44 +234,44 @@ class _Checks:
 
     def coverage(self) -> None:
         s, base = self.s, self.s.base_language
-        keys = [k for k in s.texts.get(base, {}) if k not in self.multilingual()]
+        self.report.base_language = base
+        keys = s.translatable_keys()
         for code, lang in s.languages.items():
             own = s.texts.get(code, {})
-            s_cov: Coverage
-            if code == base:
-                s_cov = {"translated": len(keys), "total": len(keys), "missing": []}
-            else:
-                missing = [k for k in keys if k not in own]
-                s_cov = {"translated": len(keys) - len(missing), "total": len(keys),
-                         "missing": missing}
-                if missing:
-                    chain = " > ".join(s.chain(code)[1:])
-                    shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-                    self.issue(WARNING, "missing_translation", f"{code}: {len(missing)} of "
-                               f"{len(keys)} texts untranslated (falls back to {chain}): {shown}",
-                               language=code, line=self.language_line(code))
+            missing = [] if code == base else [k for k in keys if k not in own]
+            draft = [k for k in keys if s.review_state(code, k) == DRAFT]
+            translated = len(keys) - len(missing)
+            s_cov: Coverage = {"translated": translated, "total": len(keys), "missing": missing,
+                               "reviewed": translated - len(draft), "draft": draft}
+            if missing:
+                chain = " > ".join(s.chain(code)[1:])
+                shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+                self.issue(WARNING, "missing_translation", f"{code}: {len(missing)} of "
+                           f"{len(keys)} texts untranslated (falls back to {chain}): {shown}",
+                           language=code, line=self.language_line(code))
+            if code != base:
                 for key in own:
                     if key not in s.texts.get(base, {}):
                         self.issue(WARNING, "unknown_translation", f"{code}: {key} has no "
                                    f"{base} original", language=code, key=key)
-            if lang.review:
-                self.issue(WARNING, "needs_review", f"{code} ({lang.name}) is marked review: "
-                           "a native speaker should check it", language=code,
-                           line=self.language_line(code))
+            for key in sorted(lang.reviewed - set(own)):
+                self.issue(WARNING, "unknown_translation", f"{code}: reviewed names {key}, "
+                           f"which has no {code} text", language=code,
+                           line=self.reviewed_line(code))
+            if not s.fully_reviewed(code):
+                self.issue(WARNING, "needs_review", f"{code} ({lang.name}) is not fully "
+                           f"reviewed: {s_cov['reviewed']} of {len(keys)} texts checked by a "
+                           "native speaker. It is still offered; alerts of its reports ask for "
+                           "an interpreter", language=code, line=self.language_line(code))
             self.report.coverage[code] = s_cov
+
+    def reviewed_line(self, code: str) -> int | None:
+        parsed = self.b.parsed
+        return parsed.line(("translations", code, "reviewed")) if parsed is not None else None
 
     def language_line(self, code: str) -> int | None:
         parsed = self.b.parsed
         return parsed.line(("languages", code)) if parsed is not None else None
-
-    def multilingual(self) -> set[str]:
-        """Texts shown before a language is known, so written in several at once."""
-        keys = {"messages.unavailable_multilingual"}
-        for st in self.s.steps.values():
-            if st.kind == "language":
-                keys.add(f"steps.{st.id}.prompt")
-                keys.update(f"steps.{st.id}.options.{o.value}" for o in st.options)
-        return keys
 
     def characters(self) -> None:
         for code, texts in self.s.texts.items():

@@ -27,6 +27,8 @@ SEVERITIES: tuple[str, ...] = tuple(Severity)
 CHANNELS: tuple[str, ...] = tuple(Channel)
 #: start/help/stop: words that act at the start of an SMS dialogue; yes/no:
 #: words that choose a "yes" (or "send") or a "no" option in any menu.
+#: Review states of a translated text (docs/dialogue-scripts.md, "Review state").
+DRAFT, REVIEWED = "draft", "reviewed"
 KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk")
 # System messages every script must define in its base language.
 #: Messages a script may leave out (added after scripts were written): without
@@ -73,6 +75,9 @@ class Language:
     name: str
     fallback: tuple[str, ...] = ()
     review: bool = False  # needs a native speaker's review
+    #: With ``review``: the text keys a native speaker has checked
+    #: (``translations.<code>.reviewed``); every other text of the language is a draft.
+    reviewed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,41 @@ class Script:
             if value is not None:
                 return value
         return None
+
+    def multilingual_keys(self) -> set[str]:
+        """Texts shown before a language is known, so written in several at once."""
+        keys = {"messages.unavailable_multilingual"}
+        for st in self.steps.values():
+            if st.kind == "language":
+                keys.add(f"steps.{st.id}.prompt")
+                keys.update(f"steps.{st.id}.options.{o.value}" for o in st.options)
+        return keys
+
+    def translatable_keys(self) -> list[str]:
+        """Every text a translation of this script should give (coverage counts them)."""
+        multilingual = self.multilingual_keys()
+        return [k for k in self.texts.get(self.base_language, {}) if k not in multilingual]
+
+    def review_state(self, language: str, key: str) -> str | None:
+        """``reviewed`` or ``draft`` for a text the language gives itself, else None.
+
+        The base language, and a language not marked ``review: true``, are
+        reviewed throughout; a ``review: true`` language only in the keys it
+        lists under ``translations.<code>.reviewed``."""
+        lang = self.languages.get(language)
+        if lang is None or key not in self.texts.get(language, {}):
+            return None
+        if language == self.base_language or not lang.review or key in lang.reviewed:
+            return REVIEWED
+        return DRAFT
+
+    def fully_reviewed(self, language: str | None) -> bool:
+        """Every text of the language translated and checked by a native speaker:
+        until then the gateway marks its reports for an interpreter."""
+        lang = self.languages.get(language or "")
+        if lang is None or lang.code == self.base_language or not lang.review:
+            return True
+        return all(self.review_state(lang.code, k) == REVIEWED for k in self.translatable_keys())
 
     def message(self, key: str, language: str | None = None) -> str:
         return self.text(f"messages.{key}", language) or ""

@@ -18,6 +18,7 @@ from gateway import tasks
 from gateway.core import texts
 from gateway.core.services import Services
 from gateway.delivery import outbox
+from gateway.dialogue import Script
 from gateway.ops import metrics
 from gateway.routing import decide
 from gateway.store import ledger, script_versions
@@ -58,7 +59,8 @@ def alert_text(svc: Services, db: Session, report: Report, team: Team, *,
                escalated: bool = False) -> str:
     """The alert in the team's language, within two GSM-7 segments."""
     language = team.language or "eng"
-    labels = field_labels(svc, db, report, language)
+    script = report_script(db, report)
+    labels = field_labels(svc, db, report, language, script)
     contact = ""
     if report.contact_allowed and team.sees_contacts and report.reporter_phone:
         phone = svc.protector.decrypt(report.reporter_phone)
@@ -75,6 +77,7 @@ def alert_text(svc: Services, db: Session, report: Report, team: Team, *,
         when=labels["when"],
         contact=contact,
         media=media_note(db, report, language),
+        interpreter=interpreter_note(script, report.language, language),
         description="{description}",
     )
     if escalated:
@@ -95,12 +98,30 @@ def media_note(db: Session, report: Report, language: str) -> str:
     return texts.text("media.attached", language, items=", ".join(items)) if items else ""
 
 
-def field_labels(svc: Services, db: Session, report: Report, language: str) -> dict[str, str]:
-    """Category, place and time as the script labels them in ``language``."""
+def report_script(db: Session, report: Report) -> Script:
+    """The script version the report was made with (the shipped one if it is gone)."""
     try:
-        script = script_versions.get_version(db, report.script_id, report.script_version)
+        return script_versions.get_version(db, report.script_id, report.script_version)
     except Exception:  # a deleted script version must not stop an alert
-        script = script_versions.fallback_script()
+        return script_versions.fallback_script()
+
+
+def interpreter_note(script: Script, reporter_language: str | None, language: str) -> str:
+    """`` Language: Ng'aturkana (interpreter).`` when the reporter's language is
+    not fully reviewed in the script they used: they read draft translations,
+    so the team calls back with an interpreter.  Empty otherwise."""
+    if not reporter_language or script.fully_reviewed(reporter_language):
+        return ""
+    lang = script.languages.get(reporter_language)
+    name = texts.to_gsm7(lang.name if lang is not None else reporter_language)
+    return texts.text("alert_language", language, name=name)
+
+
+def field_labels(svc: Services, db: Session, report: Report, language: str,
+                 script: Script | None = None) -> dict[str, str]:
+    """Category, place and time as the script labels them in ``language``."""
+    if script is None:
+        script = report_script(db, report)
     answers = report.answers or {}
     by_field = {step.field: step for step in script.steps.values() if step.field}
 

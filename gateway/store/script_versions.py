@@ -105,6 +105,11 @@ def live_script(svc, script_id: str = DEFAULT_SCRIPT_ID) -> Script:
     return session_script(svc, script_id, live_version_number(svc, script_id))
 
 
+def live_row(db, script_id: str = DEFAULT_SCRIPT_ID) -> ScriptVersion:
+    """The live version's row; ScriptNotFound when there is none."""
+    return _live_row(db, script_id)
+
+
 def _live_row(db, script_id: str) -> ScriptVersion:
     row = db.scalar(
         select(ScriptVersion).where(

@@ -55,6 +55,10 @@ ROUTES = [
      FORBIDDEN, FORBIDDEN, OK),
     ("POST", "/console/scripts/report/versions/1/publish", {}, LOGIN, FORBIDDEN, FORBIDDEN,
      REDIRECT),
+    ("GET", "/console/scripts/report/versions/1/translations/tuv.po", None, LOGIN, FORBIDDEN,
+     FORBIDDEN, OK),
+    # No file chosen: the admin is told so (400).
+    ("POST", "/console/scripts/report/translations", {}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("GET", "/console/scripts/report/diff", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/scripts/report/funnel", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/admin/teams", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
@@ -134,7 +138,8 @@ def test_every_route_checks_role_and_county(app, svc, ids, role):
 def _shape(path: str) -> str:
     """A path with every variable part replaced by <>, as in a URL rule."""
     path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>")
-    return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>")
+    return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
+        .replace("/tuv.po", "/<>.po")
 
 
 def test_every_route_is_in_the_table(app):

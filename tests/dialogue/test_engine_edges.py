@@ -7,6 +7,7 @@ change to engine.py or render.py would otherwise break unnoticed.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -153,7 +154,7 @@ def test_help_replies_in_the_help_words_language(play):
 def test_script_without_help_keywords_starts_a_report():
     """A script that defines no HELP words treats 'help' as a first message, not a crash."""
     script = load_script(
-        default_script_text().replace("    help: {HELP: eng, MSAADA: swa, CAAWIN: som}\n", ""),
+        re.sub(r"(?m)^    help: \{HELP: .*\n", "", default_script_text(), count=1),
         gazetteer_text(),
     )
     turn = play_inputs(script, "sms", ["help"])[0]

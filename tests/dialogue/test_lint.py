@@ -429,5 +429,58 @@ def test_default_script_loads_through_the_package():
     assert (script.id, script.version, script.base_language) == ("report", "1", "eng")
     assert list(script.languages) == ["eng", "swa", "som", "tuv", "gax"]
     assert script.settings.keywords["start"] == {"report": "eng", "ripoti": "swa",
-                                                 "warbixin": "som"}
+                                                 "warbixin": "som", "akiro": "tuv",
+                                                 "gabaasa": "gax"}
     assert script.message("unavailable_multilingual")
+
+
+def test_review_state_is_draft_unless_listed_for_a_review_language():
+    """In a `review: true` language only the keys under `reviewed:` are
+    reviewed; coverage counts them and lists the drafts; the lint warns that
+    the language is not fully reviewed."""
+    text = MINI.replace("swa: {name: Kiswahili, fallback: [eng]}",
+                        "swa: {name: Kiswahili, fallback: [eng], review: true}").replace(
+        "translations:\n  swa:\n", "translations:\n  swa:\n"
+        "    messages: {invalid: Chaguo si sahihi., quick_exit: Kwaheri.}\n"
+        "    reviewed: [messages.invalid, steps.what.prompt]\n")
+    report = lint_script(text)
+    cov = report.coverage["swa"]
+    assert cov["reviewed"] == 2 and cov["draft"] == ["messages.quick_exit"]
+    assert "needs_review" in codes(report, "warnings")
+    assert "coverage swa: 3/" in report.format() and ", 2 reviewed" in report.format()
+    script = load_script(text)
+    assert script.review_state("swa", "messages.invalid") == "reviewed"
+    assert script.review_state("swa", "messages.quick_exit") == "draft"
+    assert script.review_state("swa", "messages.help") is None  # not translated
+    assert not script.fully_reviewed("swa") and script.fully_reviewed("eng")
+
+
+def test_a_language_without_review_flag_counts_as_reviewed():
+    """Existing scripts keep working: every text of a language not marked
+    `review: true` is reviewed, and no review warning is given."""
+    report = lint_script(MINI)
+    cov = report.coverage["swa"]
+    assert cov["reviewed"] == cov["translated"] and cov["draft"] == []
+    assert "needs_review" not in codes(report, "warnings")
+
+
+def test_reviewed_must_be_a_list_of_keys_and_name_existing_texts():
+    """A malformed `reviewed:` is an error; a key without a text is a warning."""
+    bad = MINI.replace("  swa:\n    steps:", "  swa:\n    reviewed: messages.invalid\n    steps:")
+    assert "shape" in codes(lint_script(bad))
+    unknown = MINI.replace("  swa:\n    steps:",
+                           "  swa:\n    reviewed: [messages.nothing]\n    steps:")
+    found = issue(lint_script(unknown), "unknown_translation")
+    assert "messages.nothing" in found.message
+
+
+def test_shipped_turkana_and_borana_are_complete_drafts():
+    """Every text of the default script has a Turkana and a Borana draft; none
+    is reviewed yet, and neither language is fully reviewed."""
+    report = lint_script(default_script_text(), gazetteer_text())
+    assert report.ok
+    for code in ("tuv", "gax"):
+        cov = report.coverage[code]
+        assert cov["missing"] == [] and cov["reviewed"] == 0
+        assert len(cov["draft"]) == cov["total"]
+    assert f"coverage tuv: {cov['total']}/{cov['total']} translated, 0 reviewed" in report.format()

@@ -88,6 +88,23 @@ def test_alert_text_fits_two_gsm7_segments(svc, make_report, outbound):
     assert "HIGH" in text and "Armed attack" in text and "Loima, Turkana" in text
 
 
+def test_alert_marks_a_language_not_yet_reviewed_for_an_interpreter(svc, make_report, outbound):
+    """A Turkana report (drafts, not reviewed) tells the team to call back with
+    an interpreter, and the longest alert still fits two GSM-7 segments."""
+    report_id = make_report(language="tuv", contact="yes",
+                            description="“Watu 40” walikuja — wakiwa na bunduki… " * 20)
+    routing.route(svc, report_id)
+    text = outbound()[0].text
+    assert "Language: Ng'aturkana (interpreter)." in text
+    assert gsm.is_gsm7(text) and gsm.sms_segments(text) <= 2
+
+
+def test_alert_of_a_reviewed_language_names_no_interpreter(svc, make_report, outbound):
+    """Kiswahili is fully reviewed: its alert carries no language line."""
+    routing.route(svc, make_report(language="swa"))
+    assert "interpreter" not in outbound()[0].text
+
+
 def test_alert_never_carries_number_of_anonymous_reporter(svc, make_report, outbound):
     """An anonymous reporter's number appears in no alert."""
     report_id = make_report(contact="no")

@@ -3,7 +3,7 @@ coverage table (step × language) and a screen-size table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import LintReport, lint_script
@@ -15,6 +15,8 @@ class LintView:
     languages: list[str]
     coverage: list[tuple[str, dict]]  # (step or "messages", {language: [missing keys]})
     screens: list[tuple[str, dict]]  # (row label, {language: {"ussd": entry, "sms": entry}})
+    #: per translated language: (code, translated, total, reviewed, [draft keys])
+    review: list[tuple[str, int, int, int, list[str]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -42,4 +44,6 @@ def lint(body: str) -> LintView:
         if entry.get("page"):
             name += f", page {entry['page']}"
         screens.setdefault(name, {}).setdefault(entry["language"], {})[entry["channel"]] = entry
-    return LintView(report, languages, coverage, list(screens.items()))
+    review = [(code, cov["translated"], cov["total"], cov["reviewed"], cov["draft"])
+              for code, cov in report.coverage.items()]
+    return LintView(report, languages, coverage, list(screens.items()), review)

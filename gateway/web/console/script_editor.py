@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -16,8 +16,9 @@ from gateway.core import localtime
 from gateway.core.services import current_services
 from gateway.dialogue import ScriptError
 from gateway.dialogue.yamltext import MAX_BYTES as MAX_SCRIPT_BYTES
+from gateway.errors import ScriptNotFound, TranslationError
 from gateway.store import funnel as funnel_module
-from gateway.store import script_versions
+from gateway.store import script_versions, translations
 from gateway.store.models import ScriptVersion
 from gateway.vocab import ScriptStatus
 from gateway.web.context import allow_large_bodies
@@ -114,6 +115,58 @@ def save(script_id):
     else:
         flash(f"Saved as draft version {row.version}, with {len(view.report.errors)} error(s): "
               "fix them before publishing.", "error")
+    return redirect(url_for("scripts.edit", script_id=script_id, number=row.version))
+
+
+@bp.get("/scripts/<script_id>/versions/<int:number>/translations/<language>.po")
+def export_translations(script_id, number, language):
+    """This version's texts in one language as a gettext PO file, for translators."""
+    row = version_row(script_id, number)
+    try:
+        text = translations.export_text(row.body, language)
+    except TranslationError as exc:
+        abort(404, str(exc))
+    audit("script.translations_exported", f"{script_id} v{number}", language=language)
+    db().commit()
+    name = f"{script_id}-v{number}-{language}.po"
+    return Response(text, mimetype="text/x-gettext-translation",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/scripts/<script_id>/translations")
+def import_translations(script_id):
+    """A translator's PO file merged into a new draft version of the live
+    script (entries not fuzzy become reviewed); refused whole, saving nothing,
+    when a text breaks a screen's size or a placeholder."""
+    upload = request.files.get("po")
+    if not versions(script_id):
+        abort(404, f"There is no script {script_id}.")
+    if upload is None or not upload.filename:
+        abort(400, "Choose a PO file to upload.")
+    try:
+        po_text = upload.read(translations.MAX_PO_BYTES + 1).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, "The PO file is not UTF-8.")
+    try:
+        row, imported = translations.import_into_draft(db(), script_id, po_text,
+                                                       current_user.username)
+    except (TranslationError, ScriptNotFound) as exc:
+        db().rollback()
+        problems = getattr(exc, "problems", [str(exc)])
+        flash(f"The PO file was not imported, nothing was saved ({len(problems)} "
+              "problem(s)):", "error")
+        for problem in problems[:20]:
+            flash(problem, "error")
+        live = next((r for r in versions(script_id) if r.is_live), versions(script_id)[0])
+        return editor(live, status=400)
+    audit("script.translations_imported", f"{script_id} v{row.version}",
+          language=imported.language, changed=len(imported.changed),
+          reviewed=len(imported.reviewed), draft=len(imported.draft),
+          file=(upload.filename or "")[:100])
+    db().commit()
+    flash(f"Imported {imported.language} as draft version {row.version}: "
+          f"{len(imported.changed)} text(s) changed, {len(imported.reviewed)} reviewed, "
+          f"{len(imported.draft)} draft. Try it in the simulator, then publish.")
     return redirect(url_for("scripts.edit", script_id=script_id, number=row.version))
 
 
