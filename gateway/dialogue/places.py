@@ -34,13 +34,15 @@ def find(places: Iterable[Place], text: str, *, spelling: bool = True) -> tuple[
     if not wanted or numbered(text):
         return ()
     pool = list(places)
-    exact = [p for p in pool if wanted in _names(p)]
+    names = [_names(p) for p in pool]
+    exact = [p for p, known in zip(pool, names, strict=True) if wanted in known]
     if exact:
         return _distinct(exact)
-    words = wanted.split()
-    runs = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
-    runs = {run for run in runs if len(run.replace(" ", "")) >= MIN_PREFIX}
-    named = [p for p in pool if runs & _names(p)]
+    # Runs of words no longer than the longest name: linear in the message's
+    # length (a 4,096-character body must not cost more than a short one).
+    longest = max((len(name.split()) for known in names for name in known), default=1)
+    runs = word_runs(wanted, longest)
+    named = [p for p, known in zip(pool, names, strict=True) if runs & known]
     if named:
         return _distinct(named)
     if not spelling or len(wanted.replace(" ", "")) < MIN_PREFIX:
@@ -51,6 +53,14 @@ def find(places: Iterable[Place], text: str, *, spelling: bool = True) -> tuple[
         return ()
     best = scored[0][0]
     return _distinct([p for score, _i, p in scored if best - score <= TIE])
+
+
+def word_runs(text: str, longest: int) -> set[str]:
+    """Runs of 1..``longest`` consecutive words of ``text`` with 4+ letters."""
+    words = text.split()
+    runs = {" ".join(words[i:j]) for i in range(len(words))
+            for j in range(i + 1, min(i + longest, len(words)) + 1)}
+    return {run for run in runs if len(run.replace(" ", "")) >= MIN_PREFIX}
 
 
 def _names(place: Place) -> set[str]:
