@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from redis.exceptions import LockError, RedisError
 from sqlalchemy import text as sql
@@ -369,11 +369,15 @@ class Conversations:
             state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply,
                      "reached": sorted(self._funnel_reached(funnel_turns))}
             pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
-        if session.language and (turn.report is not None or session.language != (
-                loaded.session.language if not loaded.new else None)):
-            # Remembered for the phone's next dialogue, as long as numbers are kept.
+        if session.language and session.language != loaded.session.language:
+            # Remembered for the phone's next dialogue, as long as numbers are
+            # kept.  Written only when chosen (never when a report is stored),
+            # and expiring at a midnight: its TTL tells no time of day that could
+            # be matched with an anonymous report's.
+            day = self.clock.now().astimezone(UTC).date() + timedelta(
+                days=self.config["RETENTION_DAYS"] + 1)
             pipe.set(keys.language(phone_hash), session.language,
-                     ex=self.config["RETENTION_DAYS"] * 86400)
+                     exat=int(datetime.combine(day, time(), UTC).timestamp()))
         if turn.keep_unfinished and session.answers:
             pipe.set(keys.unfinished(phone_hash), session.to_json(), ex=self.config["RESUME_WINDOW"])
         elif not turn.keep_unfinished:

@@ -26,11 +26,27 @@ def test_the_language_is_remembered_on_every_channel(svc, client):
 
 
 def test_the_remembered_language_expires_with_the_retention_period(svc, client):
-    """The key lives no longer than RETENTION_DAYS and holds only the language code."""
+    """The key holds only the language code and expires at a midnight (UTC) after
+    RETENTION_DAYS: its expiry tells no time of day."""
     walk(client, INPUTS[:1])
     key = keys.language(svc.protector.phone_hash(PHONE))
     assert svc.redis.get(key) in (b"swa", "swa")
-    assert 0 < svc.redis.ttl(key) <= svc.config["RETENTION_DAYS"] * 86400
+    expires = svc.redis.expiretime(key)
+    assert expires % 86400 == 0
+    days = svc.config["RETENTION_DAYS"]
+    assert days * 86400 < expires - svc.clock.time() <= (days + 1) * 86400
+
+
+def test_storing_a_report_does_not_touch_the_remembered_language(svc, client):
+    """The key is written when the language is chosen, not when the (perhaps
+    anonymous) report is stored, so nothing of it dates the report."""
+    walk(client, INPUTS[:1])
+    key = keys.language(svc.protector.phone_hash(PHONE))
+    svc.redis.set(key, "swa", exat=svc.redis.expiretime(key) + 86400)  # a marker expiry
+    marked = svc.redis.expiretime(key)
+    for count in range(2, len(INPUTS) + 1):  # the same session on to the end: a report
+        reply = post_ussd(client, "*".join(INPUTS[:count])).text
+    assert reply.startswith("END ") and svc.redis.expiretime(key) == marked
 
 
 def test_forget_erases_the_remembered_language(svc, client):
