@@ -54,12 +54,17 @@ MEDIA_RETRY_INTERVALS = [10, 60, 300]
 def fetch_attachment(svc: Services, attachment_id: int, url: str) -> bool:
     """Queue the download of a reporter's media file (``url`` is Twilio's; the
     job checks it).  ``False`` when Redis does not answer: the row stays
-    pending and the daily purge removes it if no report takes it."""
+    pending and the daily purge removes it if no report takes it.
+
+    The URL names Twilio's message, which Twilio links to the sender's number:
+    the job carries it encrypted, its description (logged by RQ) names only the
+    attachment, and a failed job is kept a day, not RQ's year."""
     try:
         svc.queue("default").enqueue(
-            job_path("fetch_attachment"), attachment_id, url, job_id=f"media-{attachment_id}",
+            job_path("fetch_attachment"), attachment_id, svc.protector.encrypt(url),
+            job_id=f"media-{attachment_id}", description=f"fetch_attachment({attachment_id})",
             retry=Retry(max=len(MEDIA_RETRY_INTERVALS), interval=MEDIA_RETRY_INTERVALS),
-            meta=job_meta(), result_ttl=600,
+            meta=job_meta(), result_ttl=600, failure_ttl=86400,
         )
         return True
     except RedisError:

@@ -29,12 +29,15 @@ def route_report(report_id: int) -> dict:
 
 
 @logs.job
-def fetch_attachment(attachment_id: int, url: str) -> dict:
+def fetch_attachment(attachment_id: int, sealed_url: str) -> dict:
     """Download a reporter's media from Twilio, check it, strip an image's
-    metadata, store it; Twilio unreachable is tried again (``tasks``)."""
+    metadata, store it; Twilio unreachable is tried again (``tasks``).  The
+    URL comes encrypted (it leads to the sender's number at Twilio)."""
     job = get_current_job()
     last_try = job is None or not job.retries_left
-    return media.fetch(worker_services(), attachment_id, url, last_try=last_try)
+    svc = worker_services()
+    url = svc.protector.decrypt(sealed_url) or ""
+    return media.fetch(svc, attachment_id, url, last_try=last_try)
 
 
 @logs.job

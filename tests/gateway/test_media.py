@@ -158,6 +158,19 @@ def test_refused_media_are_recorded_not_kept(twilio_app, svc, run_worker):
     assert attachment.error.startswith("unreadable")
 
 
+def test_the_queued_fetch_never_shows_twilios_url(twilio_app, svc):
+    """The media URL names Twilio's message (and so the sender's number there):
+    the queued job carries it encrypted, its description names only the
+    attachment, and a failed job is kept a day."""
+    send(twilio_app, "REPORT")
+    send(twilio_app, media=[(media_url(7), "image/jpeg")])
+    [job_id] = [k.decode().rsplit(":", 1)[1] for k in svc.redis.keys("rq:job:media-*")]
+    job = svc.queue("default").fetch_job(job_id)
+    assert "twilio" not in job.description and f"MM{7:032d}" not in str(job.args)
+    assert svc.protector.decrypt(job.args[1]) == media_url(7)
+    assert job.failure_ttl == 86400
+
+
 def test_a_document_is_refused_at_once(twilio_app, svc):
     """A PDF is never fetched; the reporter is told what can be received."""
     send(twilio_app, "REPORT")
