@@ -212,7 +212,9 @@ class Conversations:
         turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
         if msg.channel != Channel.USSD:
             location = shared_location(msg)
-            said = msg.text or (f"{location[0]},{location[1]}" if location else "")
+            # a location as the report keeps it (about 110 m): the loop guard's
+            # short-lived key must not hold a finer position than the report
+            said = msg.text or (f"{location[0]:.3f},{location[1]:.3f}" if location else "")
             repeats = safety.repeated(
                 self.svc.redis, phone_hash, said, window=self.config["LOOP_WINDOW_SECONDS"],
                 progress=safety.made_progress(turn, loaded.session.step))

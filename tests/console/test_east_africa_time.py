@@ -129,6 +129,15 @@ def test_csv_cells_never_start_a_formula(admin_client, svc):
     assert row["description"].startswith("'=")
 
 
+def test_csv_cells_after_spaces_or_a_line_break_never_start_a_formula(admin_client, svc):
+    """' =1+1' or a line break before '=' (some spreadsheets trim them) is prefixed too."""
+    spaced = make_report(svc, description=" =1+1")
+    broken = make_report(svc, description="\n@SUM(A1)")
+    rows = {r["reference"]: r for r in export(admin_client)}
+    assert rows[spaced]["description"] == "' =1+1"
+    assert rows[broken]["description"].startswith("'")
+
+
 # -- API -------------------------------------------------------------------------------------
 
 

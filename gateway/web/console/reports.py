@@ -88,7 +88,10 @@ def _cell(value) -> str:
     if isinstance(value, datetime):
         value = localtime.sheet(value)
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # Also after leading spaces or line breaks, which some spreadsheets trim.
+    lead = text.lstrip(" \n")[:1]
+    return "'" + text if text[:1] in ("\t", "\r") or lead in ("=", "+", "-", "@", "\t", "\r") \
+        else text
 
 
 def _export_rows(rows: list[Report]):
