@@ -406,7 +406,8 @@ class _Run:
         """On the first question after a remembered language: ``0`` changes it."""
         s, script = self.s, self.script
         start = script.steps[script.start]
-        if not s.remembered or s.page or s.history != [start.id] or step.id == start.id:
+        # (whatever the page: the pages are cut with the line on the first one)
+        if not s.remembered or s.history != [start.id] or step.id == start.id:
             return ""
         return script.message("change_language", self.lang)
 
@@ -435,6 +436,13 @@ class _Run:
             if s.page < pages - 1:
                 s.page += 1
                 return self.turn(self.screen(step))
+        number = matching.number_of(text)
+        if (s.channel == Channel.USSD and step.kind != "confirm" and number is not None
+                and number not in render.page_options(script, step, self.lang, s.channel,
+                                                      s.answers, s.page, self.language_hint(step))):
+            # A keypad slip (9 beside 98) or a number remembered from another
+            # menu must not choose an option the caller cannot see.
+            return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
         options = script.options(step, s.answers, self.lang)
         found = matching.match(options, text, self.yes_no(), self.reserved_words())
         if found.candidates:  # two options fit as well: ask, listing just those (no strike)

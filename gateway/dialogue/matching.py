@@ -69,6 +69,12 @@ def normalise(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", plain.casefold()).split())
 
 
+def number_of(text: str) -> int | None:
+    """The menu number a reply gives ("1", "#2", "3 Turkana": 1, 2, 3), if any."""
+    found = _NUMBERED.match(text.strip())
+    return int(found.group(1)) if found else None
+
+
 def numbered(text: str) -> bool:
     """The reply is a menu number ("1", "#2", "3 Turkana"), not a name."""
     return _NUMBERED.match(text.strip()) is not None

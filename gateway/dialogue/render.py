@@ -76,6 +76,20 @@ def paginate(
     return pages
 
 
+def page_options(script: Script, step: Step, language: str | None, channel: str,
+                 answers: dict[str, str], page: int, first_back: str = "") -> range:
+    """The option numbers shown on ``page`` of a menu (1-based)."""
+    labels = [label for _value, label in script.options(step, answers, language)]
+    items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
+    if screen_budget(script, channel) is None:
+        return range(1, len(items) + 1)
+    first_nav = f"{BACK}. {first_back}" if first_back else ""
+    pages = paginate(script, language, script.step_text(step, "prompt", language), items,
+                     reserve_for(script, step, language), channel, first_nav)
+    start, end = pages[min(page, len(pages) - 1)]
+    return range(start + 1, end + 1)
+
+
 def menu(script: Script, language: str | None, channel: str, prompt: str, labels: list[str], page: int,
          reserve: int, first_back: str = "") -> tuple[str, int]:
     """The screen for ``page`` of a menu, and how many pages there are."""

@@ -66,13 +66,26 @@ def test_back_on_a_later_menu_page_goes_back_one_page(play):
 
 
 def test_more_shows_the_next_page_with_continued_numbers(play):
-    """98 pages through a long USSD menu; numbers continue and any number is accepted."""
+    """98 pages through a long USSD menu; numbers continue from page to page."""
     turns = play("ussd", ["", "1", "98"])
     page2 = turns[-1].reply
     assert "98. More" in turns[-2].reply and "0. Back" in page2
     assert "6. Goods or drug smuggling" in page2
-    turn = play("ussd", ["", "1", "98", "2"])[-1]  # an option from page 1 still works
-    assert turn.session.answers["category"] == "trafficking"
+    turn = play("ussd", ["", "1", "98", "6"])[-1]
+    assert turn.session.answers["category"] == "goods_smuggling"
+
+
+@pytest.mark.parametrize("inputs", [
+    pytest.param(["", "1", "98", "2"], id="a page-1 number on page 2"),
+    pytest.param(["", "1", "9"], id="9 beside 98 on page 1"),
+])
+def test_a_ussd_number_not_on_the_screen_is_a_re_prompt(play, inputs):
+    """On USSD only the numbers shown choose: a keypad slip (9 beside 98) or a
+    number remembered from another page is a short re-prompt, never an option
+    the caller cannot see."""
+    turn = play("ussd", inputs)[-1]
+    assert "category" not in turn.session.answers and turn.session.strikes == 1
+    assert turn.reply.startswith("Not a valid choice.\nWhat is happening?")
 
 
 def test_every_ussd_screen_of_a_walk_fits_the_budget(play):
@@ -342,6 +355,16 @@ def test_changing_the_area_asks_county_then_sub_county(play):
     assert turns[-2].session.step == "sub_county" and "Teso North" in turns[-2].reply
     assert turns[-1].session.step == "confirm"
     assert turns[-1].session.answers["county"] == "busia"
+
+
+def test_a_county_typed_by_name_can_be_changed(play):
+    """Other county, "Nakuru" (no sub-county asked): Change still offers Area,
+    which asks the county again."""
+    to_confirm = ["REPORT", "4", "6", "Nakuru", "1", "People crossing at night", "2"]
+    change = play("sms", [*to_confirm, "2"])[-1]
+    assert "2. Area" in change.reply
+    turn = play("sms", [*to_confirm, "2", "2"])[-1]
+    assert turn.session.step == "county"
 
 
 def test_back_from_the_change_question_shows_the_confirm_screen(play):

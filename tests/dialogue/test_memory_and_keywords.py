@@ -162,3 +162,12 @@ def test_a_misspelt_town_inside_a_message_is_not_guessed(play):
     """Inside a longer message only names as written count: the county is asked."""
     turn = play("sms", ["REPORT gunmen raided the village near Kakumaa now"])[0]
     assert turn.session.step == "county"
+
+
+def test_pages_after_a_change_language_line_continue_its_numbers(play):
+    """The first page with "0. Change language" shows 1-3 in Somali: the next page
+    starts at 4, so no option is skipped."""
+    first, second = play("ussd", ["", "98"], remembered="som")
+    last_shown = max(int(line.split(".")[0]) for line in first.reply.splitlines()[1:]
+                     if line[:1].isdigit() and not line.startswith(("98", "0.")))
+    assert second.reply.splitlines()[1].startswith(f"{last_shown + 1}. ")
