@@ -120,7 +120,11 @@ class _Run:
             s.unfinished = None
             return self.end(self.script.message("quick_exit", self.lang), keep_unfinished=False)
         if s.channel != Channel.USSD and self.keyword_language("stop", text) is not None:
+            # ACHA, JOOJI: that word's language; STOP (the base language's word,
+            # known to all): the dialogue's language
             lang = self.keyword_language("stop", text)
+            if lang == self.script.base_language and s.language:
+                lang = s.language
             self.event("cancelled", via="stop")
             s.unfinished = None
             return self.end(self.script.message("stopped", lang), keep_unfinished=False)
@@ -468,6 +472,14 @@ class _Run:
             s.place = None  # chosen from the menu: no place name goes with it
         return self.forward(step, value)
 
+    def says_nothing(self, text: str) -> bool:
+        """A menu-style answer where words are asked for: a yes or no word
+        ("ndio", "haa") or a bare number ("1."), a slip that would otherwise be
+        stored as the description."""
+        said = matching.normalise(text)
+        return said in self.yes_no() or matching.number_of(text) is not None and not any(
+            ch.isalpha() for ch in text)
+
     def small_talk(self, text: str) -> bool:
         """A greeting or politeness only ("Habari", "hello", "tafadhali"): never
         offered back as a description."""
@@ -629,7 +641,7 @@ class _Run:
             if choice == render.REWRITE:
                 s.proposed, s.mode = None, ASK
                 return self.turn(self.screen(step))
-        if len(text) < step.min_length:
+        if len(text) < step.min_length or (step.field and self.says_nothing(text)):
             return self.invalid(self.script.error_text(step, "too_short", self.lang),
                                 self.screen(step))
         s.proposed = None

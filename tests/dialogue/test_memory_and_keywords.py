@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.dialogue import new_session
 
 from .conftest import NOW, REFERENCE
@@ -171,3 +173,19 @@ def test_pages_after_a_change_language_line_continue_its_numbers(play):
     last_shown = max(int(line.split(".")[0]) for line in first.reply.splitlines()[1:]
                      if line[:1].isdigit() and not line.startswith(("98", "0.")))
     assert second.reply.splitlines()[1].startswith(f"{last_shown + 1}. ")
+
+
+@pytest.mark.parametrize("text", ["ndio", "haa", "1.", "#2", " 12 "])
+def test_a_yes_word_or_a_number_is_not_taken_as_the_description(play, text):
+    """A menu-style answer at the description (a slip from the screen before) is
+    re-prompted, not stored as the report's words."""
+    turn = play("ussd", ["", "2", "4", "1", "2", "1", text])[-1]
+    assert turn.session.step == "description" and "description" not in turn.session.answers
+    assert turn.reply.startswith("Ni fupi mno.")
+
+
+def test_stop_answers_in_the_dialogues_language(play):
+    """STOP (the English word everyone knows) in a Somali dialogue: the Somali reply
+    (ACHA or JOOJI answer in their own language)."""
+    turn = play("sms", ["WARBIXIN", "4", "STOP"])[-1]
+    assert turn.ended and turn.reply.startswith("Waa hagaag.")
