@@ -168,23 +168,38 @@ class _Run:
             s.channel != Channel.USSD and self.keyword_language("stop", text) is not None)
         if text and (reserved or s.mode in (NEW, RESUME)):
             return self.input(raw_text)
+        if not attachment.kind and not text and s.mode != NEW:
+            # A file that could not be taken (a document): the question again, no strike.
+            return self.turn(self.current_screen())
         step = self.script.steps.get(s.step or "") if s.mode in (ASK, KEEP) else None
         if step is not None and step.kind == "text" and step.field:  # report data, not a lookup
             if s.mode == KEEP and text and len(text) <= 4:  # "1": keep, "2": write anew
                 return self.on_text(step, text)
             if len(text) >= step.min_length:
                 s.proposed = None
-                return self.forward(step, text[: step.max_length])
+                return self.forward(step, self.shortened(step, text)[0])
             # The media is the description; a short caption goes with its label.
             s.proposed, s.mode = None, ASK
             described = " ".join(filter(None, [attachment.label, text]))
-            return self.forward(step, described[: step.max_length])
+            return self.forward(step, self.shortened(step, described)[0])
         if text or s.mode == NEW:
             return self.input(raw_text)
         # Media without words at a menu: no answer, no strike; the question again.
+        return self.turn(self.current_screen())
+
+    def current_screen(self) -> str:
+        """The screen on show, whatever the mode (asked again, unchanged)."""
+        s, script = self.s, self.script
         if s.mode == RESUME:
-            return self.turn(render.resume_screen(self.script, self.unfinished_language()))
-        return self.turn(self.screen(self.on_screen()))
+            return render.resume_screen(script, self.unfinished_language())
+        if s.mode == CHANGE:
+            return render.change_screen(script, self.lang, render.change_items(
+                script, s.answers, s.history, self.lang))
+        if s.mode == PLACE:
+            return self.place_screen()
+        if s.mode == NAME:
+            return self.name_screen(self.on_screen())
+        return self.screen(self.on_screen())
 
     def on_screen(self) -> Step:
         """The step being shown: set (by ``goto``) whenever the mode is not NEW."""
@@ -201,15 +216,9 @@ class _Run:
         help_lang = self.keyword_language("help", text)
         if help_lang is not None:
             self.event("help", step=s.step)
-            if s.mode == RESUME:
-                screen = render.resume_screen(script, self.unfinished_language())
-            elif s.mode == CHANGE:
-                screen = render.change_screen(script, self.lang, render.change_items(
-                    script, s.answers, s.history, self.lang))
-            else:
-                screen = self.screen(self.on_screen())
             return self.turn(render.join(script.message("help", self.lang),
-                                         script.message("help_then", self.lang), screen))
+                                         script.message("help_then", self.lang),
+                                         self.current_screen()))
         start_lang = self.keyword_language("start", text)
         if start_lang is None or s.mode == RESUME:
             return None

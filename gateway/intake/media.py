@@ -91,8 +91,10 @@ def receive(svc: Services, msg: InboundMessage, language: str | None,
                                     created_at=svc.clock.now()), url))
     if not accepted:
         # Still media to the dialogue (an answer, no strike), but with no key: not kept.
+        # A refused file (a document) is media too: no answer and no strike.
         unkept = (MediaInput(key="", kind=first_over, label=texts.text(
-            f"media.label.{first_over}", language)),) if first_over else ()
+            f"media.label.{first_over}", language)),) if first_over else (
+            (MediaInput(key="", kind="", label=""),) if refused else ())
         return Received(attachments=unkept, refused=refused, over_limit=over)
     try:
         with svc.db() as db:
@@ -117,7 +119,7 @@ def notice(received: Received, language: str | None) -> str:
     lines = [texts.text(f"media.received.{kind}", language) for kind in kinds]
     if received.over_limit:
         lines.append(texts.text("media.limit", language))
-    elif received.refused and not received.attachments:
+    elif received.refused and not any(a.key for a in received.attachments):
         lines.append(texts.text("media.refused", language))
     return "\n".join(lines)
 

@@ -171,6 +171,16 @@ def test_the_queued_fetch_never_shows_twilios_url(twilio_app, svc):
     assert job.failure_ttl == 86400
 
 
+def test_a_refused_document_costs_no_strike(twilio_app, svc):
+    """Three PDFs at a menu: each is refused with a notice and the same question,
+    and the dialogue goes on (three invalid answers would have ended it)."""
+    send(twilio_app, "REPORT")
+    for n in range(3):
+        reply = send(twilio_app, media=[(media_url(20 + n), "application/pdf")])
+        assert "What is happening?" in reply and "Not a valid choice" not in reply
+    assert "Which county?" in send(twilio_app, "4")
+
+
 def test_a_document_is_refused_at_once(twilio_app, svc):
     """A PDF is never fetched; the reporter is told what can be received."""
     send(twilio_app, "REPORT")
