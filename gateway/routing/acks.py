@@ -151,8 +151,8 @@ def status_text(svc, reference: str | None, phone: str, language: str, *,
     """A report's stage (received / with the county team / closed), nothing about
     its content, so anonymous reporters can check too.  Checks are limited per
     sender so references cannot be guessed.  Used by SMS and the USSD menu."""
-    if not reference:
-        return texts.text("status_unknown", language, reference="")
+    if not reference:  # "HALI" alone: how to ask
+        return texts.text("status_usage", language)
     if not svc.limiter.hit(ratelimit.STATUS_CHECKS, svc.protector.phone_hash(phone),
                            limit=STATUS_CHECKS_PER_HOUR, window=3600):
         return texts.text("status_limited", language)

@@ -197,6 +197,17 @@ def test_status_keyword_of_each_language_answers_in_it(client, svc, make_report,
     assert expected in sms(client, STRANGER, f"{verb} {reference(svc, report_id)}")
 
 
+@pytest.mark.parametrize(("verb", "expected"), [
+    pytest.param("STATUS", "send STATUS and its reference", id="English"),
+    pytest.param("hali", "tuma HALI na nambari yake", id="Kiswahili"),
+    pytest.param("XAALAD", "dir XAALAD iyo lambarkeeda", id="Somali"),
+])
+def test_a_status_keyword_without_a_reference_says_how_to_ask(client, verb, expected):
+    """HALI alone: how to ask, in the keyword's language (no empty reference)."""
+    reply = sms(client, STRANGER, verb)
+    assert expected in reply and "  " not in reply
+
+
 def test_status_checks_are_rate_limited(client, svc, make_report):
     """More than ten STATUS checks an hour from one number are refused, against guessing
     (each a different reference, as a guesser sends them)."""
