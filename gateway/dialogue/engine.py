@@ -470,6 +470,9 @@ class _Run:
             named = places.find(script.places, text)
             if named:  # a town, market or border crossing: confirm, or ask which
                 return self.offer(named, via="name")
+        if value is None and step.kind == "confirm" and self.yes_no().get(
+                matching.normalise(text)) == "no":
+            value = "change"  # "hapana" to "Send this report?": what to change, not a strike
         if value is None:
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
         if step.kind == "confirm":

@@ -367,6 +367,12 @@ def test_a_county_typed_by_name_can_be_changed(play):
     assert turn.session.step == "county"
 
 
+def test_a_no_word_at_the_confirm_screen_asks_what_to_change(play):
+    """"no" to "Send this report?" is no strike: what to change (0 goes back)."""
+    turn = play("ussd", ENG_TO_CONFIRM + ["no"])[-1]
+    assert turn.reply.startswith("What to change?") and turn.session.strikes == 0
+
+
 def test_back_from_the_change_question_shows_the_confirm_screen(play):
     """0 at "What to change?": the confirm screen again, nothing changed."""
     turn = play("ussd", ENG_TO_CONFIRM + ["2", "0"])[-1]
