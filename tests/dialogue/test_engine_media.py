@@ -3,9 +3,9 @@ with the session, handed on with the report, a valid description."""
 
 from __future__ import annotations
 
-from gateway.dialogue import Attachment, DialogueSession, advance, new_session
+from gateway.dialogue import Attachment, advance, new_session
 
-from .conftest import NOW, REFERENCE
+from .conftest import NOW, play_inputs
 
 PHOTO = Attachment(key="a" * 32, kind="photo", label="[photo]")
 VOICE = Attachment(key="b" * 32, kind="voice", label="[voice note]")
@@ -15,16 +15,7 @@ TO_DESCRIPTION = ["REPORT", "4", "1", "4", "2"]
 
 def play(script, steps):
     """``steps``: (text, attachments) pairs; the session round-trips through JSON."""
-    session = new_session(script, channel="whatsapp", now=NOW, reference=REFERENCE)
-    turns = []
-    for i, (text, media) in enumerate(steps):
-        session = DialogueSession.from_json(session.to_json())
-        turn = advance(script, session, text, NOW + 10 * (i + 1), attachments=media)
-        turns.append(turn)
-        session = turn.session
-        if turn.ended:
-            break
-    return turns
+    return play_inputs(script, "whatsapp", steps)
 
 
 def words(*texts):

@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from gateway.core import texts
-from gateway.dialogue import Attachment, DialogueSession, advance, gsm, new_session
+from gateway.dialogue import gsm
 
-from .conftest import NOW, REFERENCE, play_inputs
+from .conftest import play_inputs
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = sorted(GOLDEN.glob("*.yaml"))
@@ -39,31 +39,10 @@ def _str(dumper, value):
 _Dumper.add_representer(str, _str)
 
 
-def play_media(script, spec: dict) -> list:
-    """Inputs that may carry media: ``{text: "...", media: photo}`` (WhatsApp).  The
-    label is what the host passes: the message table's, in the transcript's language."""
-    session = new_session(script, channel=spec["channel"], now=NOW, reference=REFERENCE)
-    turns = []
-    for i, item in enumerate(spec["inputs"]):
-        text, media = (item.get("text", ""), item.get("media")) if isinstance(item, dict) \
-            else (item, None)
-        attachments = (Attachment(key=f"{i:032x}", kind=media, label=texts.text(
-            f"media.label.{media}", spec["language"])),) if media else ()
-        session = DialogueSession.from_json(session.to_json())
-        turn = advance(script, session, text, NOW + 10 * (i + 1), attachments=attachments)
-        turns.append(turn)
-        session = turn.session
-        if turn.ended:
-            break
-    return turns
-
-
 def transcript(script, spec: dict) -> dict:
-    if any(isinstance(item, dict) and "media" in item for item in spec["inputs"]):
-        turns = play_media(script, spec)
-    else:
-        turns = play_inputs(script, spec["channel"], spec["inputs"],
-                            remembered=spec.get("remembered"))
+    turns = play_inputs(script, spec["channel"], spec["inputs"], remembered=spec.get("remembered"),
+                        media_label=lambda kind: texts.text(f"media.label.{kind}",
+                                                            spec["language"]))
     screens = [
         {"input": dict(text) if isinstance(text, dict) else text, "reply": turn.reply,
          "ended": turn.ended}
