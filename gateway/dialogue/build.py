@@ -35,7 +35,7 @@ from .yamltext import Node, Parsed, Path
 LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
 IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 DECIMAL = re.compile(r"-?\d{1,3}(\.\d+)?\Z")
-TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings",
+TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings", "places",
             "messages", "steps", "translations"}
 STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "change", "options", "options_from",
              "filter_by", "next", "min", "max", "errors", "change_to",
@@ -509,22 +509,34 @@ class _Builder:
 
     # -- places ---------------------------------------------------------------
     def places(self, lists: dict[str, GazList]) -> tuple[Place, ...]:
-        """``places: {county: {sub_county: [{name, also, at, kind}]}}`` plus the
-        sub-counties themselves (by name, without a coordinate)."""
+        """``places: {county: {sub_county: [{name, also, at, kind}]}}`` of the
+        gazetteer, then the script's own (admins add places in the script
+        editor), plus the sub-counties themselves (by name, without a coordinate)."""
         counties, subs = (lists.get(name) for name in PLACE_LISTS)
-        data = self.g.data if self.g is not None and isinstance(self.g.data, dict) else {}
-        raw = data.get("places")
+        gazetteer = self.g.data if self.g is not None and isinstance(self.g.data, dict) else {}
+        script = self.p.data if isinstance(self.p.data, dict) else {}
+        sources = [(gazetteer.get("places"), "gazetteer"), (script.get("places"), "script")]
         if counties is None or subs is None or subs.groups is None:
-            if raw is not None:
-                self.error("unknown_list", "places need the lists " + " and ".join(PLACE_LISTS)
-                           + " (sub-counties grouped by county)", ("places",), source="gazetteer")
+            for raw, source in sources:
+                if raw is not None:
+                    self.error("unknown_list", "places need the lists "
+                               + " and ".join(PLACE_LISTS) + " (sub-counties grouped by county)",
+                               ("places",), source=source)
             return ()
         places: list[Place] = []
         for county, group in subs.groups.items():
             for sub in group:
                 if sub in subs.names:
                     places.append(Place(subs.names[sub], county, sub, kind="sub_county"))
-        kw = {"source": "gazetteer"}
+        for raw, source in sources:
+            places.extend(self.place_block(raw, subs, source))
+        self.ambiguous_places(places)
+        return tuple(places)
+
+    def place_block(self, raw: Node, subs: GazList, source: str) -> list[Place]:
+        kw = {"source": source}
+        places: list[Place] = []
+        assert subs.groups is not None  # checked by the caller
         for county, block in self.mapping(raw, ("places",), "places", **kw).items():
             path: Path = ("places", county)
             if county not in subs.groups:
@@ -541,14 +553,14 @@ class _Builder:
                                path + (sub,), **kw)
                     continue
                 for i, item in enumerate(items):
-                    place = self.place(item, county, sub, path + (sub, i))
+                    place = self.place(item, county, sub, path + (sub, i), source)
                     if place is not None:
                         places.append(place)
-        self.ambiguous_places(places)
-        return tuple(places)
+        return places
 
-    def place(self, item: Node, county: str, sub: str, path: Path) -> Place | None:
-        kw = {"source": "gazetteer"}
+    def place(self, item: Node, county: str, sub: str, path: Path,
+              source: str = "gazetteer") -> Place | None:
+        kw = {"source": source}
         spec = self.mapping(item, path, "a place", **kw)
         name = spec.get("name")
         if not isinstance(name, str) or not name.strip():

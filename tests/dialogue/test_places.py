@@ -744,3 +744,31 @@ def test_a_4096_character_message_is_read_in_linear_time(script):
     assert len(places.word_runs(" ".join(words), 4)) <= 2048 * 4
     text = "REPORT " + " ".join(words) + " near Kakuma"
     assert [p.name for p in places.find(script.places, text, spelling=False)] == ["Kakuma"]
+
+
+SCRIPT_PLACES = """
+places:
+  turkana:
+    turkana_west:
+      - {name: Nakitoe Borehole, also: [Nakitoe], at: [4.0123, 34.9876], kind: water}
+"""
+
+
+def test_a_script_adds_places_to_the_gazetteer():
+    """Admins add places in the script editor: a `places:` block in the script, in
+    the gazetteer's format, is known beside the shipped ones."""
+    from gateway.dialogue import places
+
+    script = load_script(default_script_text() + SCRIPT_PLACES, gazetteer_text())
+    [found] = places.find(script.places, "nakitoe")
+    assert (found.name, found.sub_county) == ("Nakitoe Borehole", "turkana_west")
+    assert places.find(script.places, "Kakuma")  # the shipped places stay
+
+
+def test_a_script_place_in_an_unknown_sub_county_is_an_error_at_its_line():
+    """A script's place naming a sub-county the county does not have: an error
+    pointing into the script, not the gazetteer."""
+    text = default_script_text() + SCRIPT_PLACES.replace("turkana_west", "nowhere")
+    report = lint_script(text, gazetteer_text())
+    [error] = [e for e in report.errors if e.code == "unknown_value"]
+    assert error.source == "script" and error.line is not None
