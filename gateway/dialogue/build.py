@@ -37,11 +37,12 @@ IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 DECIMAL = re.compile(r"-?\d{1,3}(\.\d+)?\Z")
 TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings", "places",
             "messages", "steps", "translations"}
-STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "change", "options", "options_from",
+STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "summary_if_room", "change",
+             "options", "options_from",
              "filter_by", "next", "min", "max", "errors", "change_to",
              "lookup", "lookup_from"}
 OPTION_KEYS = {"value", "label", "next", "severity"}
-STEP_TEXT_KEYS = ("prompt", "text", "summary", "change")
+STEP_TEXT_KEYS = ("prompt", "text", "summary", "summary_if_room", "change")
 ERROR_KEYS = ("invalid", "too_short", "too_long")
 SETTING_INTS = ("ussd_screen_chars", "sms_screen_chars", "long_text_chars", "max_invalid",
                 "max_steps_per_turn", "quote_chars")

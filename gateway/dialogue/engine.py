@@ -435,7 +435,7 @@ class _Run:
             pair = script.place_steps()
             place = (pair[0].id, pair[1].id, s.place) if pair is not None and s.place else None
             return render.confirm_screen(script, step, self.lang, s.answers, s.history, s.channel,
-                                         place)
+                                         place, render.reserve_for(script, step, self.lang))
         text, _pages = render.choice_screen(script, step, self.lang, s.channel, s.answers, s.page,
                                             self.language_hint(step))
         return text

@@ -349,7 +349,8 @@ class _Checks:
                                              channel), error
         elif step.kind == "confirm":
             answers, path = self.longest_answers(step, code)
-            yield None, render.confirm_screen(s, step, code, answers, path, channel), \
+            yield None, render.confirm_screen(s, step, code, answers, path, channel,
+                                              reserve=render.reserve_for(s, step, code)), \
                 render.invalid_text(s, step, code)
             before = list(s.steps)[: list(s.steps).index(step.id)]
             items = render.change_items(s, dict.fromkeys(before, "x"), before, code)
@@ -365,7 +366,8 @@ class _Checks:
         for step in s.steps.values():
             if step.id == confirm.id:
                 break
-            if not s.step_text(step, "summary", code):
+            if not (s.step_text(step, "summary", code)
+                    or s.step_text(step, "summary_if_room", code)):
                 continue
             path.append(step.id)
             if step.kind == "text":

@@ -200,11 +200,16 @@ def place_screen(script: Script, language: str | None,
 
 def confirm_screen(script: Script, step: Step, language: str | None, answers: dict[str, str],
                    path: list[str], channel: str = Channel.USSD,
-                   place: tuple[str, str, str] | None = None) -> str:
+                   place: tuple[str, str, str] | None = None, reserve: int = 0) -> str:
     """``place``: (county step, sub-county step, name): the place named, shown
     before the sub-county ("Area: Kakuma, Turkana West"), or alone where the
-    sub-county was not asked (a county beyond the script's own: "Area: Nakuru")."""
-    summary = []
+    sub-county was not asked (a county beyond the script's own: "Area: Nakuru").
+
+    Steps with ``summary`` are always listed; steps with ``summary_if_room``
+    (the description, whether the reporter may be called) only while the
+    screen, with ``reserve`` characters for an error line, fits the channel:
+    a text answer goes first (the words), then the last of the others."""
+    summary: list[tuple[str, int]] = []  # (line, 0: always; 1: if room; 2: if room, words)
     for sid in path:
         shown = script.steps.get(sid)
         if shown is None:
@@ -212,8 +217,10 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
         if place is not None and sid == place[0] and place[1] not in answers:
             title = script.step_text(script.steps[place[1]], "summary", language)
             if title:
-                summary.append(f"{title}: {place[2]}")
+                summary.append((f"{title}: {place[2]}", 0))
         title = script.step_text(shown, "summary", language)
+        optional = 0 if title else 2 if shown.kind == "text" else 1
+        title = title or script.step_text(shown, "summary_if_room", language)
         if title and sid in answers:
             label = script.answer_label(shown, answers, language)
             if shown.kind == "text" and channel in KEPT_IN_INBOX:
@@ -224,10 +231,19 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
                 label = quote(script, label)
             elif place is not None and place[1] == sid and place[2] != label:
                 label = f"{place[2]}, {label}"
-            summary.append(f"{title}: {label}")
+            summary.append((f"{title}: {label}", optional))
     labels = [label for _value, label in script.options(step, answers, language)]
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
-    return join(script.step_text(step, "prompt", language), *summary, *items)
+    prompt = script.step_text(step, "prompt", language)
+    budget = screen_budget(script, channel)
+    while budget is not None and screen_cost(join(prompt, *(line for line, _ in summary),
+                                                  *items)) > budget - reserve:
+        drop = max(((optional, i) for i, (_line, optional) in enumerate(summary) if optional),
+                   default=None)
+        if drop is None:
+            break  # too long even so: the linter says so
+        del summary[drop[1]]
+    return join(prompt, *(line for line, _ in summary), *items)
 
 
 def change_items(script: Script, answers: dict[str, str], path: list[str],

@@ -324,12 +324,37 @@ def test_severity(play, category, when, severity):
 
 
 def test_confirm_shows_a_summary_in_the_users_language(play):
-    """The confirm screen summarises answers with labels, not values."""
+    """The confirm screen summarises answers with labels, not values, and says
+    whether the reporter stays anonymous (the words too, where there is room)."""
     turn = play("ussd", ["", "2", "4", "1", "4", "2", "Watu wenye bunduki kisimani", "2"])[-1]
     assert turn.reply == (
         "Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Leo\n"
-        "1. Tuma\n2. Badilisha\n3. Sitisha"
+        "Kupigiwa: Hapana, nisijulikane\n1. Tuma\n2. Badilisha\n3. Sitisha"
     )
+
+
+def test_the_ussd_confirm_says_anonymous_before_the_words(play):
+    """With room for one more line on USSD, whether the reporter is anonymous is
+    shown before (and instead of) their words."""
+    turn = play("ussd", ["", "1", "98", "9", "1", "4", "2", "Armed men took two girls", "2"])[-1]
+    assert turn.reply == ("Send this report?\nWhat: Kidnapping\nArea: Loima\nWhen: Earlier today\n"
+                          "Call back: No, stay anonymous\n1. Yes, send\n2. Change\n3. Cancel")
+
+
+def test_the_whatsapp_confirm_lists_every_answer_without_repeating_the_words(play):
+    """WhatsApp has room: the words are acknowledged (never repeated into the
+    inbox) and the call-back answer shown."""
+    turn = play("whatsapp", ["REPORT", "4", "1", "4", "2", "Armed men took two girls", "1"])[-1]
+    assert "Seen: received\nCall back: Yes\n1. Yes, send" in turn.reply
+    assert "Armed men" not in turn.reply
+
+
+def test_the_confirm_screen_always_fits_with_its_error_line(play):
+    """The optional lines give way: an invalid answer at confirm still fits USSD."""
+    from gateway.dialogue import gsm
+
+    turn = play("ussd", [*ENG_TO_CONFIRM, "7"])[-1]
+    assert turn.reply.startswith("Not a valid choice.") and gsm.screen_cost(turn.reply) <= 160
 
 
 def test_confirm_change_asks_which_part(play):
