@@ -39,7 +39,8 @@ def dialogue_inputs(rng: random.Random, *, category: str | None = None,
     """One realistic walk of the default script: the inputs after the first screen."""
     return [
         rng.choice("123"),  # English, Kiswahili, Somali
-        category or rng.choice("12345"),
+        # on the first USSD page in every language (only shown numbers choose)
+        category or rng.choice("123"),
         county or rng.choice("12345"),
         rng.choice("1234"),  # sub-county (every county has at least four)
         rng.choice("1234"),  # when
