@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import tempfile
+from abc import ABC, abstractmethod
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +50,9 @@ def _checked(key: str) -> str:
     return key
 
 
-class MediaStore:
-    """What both stores offer: ``put``, ``get``, ``delete``, ``rotate`` by key."""
+class MediaStore(ABC):
+    """What both stores offer: ``put``, ``get``, ``delete``, ``rotate`` by key;
+    each store supplies ``check`` and the three raw operations below."""
 
     def __init__(self, protector: Protector):
         self.protector = protector
@@ -97,19 +99,22 @@ class MediaStore:
             db.execute(delete(Attachment).where(Attachment.id.in_([row.id for row in rows])))
         return len(rows)
 
+    @abstractmethod
     def check(self) -> str:
         """Raise ``OSError`` or ``ConfigError`` when the store cannot be written;
         else say where it is (``mpaka doctor``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _read(self, key: str) -> bytes | None:
-        raise NotImplementedError
+        """The stored (encrypted) bytes of ``key``, ``None`` when there are none."""
 
+    @abstractmethod
     def _write(self, key: str, token: bytes) -> None:
-        raise NotImplementedError
+        """Store the encrypted bytes under ``key``."""
 
+    @abstractmethod
     def _remove(self, key: str) -> bool:
-        raise NotImplementedError
+        """Remove ``key``; ``False`` when there was nothing."""
 
 
 class FolderStore(MediaStore):
