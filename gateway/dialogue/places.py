@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -63,8 +64,10 @@ def word_runs(text: str, longest: int) -> set[str]:
     return {run for run in runs if len(run.replace(" ", "")) >= MIN_PREFIX}
 
 
-def _names(place: Place) -> set[str]:
-    return {normalise(name) for name in (place.name, *place.aliases)}
+@cache
+def _names(place: Place) -> frozenset[str]:
+    """A place's names, normalised once per place (not once per message)."""
+    return frozenset(normalise(name) for name in (place.name, *place.aliases))
 
 
 def _score(place: Place, wanted: str) -> float:
