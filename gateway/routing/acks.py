@@ -163,7 +163,8 @@ def status_text(svc, reference: str | None, phone: str, language: str, *,
         return texts.text("status_unknown", language, reference=reference)
     if prefer_report_language:
         language = report.language
-    if report.status in ReportStatus.closed():
+    if report.status in (*ReportStatus.closed(), ReportStatus.DISMISSED):
+        # A dismissed report will not be acted on: "received" would promise more.
         key = "status_closed"
     elif report.acknowledged_at is not None or report.status == ReportStatus.INVESTIGATING:
         key = "status_with_team"

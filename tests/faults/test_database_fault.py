@@ -40,7 +40,10 @@ def test_database_down_at_completion_reporter_gets_reference_report_written_late
     assert system.report_count() == 0
 
     system.start_worker()  # the database is still down: the sweeper must not lose it
-    wait_until(lambda: system.fake_log() is not None, 5)
+    worker_log = system.tmp / "worker-0.log"
+    failed_sweep = "exception raised while executing (workers.jobs.sweep)"
+    wait_until(lambda: worker_log.exists() and failed_sweep in worker_log.read_text(), DEADLINE,
+               what="a sweep to fail while the database is down")
     assert system.redis.client().hexists(keys.PENDING_REPORTS, reference)
 
     system.start_db_proxy()

@@ -168,6 +168,7 @@ def test_anonymous_reporter_is_never_messaged(client, svc, make_report, outbound
         pytest.param("none", "received", id="routed, not acknowledged"),
         pytest.param("ack", "with the county team", id="acknowledged"),
         pytest.param("resolved", "closed", id="resolved"),
+        pytest.param("dismissed", "closed", id="dismissed after review"),
     ],
 )
 def test_status_check_discloses_only_the_stage(client, svc, make_report, setup, expected):
@@ -177,9 +178,9 @@ def test_status_check_discloses_only_the_stage(client, svc, make_report, setup, 
     ref = reference(svc, report_id)
     if setup == "ack":
         sms(client, MEMBER, f"ACK {ref}")
-    if setup == "resolved":
+    if setup in ("resolved", "dismissed"):
         with svc.db() as db:
-            db.get(Report, report_id).status = "resolved"
+            db.get(Report, report_id).status = setup
             db.commit()
     reply = sms(client, STRANGER, f"STATUS {ref}")
     assert expected in reply
