@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select, update
 
 from gateway.core import keys, ratelimit, texts
 from gateway.store.media import MediaStore
@@ -29,44 +29,71 @@ from gateway.store.models import Alert, Attachment, AuditEntry, Message, Report,
 from gateway.vocab import EventKind
 from handlers.base import Channel
 
+#: Rows changed per transaction: each batch commits on its own, so retention
+#: and key rotation never hold row locks on a large table for long, and memory
+#: stays flat however many rows have expired.
+BATCH = 500
 
-def _each(items, label, iterate):
-    return iterate(items, label) if iterate else items
+
+def _batches(db, column, where, *, iterate=None, label: str = "rows"):
+    """Yield lists of ids (ascending, at most ``BATCH``) of rows matching
+    ``where``, by keyset on ``column`` (never OFFSET, never all ids at once).
+    ``iterate(items, label, length=)`` may show progress (``gateway.ops.progress``)."""
+    total = db.scalar(select(func.count()).select_from(column.table).where(*where)) or 0
+
+    def ids():
+        last = None
+        while True:
+            condition = [*where] if last is None else [*where, column > last]
+            batch = list(db.scalars(select(column).where(*condition).order_by(column).limit(BATCH)))
+            if not batch:
+                return
+            yield from batch
+            last = batch[-1]
+
+    stream = iterate(ids(), label, length=total) if iterate and total else ids()
+    batch: list[int] = []
+    for row_id in stream:
+        batch.append(row_id)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def purge_expired(svc, *, iterate=None) -> dict:
-    """``iterate(items, label)`` may wrap the loops to show progress
-    (``gateway.ops.progress.progress`` in the CLI)."""
+    """Strip what is past retention, one batch per transaction.  ``iterate``
+    may wrap the loops to show progress (``gateway.ops.progress.progress`` in
+    the CLI)."""
     now = svc.clock.now()
     days = svc.config["RETENTION_DAYS"]
     cutoff = now - timedelta(days=days)
     counts = {"reports": 0, "messages": 0, "attachments": 0}
     with svc.db() as db:
         counts["attachments"] = _purge_media(svc, db, cutoff)
-        reports = db.scalars(
-            select(Report).where(
-                Report.created_at < cutoff,
-                or_(Report.reporter_phone.is_not(None), Report.description.is_not(None),
-                    Report.reporter_hash.is_not(None), Report.latitude.is_not(None)),
-            )
-        ).all()
-        messages = db.scalars(
-            select(Message).where(
-                Message.created_at < cutoff,
-                or_(Message.text.is_not(None), Message.phone_hash.is_not(None)),
-            )
-        ).all()
-        for report in _each(reports, "reports", iterate):
-            _strip_report(report)
-            counts["reports"] += 1
-        # Alerts were composed from the description (and a consenting reporter's
-        # masked number): they go with it.
-        stripped = [report.id for report in reports]
-        for alert in db.scalars(select(Alert).where(Alert.report_id.in_(stripped))):
-            alert.text = texts.ERASED
-        for message in _each(messages, "messages", iterate):
-            _strip_message(message)
-            counts["messages"] += 1
+        db.commit()
+        expired_reports = (Report.created_at < cutoff, or_(
+            Report.reporter_phone.is_not(None), Report.description.is_not(None),
+            Report.reporter_hash.is_not(None), Report.latitude.is_not(None)))
+        # Each stripped report leaves the condition, so the next query starts over.
+        for ids in _batches(db, Report.id, expired_reports, iterate=iterate, label="reports"):
+            for report in db.scalars(select(Report).where(Report.id.in_(ids))):
+                _strip_report(report)
+            # Alerts were composed from the description (and a consenting
+            # reporter's masked number): they go with it.
+            db.execute(update(Alert).where(Alert.report_id.in_(ids)).values(text=texts.ERASED))
+            db.commit()
+            counts["reports"] += len(ids)
+        expired_messages = (Message.created_at < cutoff,
+                            or_(Message.text.is_not(None), Message.phone_hash.is_not(None)))
+        for ids in _batches(db, Message.id, expired_messages, iterate=iterate, label="messages"):
+            db.execute(update(Message).where(Message.id.in_(ids)).values(
+                text=None, phone_hash=None,
+                sender=case((Message.direction == "in", None), else_=Message.sender),
+                recipient=case((Message.direction == "in", Message.recipient), else_=None)))
+            db.commit()
+            counts["messages"] += len(ids)
         db.add(AuditEntry(actor="system", action="retention.purge", target=f"before {cutoff.date()}",
                           detail={**counts, "retention_days": days}))
         db.commit()
@@ -95,23 +122,26 @@ def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
     protector = svc.protector
     counts = {"reports": 0, "messages": 0}
     with svc.db() as db:
-        reports = db.scalars(select(Report).where(Report.reporter_phone.is_not(None))).all()
-        for report in _each(reports, "reports", iterate):
-            report.reporter_phone = protector.rotate(report.reporter_phone)
-            counts["reports"] += 1
-        messages = db.scalars(
-            select(Message).where(or_(Message.sender.is_not(None), Message.recipient.is_not(None)))
-        ).all()
-        for message in _each(messages, "messages", iterate):
-            for name in ("sender", "recipient"):
-                value = getattr(message, name)
-                if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
-                    setattr(message, name, protector.rotate(value))
-                    counts["messages"] += 1
+        for ids in _batches(db, Report.id, (Report.reporter_phone.is_not(None),),
+                            iterate=iterate, label="reports"):
+            for report in db.scalars(select(Report).where(Report.id.in_(ids))):
+                report.reporter_phone = protector.rotate(report.reporter_phone)
+                counts["reports"] += 1
+            db.commit()
+        numbered = (or_(Message.sender.is_not(None), Message.recipient.is_not(None)),)
+        for ids in _batches(db, Message.id, numbered, iterate=iterate, label="messages"):
+            for message in db.scalars(select(Message).where(Message.id.in_(ids))):
+                for name in ("sender", "recipient"):
+                    value = getattr(message, name)
+                    if value and protector.decrypt(value) is not None:  # shortcodes stay as they are
+                        setattr(message, name, protector.rotate(value))
+                        counts["messages"] += 1
+            db.commit()
         store = MediaStore.from_services(svc)
         media = db.scalars(select(Attachment.storage_key)
                            .where(Attachment.storage_key.is_not(None))).all()
-        counts["media"] = sum(store.rotate(key) for key in _each(media, "media", iterate) if key)
+        counts["media"] = sum(store.rotate(key) for key in
+                              (iterate(media, "media") if iterate else media) if key)
         db.add(AuditEntry(actor=actor, action="keys.rotate", detail=counts))
         db.commit()
     return counts
@@ -123,11 +153,6 @@ def _strip_report(report: Report) -> None:
     report.description = None
     report.latitude = report.longitude = None
     report.answers = {k: v for k, v in (report.answers or {}).items() if k != "description"}
-
-
-def _strip_message(message: Message) -> None:
-    message.text = None
-    _strip_number(message)
 
 
 def forget(svc, phone: str, *, actor: str = "cli") -> dict:

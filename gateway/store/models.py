@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime as _DateTime
 from sqlalchemy.types import TypeDecorator
@@ -51,6 +52,10 @@ class Base(DeclarativeBase):
 
 class Report(Base):
     __tablename__ = "reports"
+    __table_args__ = (
+        # Newest-first lists and the API's (created_at, id) cursor.
+        Index("ix_reports_created_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -137,6 +142,12 @@ class Message(Base):
         Index("ix_messages_provider_id", "provider", "provider_message_id"),
         Index("ix_messages_created", "created_at"),
         Index("ix_messages_status", "direction", "status"),
+        Index("ix_messages_report", "report_id"),
+        # Retention finds only rows that still hold text or a number; stripped
+        # rows leave this index, so a run with nothing to strip reads nothing.
+        Index("ix_messages_unstripped", "created_at",
+              postgresql_where=sql("text IS NOT NULL OR phone_hash IS NOT NULL"),
+              sqlite_where=sql("text IS NOT NULL OR phone_hash IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -291,6 +302,9 @@ class Alert(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "team_id", name="uq_alert_report_team"),
         UniqueConstraint("incident_id", "team_id", "level", name="uq_alert_incident_team_level"),
+        # Alerts waiting for acknowledgement, by deadline (overview, overdue, escalation).
+        Index("ix_alerts_pending_deadline", "deadline_at",
+              postgresql_where=sql("status = 'pending'"), sqlite_where=sql("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -323,6 +337,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("alert_id", "member_id", name="uq_delivery_member"),
         UniqueConstraint("alert_id", "endpoint_id", name="uq_delivery_endpoint"),
+        Index("ix_deliveries_message", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,6 +30,27 @@ def test_purge_strips_numbers_and_descriptions_but_keeps_statistics(client, svc,
     assert audit.detail["reports"] == 1
 
 
+def test_purge_strips_more_rows_than_one_batch_in_several_transactions(client, svc, clock,
+                                                                      monkeypatch):
+    """Rows are stripped a batch per transaction; every expired row is reached, the
+    outbound ledger keeps its sender (the shortcode) and loses the recipient."""
+    monkeypatch.setattr(retention, "BATCH", 2)
+    for session in range(3):
+        walk(client, INPUTS, session_id=f"ATUid_batch_{session}", phone=f"+25472200000{session}")
+    clock.advance(days=366)
+    counts = retention.purge_expired(svc)
+    with svc.db() as db:
+        reports = db.scalars(select(Report)).all()
+        messages = db.scalars(select(Message)).all()
+    assert counts["reports"] == len(reports) == 3
+    assert counts["messages"] == len(messages) > 2
+    assert all(r.reporter_phone is None and r.description is None for r in reports)
+    assert all(m.text is None and m.phone_hash is None for m in messages)
+    assert all(m.sender is None for m in messages if m.direction == "in")
+    assert all(m.recipient is None for m in messages if m.direction == "out")
+    assert retention.purge_expired(svc)["messages"] == 0  # nothing left to strip
+
+
 def test_purge_drops_coordinates_but_keeps_the_place_named(client, svc, clock):
     """Past the retention period a shared location goes; the named place stays."""
     walk(client, INPUTS)

@@ -6,7 +6,7 @@ answered 404, as if it did not exist."""
 from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from werkzeug.exceptions import NotFound
 
 from gateway.core.protector import Protector
@@ -162,10 +162,9 @@ def list_reports():
     position = decode_cursor("at", "id")
     query = queries.reports(scope(), filters, now=current_services().clock.now())
     if position:
-        query = query.where(or_(
-            Report.created_at < position["at"],
-            and_(Report.created_at == position["at"], Report.id < position["id"]),
-        ))
+        # The row-value form is an index condition on ix_reports_created_id;
+        # "a < x OR (a = x AND b < y)" is only a filter.
+        query = query.where(tuple_(Report.created_at, Report.id) < (position["at"], position["id"]))
     result = page(db().scalars(query.limit(limit + 1)).all(), limit,
                   lambda r: encode_cursor(at=r.created_at.isoformat(), id=r.id))
     return jsonify(data=[report_json(r) for r in result["rows"]], next_cursor=result["next_cursor"])
