@@ -118,10 +118,12 @@ class RedisServer:
     (as in production), so a stopped-and-restarted server keeps its data."""
 
     def __init__(self, directory: Path | None = None, port: int | None = None,
-                 persistent: bool = True):
+                 persistent: bool = True, extra: list[str] | None = None):
         self.dir = Path(directory or tempfile.mkdtemp(prefix="mpaka-redis-"))
         self.port = port or free_port()
         self.persistent = persistent
+        #: More redis-server arguments, e.g. ``["--replicaof", "127.0.0.1", "6400"]``.
+        self.extra = extra or []
         self.process: Process | None = None
 
     @property
@@ -136,6 +138,7 @@ class RedisServer:
             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
             "--save", "", "--protected-mode", "no", "--loglevel", "warning",
             "--appendonly", "yes" if self.persistent else "no", "--appendfsync", "always",
+            *self.extra,
         ]
         self.process = Process(argv, log=self.dir / "redis.log").start()
         wait_for_port(self.port, proc=self.process.proc)
@@ -163,6 +166,91 @@ class RedisServer:
 
     def cleanup(self) -> None:
         self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SentinelGroup:
+    """A Redis primary, one replica and three sentinels on loopback, as a
+    small production deployment runs them (``REDIS_SENTINELS``).  Sentinels
+    judge a primary down after ``down_after_ms``, so a failover takes a few
+    seconds, not the default half minute."""
+
+    SERVICE = "mymaster"
+
+    def __init__(self, directory: Path, *, down_after_ms: int = 1000):
+        self.dir = directory
+        self.primary = RedisServer(directory / "primary")
+        self.replica = RedisServer(directory / "replica",
+                                   extra=["--replicaof", "127.0.0.1", str(self.primary.port)])
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.down_after_ms = down_after_ms
+        self.sentinels: list[Process] = []
+
+    @property
+    def addresses(self) -> str:
+        """The ``REDIS_SENTINELS`` value."""
+        return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+
+    def start(self, timeout: float = 60.0) -> SentinelGroup:
+        for server in (self.primary, self.replica):
+            server.dir.mkdir(parents=True, exist_ok=True)
+        self.primary.start()
+        self.replica.start()
+        for port in self.sentinel_ports:
+            conf = self.dir / f"sentinel-{port}.conf"  # sentinels rewrite their file
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\nprotected-mode no\ndir {self.dir}\n"
+                f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.primary.port} 2\n"
+                f"sentinel down-after-milliseconds {self.SERVICE} {self.down_after_ms}\n"
+                f"sentinel failover-timeout {self.SERVICE} 5000\n"
+                f"sentinel parallel-syncs {self.SERVICE} 1\n")
+            argv = [shutil.which("redis-server") or "redis-server", str(conf), "--sentinel"]
+            proc = Process(argv, log=self.dir / f"sentinel-{port}.log").start()
+            wait_for_port(port, proc=proc.proc)
+            self.sentinels.append(proc)
+        deadline = time.monotonic() + timeout
+        while not self._ready():  # replica in sync, every sentinel sees the others and it
+            if time.monotonic() > deadline:
+                raise TimeoutError("the sentinel group did not settle")
+            time.sleep(0.2)
+        return self
+
+    def _ready(self) -> bool:
+        try:
+            if self.replica.client().info("replication").get("master_link_status") != "up":
+                return False
+            for port in self.sentinel_ports:
+                master = self.sentinel(port).sentinel_master(self.SERVICE)
+                if master.get("num-other-sentinels", 0) < 2 or master.get("num-slaves", 0) < 1:
+                    return False
+        except redis.exceptions.RedisError:
+            return False
+        return True
+
+    def sentinel(self, port: int | None = None) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=port or self.sentinel_ports[0], socket_timeout=5,
+                           decode_responses=True)
+
+    def primary_port(self) -> int | None:
+        """The primary's port as the sentinels see it now."""
+        for port in self.sentinel_ports:
+            try:
+                _host, primary = self.sentinel(port).sentinel_get_master_addr_by_name(self.SERVICE)
+                return int(primary)
+            except (redis.exceptions.RedisError, TypeError):
+                continue
+        return None
+
+    def kill_primary(self) -> None:
+        """SIGKILL: no goodbye to the replica or the clients, as when a host dies."""
+        assert self.primary.process is not None
+        self.primary.process.kill()
+
+    def cleanup(self) -> None:
+        for proc in self.sentinels:
+            proc.stop(timeout=5)
+        self.replica.cleanup()
+        self.primary.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

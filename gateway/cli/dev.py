@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.core import config as config_module
-from gateway.core.services import QUEUE_NAMES, Services, start_embedded_redis
+from gateway.core.services import QUEUE_NAMES, Services, start_embedded_redis, uses_external_redis
 from gateway.store import migrate
 from gateway.store.seed import seed
 from workers import runner
@@ -50,7 +50,7 @@ def dev(host, port, data_dir, verbose):
     env["DATABASE_URL"] = settings["DATABASE_URL"]
 
     embedded = None
-    if not settings.get("REDIS_URL"):
+    if not uses_external_redis(settings):
         embedded = start_embedded_redis(settings["MPAKA_DATA_DIR"])
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
         click.echo(f"embedded Redis: {embedded.socket_file} (pid {embedded.pid})")

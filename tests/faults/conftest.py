@@ -30,11 +30,22 @@ INPUTS = ["2", "3", "1", "1", "1", "Gari tatu zimevuka mpaka usiku", "1", "1"]
 
 
 class System:
-    def __init__(self, tmp: Path, *, proxy_db: bool = False, app_env: dict | None = None):
+    def __init__(self, tmp: Path, *, proxy_db: bool = False, app_env: dict | None = None,
+                 sentinel: bool = False):
         self.tmp = tmp
-        self.redis = env.RedisServer(tmp / "redis")
-        self.redis.dir.mkdir(parents=True, exist_ok=True)
-        self.redis.start()
+        #: With ``sentinel``: a primary, a replica and three sentinels; ``redis``
+        #: is then the first primary.
+        self.sentinel = env.SentinelGroup(tmp / "sentinel").start() if sentinel else None
+        if self.sentinel is not None:
+            self.redis = self.sentinel.primary
+            redis_settings = {"REDIS_SENTINELS": self.sentinel.addresses,
+                              "REDIS_SENTINEL_SERVICE": self.sentinel.SERVICE,
+                              "REDIS_URL": "redis://sentinel/0"}  # the database number only
+        else:
+            self.redis = env.RedisServer(tmp / "redis")
+            self.redis.dir.mkdir(parents=True, exist_ok=True)
+            self.redis.start()
+            redis_settings = {"REDIS_URL": self.redis.url}
         base = os.environ.get("TEST_DATABASE_URL")
         self.postgres = bool(base)
         name = f"mpaka_faults_{os.getpid()}"
@@ -51,7 +62,7 @@ class System:
         self.fake = env.fake_at(self.fake_port, log=tmp / "fake_at.log").start()
         self.config = {
             "SECRET_KEY": "fault-test-secret",
-            "REDIS_URL": self.redis.url,
+            **redis_settings,
             "DATABASE_URL": db_url,
             "MPAKA_DATA_DIR": str(tmp / "instance"),
             "SMS_PROVIDER": "africastalking",
@@ -113,7 +124,10 @@ class System:
         for proc in [*self.workers, self.app, self.proxy, self.fake]:
             if proc is not None:
                 proc.stop(timeout=5)
-        self.redis.cleanup()
+        if self.sentinel is not None:
+            self.sentinel.cleanup()
+        else:
+            self.redis.cleanup()
         self._engine.dispose()
         env.drop_database(self.direct_db_url)
 
