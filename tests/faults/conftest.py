@@ -80,6 +80,7 @@ class System:
         self.app_port = env.free_port()
         self.app: env.Process | None = None
         self.workers: list[env.Process] = []
+        self.instances: list[env.Process] = []
         self._engine = create_engine(self.direct_db_url.replace(
             "postgresql://", "postgresql+psycopg://", 1))
         env.wait_http(self.fake_url + "/healthz", timeout=DEADLINE, proc=self.fake)
@@ -104,6 +105,19 @@ class System:
         ).start()
         env.wait_http(self.url + "/healthz", timeout=DEADLINE, proc=self.app)
 
+    def start_instance(self, workers: int = 1) -> str:
+        """Another web instance (its own gunicorn on its own port) sharing this
+        system's Redis and database, as a second host behind a load balancer.
+        Returns its base URL."""
+        port = env.free_port()
+        proc = env.gunicorn("fault_app:app", port=port, env=self.environ(**self.app_env),
+                            workers=workers, log=self.tmp / f"app-{port}.log",
+                            extra=["--pythonpath", str(HERE)]).start()
+        self.instances.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        env.wait_http(url + "/healthz", timeout=DEADLINE, proc=proc)
+        return url
+
     def start_worker(self, **extra) -> env.Process:
         proc = env.worker(self.environ(**extra), log=self.tmp / f"worker-{len(self.workers)}.log")
         proc.start()
@@ -121,7 +135,7 @@ class System:
         self.proxy = None
 
     def close(self) -> None:
-        for proc in [*self.workers, self.app, self.proxy, self.fake]:
+        for proc in [*self.workers, *self.instances, self.app, self.proxy, self.fake]:
             if proc is not None:
                 proc.stop(timeout=5)
         if self.sentinel is not None:
@@ -132,8 +146,9 @@ class System:
         env.drop_database(self.direct_db_url)
 
     # -- a phone ------------------------------------------------------------------
-    def post(self, session_id: str, text: str, phone: str = PHONE) -> requests.Response:
-        return requests.post(self.url + "/webhooks/africastalking/ussd", data={
+    def post(self, session_id: str, text: str, phone: str = PHONE,
+             base: str | None = None) -> requests.Response:
+        return requests.post((base or self.url) + "/webhooks/africastalking/ussd", data={
             "sessionId": session_id, "phoneNumber": phone, "networkCode": "63902",
             "serviceCode": "*384*44135#", "text": text,
         }, timeout=REQUEST_TIMEOUT)
