@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import benchmarks, report
+from bench import benchmarks, data, report
 from bench.stack import Stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -54,7 +54,11 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny numbers: a smoke run of seconds")
     p.add_argument("--only", default="ussd,latency,alert,throughput,memory,scaling",
-                   help="comma-separated subset of: ussd,latency,alert,throughput,memory,scaling")
+                   help="comma-separated subset of: ussd,latency,alert,throughput,memory,scaling,"
+                        "data (not run by default: it seeds up to --data-reports)")
+    p.add_argument("--data-reports", default="10000,50000,200000",
+                   help="data: the report counts to grow to, measuring at each")
+    p.add_argument("--data-requests", type=int, default=50, help="data: requests per page")
     p.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL")
                    or os.environ.get("TEST_DATABASE_URL") or DEFAULT_DB,
                    help="PostgreSQL server URL (a database mpaka_bench is created next to it) "
@@ -123,6 +127,19 @@ def run(args) -> dict:
             results["alert_throughput"] = benchmarks.alert_throughput(
                 stack, app_url, workers=(1, 2) if q else (1, 2, 4), reports=3 if q else 60,
                 latency=0.0 if q else 0.1)
+        if "data" in only:
+            results["data"] = []
+            seeded_so_far = 0
+            messages_total = 0
+            for target in ([200, 600] if q else [int(x) for x in args.data_reports.split(",")]):
+                step(f"data: growing to {target:,} reports")
+                seeded = data.seed(stack.database_url, reports=target - seeded_so_far)
+                seeded_so_far = target
+                messages_total += seeded["messages"]
+                seeded["messages_total"] = messages_total
+                step(f"data: measuring at {target:,} reports")
+                results["data"].append({"reports": target, "seeded": seeded, "pages": data.measure(
+                    stack, app_proc, app_url, requests_count=3 if q else args.data_requests)})
         if "memory" in only:
             step("Redis memory per session and draft")
             results["redis_memory"] = benchmarks.redis_memory(

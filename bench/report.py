@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TARGETS = {
     "ratio": 0.7, "p99_ms_200": 50.0, "alert_p99_ms": 1000.0, "bytes_per_session": 1024,
+    "data_p95_ms": 300.0, "export_rss_mb": 150,
 }
 
 
@@ -84,6 +85,20 @@ def markdown(r: dict) -> str:
         w = r["web_memory"]
         rows.append(("Web worker RSS after the load test, MB (mean; each)",
                      f"{w['worker_rss_mb_mean']}; {w['worker_rss_mb']}", "", ""))
+    for size in r.get("data", []):
+        seeded = size["seeded"]
+        label = f"{size['reports']:,} reports, {seeded['messages_total']:,} ledger rows"
+        for name, m in size["pages"].items():
+            if "p95_ms" in m:
+                rows.append((f"{name} ({label}) p50/p95 ms",
+                             f"{m['p50_ms']} / {m['p95_ms']} (HTTP {m['status']})", "p95 < 300",
+                             _ok(m["p95_ms"] < TARGETS["data_p95_ms"] and m["status"] == 200)))
+            else:
+                rows.append((f"{name} ({label}): s to first byte / last byte, web RSS peak MB",
+                             f"{m['first_byte_s']} / {m['seconds']} s, {m['rss_peak_mb']} MB "
+                             f"(before {m['rss_before_mb']}; HTTP {m['status']}, {m['bytes']:,} B)",
+                             "streams, RSS < 150 MB",
+                             _ok(m["rss_peak_mb"] < TARGETS["export_rss_mb"] and m["status"] == 200)))
     out.append("| measure | result | target | |")
     out.append("|---|---|---|---|")
     out.extend(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
