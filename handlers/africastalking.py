@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -119,7 +118,7 @@ def parse_session_event(form: Mapping[str, str]) -> dict[str, str | int | None]:
 # --- Voice ---------------------------------------------------------------------------
 
 MAX_URL = 2048
-_DIGITS = re.compile(r"^[0-9*#]*$")
+KEYPAD = "0123456789*#"
 MAX_DIGITS = 32
 #: What AT records a ``<Record>`` as (an mp3 at ``recordingUrl``).
 RECORDING_TYPE = "audio/mpeg"
@@ -144,7 +143,7 @@ def parse_voice(form: Mapping[str, str]) -> InboundMessage:
     if raw_active not in ("0", "1"):
         raise BadRequest("field 'isActive' must be 1 or 0")
     digits = (get_field(form, "dtmfDigits", max_len=MAX_DIGITS) or "").strip()
-    if not _DIGITS.match(digits):
+    if not all(key in KEYPAD for key in digits):
         raise BadRequest("field 'dtmfDigits' holds something other than keypad digits")
     digits = digits.rstrip("#")  # the finishing key, when AT passes it on
     recording = get_field(form, "recordingUrl", max_len=MAX_URL)
