@@ -5,7 +5,8 @@ prompt in their language (``Play``) or, in English, read out by the
 provider's text-to-speech (``Say``).
 
 A part is one text of the script (``key``: its flat key, ``steps.when.prompt``,
-``messages.invalid``, ``steps.when.options.now``), a menu option (``press``:
+``messages.invalid``, ``steps.when.options.now``; a place's proper noun is
+``gazetteer.<list>.<value>``, ``gazetteer.counties.turkana``), a menu option (``press``:
 the digits that choose it, its label being a text of the script or a name),
 or words the script does not hold (``key`` ``None``: a place name, words
 quoted back).  A text with a placeholder (``{reference}``) is recognised with
@@ -98,6 +99,8 @@ def _texts(script: Script, language: str | None) -> list[tuple[str, str]]:
         text = script.text(key, language)
         if text:
             pairs.append((key, text.strip()))
+    for gaz in script.lists.values():  # proper nouns: one text in every language
+        pairs.extend((f"gazetteer.{gaz.name}.{value}", name) for value, name in gaz.names.items())
     return pairs
 
 

@@ -528,7 +528,7 @@ class Conversations:
                     ledger.forget_dialogue(
                         db, how, phone_hash=self.protector.phone_hash(msg.phone),
                         since=datetime.fromtimestamp(since, UTC),
-                        ussd_session=msg.session_id if msg.channel == Channel.USSD else None)
+                        ussd_session=msg.session_id if msg.channel in LIVE else None)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

@@ -156,6 +156,27 @@ def test_whole_call_stores_a_voice_report_with_its_recording(client, svc, run_wo
     assert MediaStore.from_services(svc).get(recording.storage_key) == MP3
 
 
+def test_an_anonymous_call_leaves_no_link_to_the_phone(client, svc, run_worker):
+    """Anonymous (no call back): the report, its recording's row and the call's
+    ledger rows carry no number and no hash of it."""
+    call = Call(client)
+    answers = [fields for fields, _expected, _words in WHOLE_CALL]
+    answers[7] = {"dtmfDigits": "2"}  # may the team call? no, stay anonymous
+    with responses.RequestsMock() as mock:
+        mock.get(RECORDING, body=MP3, content_type="audio/mpeg")
+        for fields in answers:
+            root = call.say(**fields)
+        run_worker()
+    assert "Sent." in spoken(root)
+    [report] = reports(svc)
+    assert report.contact_allowed is False and report.reporter_phone is None
+    with svc.db() as db:
+        rows = list(db.scalars(select(Message).where(Message.channel == "voice")))
+    assert rows and all(r.phone_hash is None for r in rows)
+    assert all(r.sender is None for r in rows if r.direction == "in")
+    assert all(r.recipient is None for r in rows if r.direction == "out")
+
+
 def test_the_recording_plays_in_the_console_to_the_county_only(client, app, svc,
                                                                   run_worker):
     """The recorded description plays (an <audio> element) for an officer of the
