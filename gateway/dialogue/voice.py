@@ -25,6 +25,8 @@ from .script import Script
 _OPTION = re.compile(r"^(\d{1,2})\. (.+)$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _SPELL_SEPARATOR = ", "
+#: Placeholders whose value is read one character at a time.
+SPELLED = frozenset({"reference"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,15 @@ class Part:
     text: str  # the words as the screen shows them, in the session's language
     key: str | None = None  # the script text they are; None: words of no text
     press: str | None = None  # a menu option: the digits that choose it
-    value: str | None = None  # a placeholder's value inside ``text`` (a reference)
+    value: str | None = None  # a placeholder's value inside ``text`` (a reference, a place)
+    placeholder: str | None = None  # its name: ``reference`` is spoken letter by letter
+
+    @property
+    def said_value(self) -> str | None:
+        """The value as words to say: a reference spelled out, anything else as it is."""
+        if self.value is None:
+            return None
+        return spelled(self.value) if self.placeholder in SPELLED else self.value
 
 
 def parts(script: Script, language: str | None, screen: str,
@@ -87,7 +97,7 @@ def english(script: Script, part: Part, extra: Mapping[str, str] | None = None) 
     text = script.text(part.key, script.base_language) or (extra or {}).get(part.key) \
         or part.text
     if part.value is not None:
-        text = _PLACEHOLDER.sub(spelled(part.value), text)
+        text = _PLACEHOLDER.sub(part.said_value or "", text)
     return " ".join(text.split())
 
 
@@ -117,10 +127,10 @@ def _known(index: list[tuple[str, str]], chunk: str) -> Part | None:
         names = _PLACEHOLDER.findall(text)
         if len(names) != 1:
             continue
-        before, _name, after = _PLACEHOLDER.split(text, maxsplit=1)
+        before, name, after = _PLACEHOLDER.split(text, maxsplit=1)
         if chunk.startswith(before) and chunk.endswith(after) and \
                 len(chunk) > len(before) + len(after):
             value = chunk[len(before):len(chunk) - len(after)]
             if value and "\n" not in value:
-                return Part(text=chunk, key=key, value=value)
+                return Part(text=chunk, key=key, value=value, placeholder=name)
     return None

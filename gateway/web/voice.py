@@ -98,11 +98,12 @@ def speech(script: Script, language: str | None, screen: str, prompt_url: Prompt
         found.append(spoken.Part(text=texts.text("voice.hash_after", language),
                                  key="voice.hash_after"))
     if ended:
-        reference = next((p.value for p in found if p.value), None)
+        reference = next((p.value for p in found if p.placeholder == "reference"), None)
         if reference:
             found.append(spoken.Part(text=texts.text("voice.reference", language,
                                                      reference=reference),
-                                     key="voice.reference", value=reference))
+                                     key="voice.reference", value=reference,
+                                     placeholder="reference"))
     lang = language or script.base_language
     if lang != script.base_language:
         played = _played(found, lang, prompt_url)
@@ -136,8 +137,8 @@ def _played(found: list[spoken.Part], language: str,
         if url is None:
             return None
         pieces.append(Play(url))
-        if part.value:
-            pieces.append(Say(spoken.spelled(part.value)))
+        if part.said_value:
+            pieces.append(Say(part.said_value))
         if part.press is not None:
             press = prompt_url(language, f"voice.press.{part.press}")
             if press is None:

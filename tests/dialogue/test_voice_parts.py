@@ -43,3 +43,11 @@ def test_extra_texts_are_looked_up_after_the_script(script):
     parts = voice.parts(script, "eng", "Voice note received.\nWhen?",
                         extra=[("media.received.voice", "Voice note received.")])
     assert [p.key for p in parts] == ["media.received.voice", "steps.when.prompt"]
+
+
+def test_a_place_in_a_question_is_said_as_words(script):
+    """"Kakuma, Turkana West?": the place check's key, the place said as it is."""
+    [part] = voice.parts(script, "eng", "Kakuma, Turkana West?")
+    assert (part.key, part.value, part.placeholder) == (
+        "messages.place_check", "Kakuma, Turkana West", "place")
+    assert voice.english(script, part) == "Kakuma, Turkana West?"
