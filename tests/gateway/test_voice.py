@@ -440,3 +440,27 @@ def test_final_notification_is_acknowledged_without_a_dialogue(client, svc):
     assert call.hang_up() == 200
     with svc.db() as db:
         assert db.scalar(select(Message).limit(1)) is None
+
+
+def test_the_end_in_kiswahili_plays_then_spells_the_reference_twice(svc):
+    """With recordings: the end text's prompt, the reference spelled, then
+    "your reference again" and the reference once more."""
+    script = script_versions.live_script(svc)
+    screen = script.step_text(script.steps["done"], "text", "swa").replace(
+        "{reference}", "R-7KQ4XH")
+    said = voice.speech(script, "swa", screen, lambda lang, key: f"https://p/{lang}/{key}.mp3",
+                        ended=True)
+    assert said == (voice.Play("https://p/swa/steps.done.text.mp3"),
+                    voice.Say("R, 7, K, Q, 4, X, H"),
+                    voice.Play("https://p/swa/voice.reference.mp3"),
+                    voice.Say("R, 7, K, Q, 4, X, H"))
+
+
+def test_a_caller_over_the_limit_hears_the_apology_not_an_error(app, client):
+    """Over INBOUND_PER_10_MINUTES a call still gets XML: the apology, and it ends."""
+    app.config["INBOUND_PER_10_MINUTES"] = 2
+    call = Call(client)
+    call.say()
+    call.say(dtmfDigits="1")
+    root = call.say(dtmfDigits="4")
+    assert action(root) == "end" and "999 or 112" in spoken(root)
