@@ -366,6 +366,8 @@ class Conversations:
                                replay=True, awaiting=state.get("awaiting") or DIGITS,
                                script=script)
             self.svc.redis.delete(session_key)
+            metrics.incr(self.svc, "mpaka_dialogue_abandonments", channel=str(msg.channel),
+                         step=session.step or "", reason="timeout")
             log.info("dialogue ended", extra={"outcome": "silent", "language": session.language})
             return Outcome(reply=Reply(texts.text("voice.silent_end", session.language), ended=True),
                            language=session.language, replay=True, script=script)

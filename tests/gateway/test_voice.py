@@ -227,6 +227,8 @@ def test_silence_repeats_the_question_once_then_ends_keeping_the_answers(client,
     assert "We did not hear an answer. Your answers are kept" in spoken(end)
     assert svc.redis.exists(keys.unfinished(svc.protector.phone_hash(PHONE)))
     assert reports(svc) == []
+    assert svc.redis.hget(keys.metric("mpaka_dialogue_abandonments"),
+                          "voice\x1fcounty\x1ftimeout") == b"1"
 
 
 def test_a_dropped_call_is_continued_on_ussd(client, svc, run_worker):
