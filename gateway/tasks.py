@@ -51,9 +51,11 @@ def route_report(svc: Services, report_id: int) -> bool:
 MEDIA_RETRY_INTERVALS = [10, 60, 300]
 
 
-def fetch_attachment(svc: Services, attachment_id: int, url: str) -> bool:
-    """Queue the download of a reporter's media file (``url`` is Twilio's; the
-    job checks it).  ``False`` when Redis does not answer: the row stays
+def fetch_attachment(svc: Services, attachment_id: int, url: str,
+                     provider: str = "twilio") -> bool:
+    """Queue the download of a reporter's media file (``url`` is the
+    ``provider``'s: Twilio's media, Africa's Talking's call recording; the job
+    checks it).  ``False`` when Redis does not answer: the row stays
     pending and the daily purge removes it if no report takes it.
 
     The URL names Twilio's message, which Twilio links to the sender's number:
@@ -61,7 +63,7 @@ def fetch_attachment(svc: Services, attachment_id: int, url: str) -> bool:
     attachment, and a failed job is kept a day, not RQ's year."""
     try:
         svc.queue("default").enqueue(
-            job_path("fetch_attachment"), attachment_id, svc.protector.encrypt(url),
+            job_path("fetch_attachment"), attachment_id, svc.protector.encrypt(url), provider,
             job_id=f"media-{attachment_id}", description=f"fetch_attachment({attachment_id})",
             retry=Retry(max=len(MEDIA_RETRY_INTERVALS), interval=MEDIA_RETRY_INTERVALS),
             meta=job_meta(), result_ttl=600, failure_ttl=86400,

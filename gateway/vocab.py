@@ -20,6 +20,7 @@ class Channel(StrEnum):
     USSD = "ussd"
     SMS = "sms"
     WHATSAPP = "whatsapp"
+    VOICE = "voice"  # Africa's Talking Voice: spoken prompts, keypad answers, a recording
 
 
 class AlertChannel(StrEnum):

@@ -1,4 +1,4 @@
-"""Africa's Talking: USSD sessions, inbound SMS, delivery reports, sending SMS.
+"""Africa's Talking: USSD sessions, inbound SMS, voice calls, delivery reports, sending SMS.
 
 Webhooks are form-encoded POSTs; field names follow AT exactly (camelCase).
 Sending uses the official SDK's ``SMSService``; see ``_SMSService`` for the
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import requests
 from africastalking.Service import validate_phone
@@ -26,7 +29,7 @@ from .base import (
     Reply,
     SendResult,
 )
-from .errors import InvalidPhone
+from .errors import BadRequest, InvalidPhone
 from .phones import normalise_phone
 
 PROVIDER = "africastalking"
@@ -110,6 +113,137 @@ def parse_session_event(form: Mapping[str, str]) -> dict[str, str | int | None]:
     except InvalidPhone:
         event["phone"] = None
     return event
+
+
+# --- Voice ---------------------------------------------------------------------------
+
+MAX_URL = 2048
+KEYPAD = "0123456789*#"
+MAX_DIGITS = 32
+#: What AT records a ``<Record>`` as (an mp3 at ``recordingUrl``).
+RECORDING_TYPE = "audio/mpeg"
+
+
+def parse_voice(form: Mapping[str, str]) -> InboundMessage:
+    """Parse one voice callback: the call's first request, the digits of a
+    ``GetDigits`` (``dtmfDigits``), a ``Record``'s ``recordingUrl``, or the
+    final notification (``isActive=0``).
+
+    ``text`` is the digits pressed (``""`` when none: a timeout, or the
+    call's first request); ``session_id`` AT's ``sessionId``, one per call.
+    ``extra``: ``active`` (bool), ``media`` (``[{"url", "content_type"}]``
+    when a recording came), ``recorded`` (the callback answers a
+    ``Record``: ``recordingUrl`` was present, possibly empty), and in the final
+    notification ``duration`` (seconds) and ``hangup_cause``.
+    """
+    session_id = get_field(form, "sessionId", max_len=MAX_ID, required=True)
+    caller = get_field(form, "callerNumber", max_len=MAX_SHORT, required=True)
+    destination = get_field(form, "destinationNumber", max_len=MAX_SHORT)
+    raw_active = get_field(form, "isActive", max_len=MAX_SHORT, required=True).strip()
+    if raw_active not in ("0", "1"):
+        raise BadRequest("field 'isActive' must be 1 or 0")
+    digits = (get_field(form, "dtmfDigits", max_len=MAX_DIGITS) or "").strip()
+    if not all(key in KEYPAD for key in digits):
+        raise BadRequest("field 'dtmfDigits' holds something other than keypad digits")
+    digits = digits.rstrip("#")  # the finishing key, when AT passes it on
+    recording = get_field(form, "recordingUrl", max_len=MAX_URL)
+    extra: dict[str, object] = {"active": raw_active == "1", "recorded": recording is not None}
+    if recording and recording.strip():
+        extra["media"] = [{"url": recording.strip(), "content_type": RECORDING_TYPE}]
+    if raw_active == "0":
+        duration = form.get("durationInSeconds")
+        extra["duration"] = int(duration) if duration and duration.isdigit() else None
+        extra["hangup_cause"] = (get_field(form, "hangupCause", max_len=MAX_ID) or None)
+    return InboundMessage(
+        channel=Channel.VOICE,
+        provider=PROVIDER,
+        phone=phone_field(caller, "callerNumber"),
+        text=digits,
+        session_id=session_id,
+        to=destination or None,
+        extra=extra,
+    )
+
+
+@dataclass(frozen=True)
+class Say:
+    """Words read by AT's text-to-speech (English only)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Play:
+    """An audio file at a public URL (mp3 or wav)."""
+
+    url: str
+
+
+Speech = Say | Play
+
+
+@dataclass(frozen=True)
+class VoiceReply:
+    """One answer to a voice callback.
+
+    ``action``: ``digits`` (speak, then wait for keys: ``GetDigits``),
+    ``record`` (speak, then record until ``#``, ``max_length`` seconds or the
+    hang-up: ``Record``), ``end`` (speak; the call ends with the response),
+    ``reject`` (refuse the call unanswered, free for the caller).
+    """
+
+    speech: tuple[Speech, ...]
+    action: Literal["digits", "record", "end", "reject"] = "digits"
+    callback_url: str | None = None
+    num_digits: int | None = 1
+    timeout: int = 20
+    max_length: int = 60
+
+
+def render_voice(reply: VoiceReply) -> str:
+    """AT's XML for ``reply``, built with ElementTree (every text escaped).
+
+    ``GetDigits`` and ``Record`` hold the last piece of speech; any before it
+    are played first, as siblings (AT documents one ``Say`` or ``Play``
+    inside them)."""
+    root = ET.Element("Response")
+    if reply.action == "reject":
+        ET.SubElement(root, "Reject")
+        return _xml(root)
+    before, last = list(reply.speech[:-1]), reply.speech[-1:]
+    if reply.action == "end":
+        before, last = list(reply.speech), ()
+    for piece in before:
+        _speak(root, piece)
+    if reply.action == "digits":
+        attrs = {"timeout": str(reply.timeout), "finishOnKey": "#"}
+        if reply.num_digits:
+            attrs["numDigits"] = str(reply.num_digits)
+        if reply.callback_url:
+            attrs["callbackUrl"] = reply.callback_url
+        holder = ET.SubElement(root, "GetDigits", attrs)
+    elif reply.action == "record":
+        attrs = {"finishOnKey": "#", "maxLength": str(reply.max_length),
+                 "trimSilence": "true", "playBeep": "true"}
+        if reply.callback_url:
+            attrs["callbackUrl"] = reply.callback_url
+        holder = ET.SubElement(root, "Record", attrs)
+    else:
+        holder = root
+    for piece in last:
+        _speak(holder, piece)
+    return _xml(root)
+
+
+def _speak(parent: ET.Element, piece: Speech) -> None:
+    if isinstance(piece, Play):
+        ET.SubElement(parent, "Play", {"url": piece.url})
+    else:
+        ET.SubElement(parent, "Say", {"voice": "woman", "playBeep": "false"}).text = piece.text
+
+
+def _xml(root: ET.Element) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="unicode")
 
 
 # --- Inbound SMS and delivery reports --------------------------------------------

@@ -133,17 +133,19 @@ def fetch_media(
                 current = urljoin(current, response.headers.get("Location", ""))
                 check_redirect(current)
                 continue
-            return _read(response, max_bytes, allowed_types)
+            return read_body(response, max_bytes, allowed_types)
     raise MediaRefused("redirects", f"more than {MAX_REDIRECTS} redirects")
 
 
-def _read(response: requests.Response, max_bytes: int,
-          allowed_types: tuple[str, ...] | frozenset[str]) -> FetchedMedia:
+def read_body(response: requests.Response, max_bytes: int,
+              allowed_types: tuple[str, ...] | frozenset[str],
+              provider: str = "Twilio") -> FetchedMedia:
+    """The checked body of a media download (also Africa's Talking recordings)."""
     status = response.status_code
     if status >= 500 or status == 429:
-        raise MediaUnavailable("status", f"Twilio answered {status}")
+        raise MediaUnavailable("status", f"{provider} answered {status}")
     if status != 200:
-        raise MediaRefused("status", f"Twilio answered {status}")
+        raise MediaRefused("status", f"{provider} answered {status}")
     content_type = base_type(response.headers.get("Content-Type"))
     if content_type not in allowed_types:
         raise MediaRefused("type", f"type {content_type or 'unknown'!r} is not accepted")

@@ -29,15 +29,16 @@ def route_report(report_id: int) -> dict:
 
 
 @logs.job
-def fetch_attachment(attachment_id: int, sealed_url: str) -> dict:
-    """Download a reporter's media from Twilio, check it, strip an image's
-    metadata, store it; Twilio unreachable is tried again (``tasks``).  The
-    URL comes encrypted (it leads to the sender's number at Twilio)."""
+def fetch_attachment(attachment_id: int, sealed_url: str, provider: str = "twilio") -> dict:
+    """Download a reporter's media from Twilio (or a call's recording from
+    Africa's Talking), check it, strip an image's metadata, store it; the
+    provider unreachable is tried again (``tasks``).  The URL comes encrypted
+    (it leads to the sender's number at the provider)."""
     job = get_current_job()
     last_try = job is None or not job.retries_left
     svc = worker_services()
     url = svc.protector.decrypt(sealed_url) or ""
-    return media.fetch(svc, attachment_id, url, last_try=last_try)
+    return media.fetch(svc, attachment_id, url, last_try=last_try, provider=provider)
 
 
 @logs.job

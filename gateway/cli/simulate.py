@@ -4,6 +4,7 @@ as the provider would, and prints each screen."""
 from __future__ import annotations
 
 import secrets
+import textwrap
 import xml.etree.ElementTree as ET
 
 import click
@@ -15,6 +16,8 @@ from gateway.vocab import Channel
 
 USSD_PATH = "/webhooks/africastalking/ussd"
 AT_SMS_PATH = "/webhooks/africastalking/sms"
+VOICE_PATH = "/webhooks/africastalking/voice"
+SIMULATED_RECORDING = "https://voice.africastalking.com/simulated/{session}.mp3"
 TWILIO_PATH = "/webhooks/twilio/messages"
 
 
@@ -72,6 +75,42 @@ class Phone:
             text = value if first else f"{text}*{value}"
             first = False
 
+    def voice(self, number: str) -> None:
+        """A call to the voice number: what AT would say or play, then the
+        keys pressed (Enter: no key before the timeout) or, where the caller
+        is recorded, a recording's URL."""
+        session_id = "ATVId_sim" + secrets.token_hex(12)
+        call = {"sessionId": session_id, "callerNumber": self.phone, "destinationNumber": number,
+                "direction": "Inbound", "callerCarrierName": "Simulated", "isActive": "1"}
+        fields: dict[str, str] = {}
+        url = _at_url(self.url, VOICE_PATH)
+        while True:
+            response = self.http.post(url, data=call | fields, timeout=15)
+            if response.status_code != 200:
+                click.echo(f"HTTP {response.status_code}: {response.text}")
+                return
+            root = ET.fromstring(response.text)
+            heard = [f"[plays {el.get('url')}]" if el.tag == "Play" else (el.text or "")
+                     for el in root.iter() if el.tag in ("Say", "Play")]
+            _show("\n".join(textwrap.fill(line, 72) for line in heard) or "(silence)")
+            actions = {el.tag: el for el in root}
+            if "Record" in actions:
+                value = self.ask("Recording URL (Enter: a simulated one, '-': nothing said)")
+                if value is None:
+                    break
+                recording = "" if value == "-" else value or SIMULATED_RECORDING.format(
+                    session=session_id)
+                fields = {"recordingUrl": recording}
+            elif "GetDigits" in actions:
+                value = self.ask("Keys (Enter: none before the timeout)")
+                if value is None:
+                    break
+                fields = {"dtmfDigits": value}
+            else:
+                break
+        self.http.post(url, data=call | {"isActive": "0", "durationInSeconds": "60"}, timeout=15)
+        click.echo("(call ended)")
+
     def twilio(self, whatsapp: bool) -> None:
         settings = config_module.from_environment()
         token = settings.get("TWILIO_AUTH_TOKEN")
@@ -118,15 +157,19 @@ class Phone:
 @click.option("--phone", required=True, help="The phone number to report from (E.164).")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True)
 @click.option("--service-code", default="*384*44135#", show_default=True)
+@click.option("--voice-number", default="+254709000000", show_default=True,
+              help="The voice number called (AT's destinationNumber).")
 @click.option("--sms-provider", type=click.Choice(["twilio", "africastalking"]), default="twilio",
               show_default=True, help="SMS through Twilio (inline replies) or Africa's Talking.")
 @click.option("--input", "inputs", multiple=True,
               help="Answers to send in order instead of asking (repeatable).")
-def simulate(channel, phone, url, service_code, sms_provider, inputs):
+def simulate(channel, phone, url, service_code, voice_number, sms_provider, inputs):
     """Walk a dialogue on a simulated phone against a running gateway."""
     sim = Phone(url, phone, list(inputs) or None)
     if channel == "ussd":
         sim.ussd(service_code)
+    elif channel == "voice":
+        sim.voice(voice_number)
     elif channel == "sms" and sms_provider == "africastalking":
         sim.at_sms()
     else:

@@ -54,6 +54,11 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TRUSTED_PROXIES": (1, _INT),  # hops of X-Forwarded-* to apply, from a trusted proxy
     "TRUSTED_PROXY_ADDRESSES": ([], _list),  # the proxies' addresses or networks
     "AGENCY_ALLOW_PRIVATE": (False, _bool),
+    # Voice (Africa's Talking): recorded prompts, answers by keypad, the description recorded
+    "PROMPTS_DIR": (None, str),  # default: <data dir>/prompts (<version>/<language>/<key>.mp3)
+    "VOICE_DIGITS_TIMEOUT": (20, _INT),  # seconds a caller has to press a key
+    "VOICE_RECORD_SECONDS": (60, _INT),  # longest recorded description
+    "AT_MEDIA_HOSTS": ([], _list),  # hosts beyond *.africastalking.com recordings may come from
     # Reporters' media (WhatsApp photos, voice notes, videos)
     "MEDIA_DIR": (None, str),  # default: <data dir>/media
     "MEDIA_MAX_BYTES": (10 * 1024 * 1024, _INT),
@@ -119,6 +124,8 @@ def finalise(config: dict) -> dict:
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'mpaka.sqlite3'}"
     if not config.get("MEDIA_DIR"):
         config["MEDIA_DIR"] = str(data_dir / "media")
+    if not config.get("PROMPTS_DIR"):
+        config["PROMPTS_DIR"] = str(data_dir / "prompts")
     if not config.get("PHONE_HASH_KEY"):
         # Derived so development needs no extra setting; production sets its own.
         config["PHONE_HASH_KEY"] = "phone-hash:" + config["SECRET_KEY"]

@@ -3,8 +3,8 @@ message, deduplicate, lock the conversation, load its session from Redis, run
 the pure engine, persist (session, unfinished, report, ledger), then return the
 reply for the channel to render.  The engine itself does no I/O.
 
-Conversations are keyed by the USSD ``sessionId``, or by channel and the
-phone's keyed hash for SMS and WhatsApp.  An unfinished dialogue is also kept
+Conversations are keyed by the USSD or voice call's ``sessionId``, or by
+channel and the phone's keyed hash for SMS and WhatsApp.  An unfinished dialogue is also kept
 under the phone's keyed hash, so a dropped USSD session can be resumed within
 ``RESUME_WINDOW`` on any channel.
 """
@@ -27,6 +27,8 @@ from gateway.core.references import new_reference
 from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.dialogue import Attachment, DialogueSession, Script, advance, new_session
+from gateway.dialogue import voice as spoken
+from gateway.dialogue.session import ASK
 from gateway.errors import ScriptNotFound
 from gateway.intake import media, reports, safety
 from gateway.ops import logs, metrics
@@ -36,6 +38,14 @@ from gateway.vocab import MessageStatus, Priority
 from handlers.base import Channel, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
+
+#: Channels whose conversation is one provider session (a USSD session, a
+#: call), answered in the webhook's response, always (never with silence).
+LIVE = (Channel.USSD, Channel.VOICE)
+#: On a call: what the caller is asked for (the web layer renders it).
+DIGITS, RECORD = "digits", "record"
+#: The quick exit's first key, held on a call when the menu has no such option.
+QUICK_EXIT_FIRST = "9"
 
 
 def shared_location(msg: InboundMessage) -> tuple[float, float] | None:
@@ -66,6 +76,13 @@ class Outcome:
     #: A provider's replay of a USSD request already answered: answered again,
     #: never recorded again (its rows were written, and unlinked, the first time).
     replay: bool = False
+    #: On a call: ``digits`` (keys are awaited) or ``record`` (the description
+    #: is recorded); ``None`` when the dialogue ended.
+    awaiting: str | None = None
+    #: The script the reply was written from (a call cuts it back into texts).
+    script: Script | None = None
+    #: Storage failed: the reply is the apology (a call speaks it in English).
+    unavailable: bool = False
 
 
 def ussd_new_input(previous: str, current: str) -> str | None:
@@ -120,7 +137,7 @@ class Conversations:
         except (RedisError, LockError, SQLAlchemyError, ScriptNotFound) as exc:
             log.warning("storage unavailable during dialogue: %s", type(exc).__name__)
             metrics.inbound(self.svc, msg.channel, "unavailable")
-            return Outcome(reply=Reply(self.unavailable_text(), ended=True))
+            return Outcome(reply=Reply(self.unavailable_text(), ended=True), unavailable=True)
 
     def _handle(self, msg: InboundMessage, inline_reply: bool) -> Outcome:
         r = self.svc.redis
@@ -135,13 +152,13 @@ class Conversations:
                 return Outcome(reply=None, duplicate=True)
         try:
             phone_hash = self.protector.phone_hash(msg.phone)
-            conversation = msg.session_id if msg.channel == Channel.USSD else phone_hash
+            conversation = msg.session_id if msg.channel in LIVE else phone_hash
             lock = r.lock(
                 keys.session_lock(msg.channel, conversation),
                 timeout=self.config["SESSION_LOCK_TIMEOUT"],
                 blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
             )
-            command = acks.parse(msg.text) if msg.channel != Channel.USSD else None
+            command = acks.parse(msg.text) if msg.channel not in LIVE else None
             # Every message counts against the sender's limit but a team member's
             # ACK: a stranger's ACK or STATUS flood gets one notice, then silence.
             exempt = command is not None and acks.from_member(self.svc, command, msg.phone)
@@ -193,8 +210,8 @@ class Conversations:
         if limiter.hit(ratelimit.INBOUND, phone_hash, resolution=10,
                        limit=self.config["INBOUND_PER_10_MINUTES"], window=window):
             return None
-        if msg.channel == Channel.USSD or limiter.first_notice(ratelimit.INBOUND, phone_hash,
-                                                                window=window):
+        if msg.channel in LIVE or limiter.first_notice(ratelimit.INBOUND, phone_hash,
+                                                       window=window):
             # One polite message, then silence (USSD must always answer).
             return Outcome(reply=Reply(texts.text("rate_limited"), ended=True))
         return Outcome(reply=None)
@@ -210,7 +227,7 @@ class Conversations:
         received = media.receive(self.svc, msg, loaded.session.language,
                                  already=len(loaded.session.attachments))
         turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
-        if msg.channel != Channel.USSD:
+        if msg.channel not in LIVE:
             location = shared_location(msg)
             # a location as the report keeps it (about 110 m): the loop guard's
             # short-lived key must not hold a finer position than the report
@@ -249,7 +266,19 @@ class Conversations:
             report_id=report_id,
             reference=turn.report["reference"] if turn.report else None,
             forget=forget,
+            awaiting=None if turn.ended else self._awaiting(loaded.script, turn.session),
+            script=loaded.script,
         )
+
+    @staticmethod
+    def _awaiting(script: Script, session: DialogueSession) -> str:
+        """What a caller is asked for: the description is recorded, every
+        other answer pressed (a text step that is no report data, such as a
+        reference to check, can only be pressed on a call)."""
+        step = script.steps.get(session.step or "")
+        if step is not None and step.kind == "text" and step.field and session.mode == ASK:
+            return RECORD
+        return DIGITS
 
     @staticmethod
     def _ending(turn) -> str:
@@ -307,8 +336,49 @@ class Conversations:
                 return Outcome(reply=Reply(state["reply"]), language=session.language, replay=True)
             return _Loaded(session_key, script, session, [new_input], new=False,
                            reached=frozenset(state.get("reached") or ()))
-        return _Loaded(session_key, script, session, [msg.text], new=False,
+        text = msg.text
+        if msg.channel == Channel.VOICE:
+            pressed = self._on_call(msg, session_key, state, session, script)
+            if isinstance(pressed, Outcome):
+                return pressed
+            text = pressed
+        return _Loaded(session_key, script, session, [text], new=False,
                        reached=frozenset(state.get("reached") or ()))
+
+    def _on_call(self, msg: InboundMessage, session_key: str, state: dict,
+                 session: DialogueSession, script: Script) -> str | Outcome:
+        """A call's input, or what to answer without running the engine.
+
+        Silence (no key before the timeout, nothing recorded) asks the same
+        question once more, then ends the call politely: the answers so far
+        stay resumable (the unfinished, kept by every turn).  The quick exit's
+        first ``9``, where the menu has no option 9, is held for the next key.
+        """
+        held = state.get("held") or ""
+        if held:
+            return held + msg.text
+        if not msg.text and not msg.extra.get("media"):
+            ttl = self.config["SESSION_TTL_MESSAGE"]
+            if not state.get("silences"):
+                state["silences"] = 1
+                self.svc.redis.set(session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
+                return Outcome(reply=Reply(state["reply"]), language=session.language,
+                               replay=True, awaiting=state.get("awaiting") or DIGITS,
+                               script=script)
+            self.svc.redis.delete(session_key)
+            metrics.incr(self.svc, "mpaka_dialogue_abandonments", channel=str(msg.channel),
+                         step=session.step or "", reason="timeout")
+            log.info("dialogue ended", extra={"outcome": "silent", "language": session.language})
+            return Outcome(reply=Reply(texts.text("voice.silent_end", session.language), ended=True),
+                           language=session.language, replay=True, script=script)
+        if msg.text == QUICK_EXIT_FIRST and script.settings.quick_exit == 2 * QUICK_EXIT_FIRST \
+                and QUICK_EXIT_FIRST not in (state.get("options") or []):
+            state["held"] = msg.text
+            self.svc.redis.set(session_key, json.dumps(state, separators=(",", ":")),
+                               ex=self.config["SESSION_TTL_MESSAGE"])
+            return Outcome(reply=Reply(""), language=session.language, replay=True,
+                           awaiting=DIGITS, script=script)
+        return msg.text
 
     def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float,
                    attachments: tuple[Attachment, ...] = ()):
@@ -357,7 +427,7 @@ class Conversations:
         ttl = (
             self.config["SESSION_TTL_USSD"]
             if msg.channel == Channel.USSD
-            else self.config["SESSION_TTL_MESSAGE"]
+            else self.config["SESSION_TTL_MESSAGE"]  # a call too: a recording takes a minute
         )
         pipe = self.svc.redis.pipeline()
         if turn.ended and msg.channel == Channel.USSD:
@@ -370,6 +440,10 @@ class Conversations:
         else:
             state = {"session": session.to_json(), "raw": msg.text or "", "reply": turn.reply,
                      "reached": sorted(self._funnel_reached(funnel_turns))}
+            if msg.channel == Channel.VOICE:  # what the caller hears: the keys it offers
+                state["awaiting"] = self._awaiting(loaded.script, session)
+                state["options"] = spoken.options(spoken.parts(
+                    loaded.script, session.language, turn.reply))
             pipe.set(loaded.session_key, json.dumps(state, separators=(",", ":")), ex=ttl)
         if session.language and session.language != loaded.session.language:
             # Remembered for the phone's next dialogue, as long as numbers are
@@ -456,7 +530,7 @@ class Conversations:
                     ledger.forget_dialogue(
                         db, how, phone_hash=self.protector.phone_hash(msg.phone),
                         since=datetime.fromtimestamp(since, UTC),
-                        ussd_session=msg.session_id if msg.channel == Channel.USSD else None)
+                        ussd_session=msg.session_id if msg.channel in LIVE else None)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

@@ -1,4 +1,5 @@
-"""Reporters' media: photos, voice notes and short videos sent on WhatsApp.
+"""Reporters' media: photos, voice notes and short videos sent on WhatsApp,
+and the description a caller records on a voice call (Africa's Talking).
 
 The webhook only *names* the files (``MediaUrl{n}``): it must answer Twilio
 fast, so ``receive`` records one ``attachments`` row per accepted file (status
@@ -6,7 +7,8 @@ fast, so ``receive`` records one ``attachments`` row per accepted file (status
 The dialogue carries the keys (``DialogueSession.attachments``) and the report
 takes them when it is stored (``link``), whenever the file arrives.
 
-``fetch`` downloads from Twilio's hosts only (``handlers.twilio_media``),
+``fetch`` downloads from Twilio's hosts only (``handlers.twilio_media``), or
+a recording from Africa's Talking's (``handlers.africastalking_media``),
 within ``MEDIA_MAX_BYTES`` and the allow-list; images are re-encoded without
 their metadata (``gateway.privacy.images``); only that copy is stored,
 encrypted, in the media store.  Voice notes and videos are stored as they
@@ -34,6 +36,7 @@ from gateway.privacy.images import strip_image
 from gateway.store.media import MediaStore, new_key
 from gateway.store.models import Attachment
 from gateway.vocab import AttachmentKind, AttachmentStatus
+from handlers.africastalking_media import fetch_recording
 from handlers.base import InboundMessage
 from handlers.errors import MediaRefused, MediaUnavailable
 from handlers.twilio_media import (
@@ -105,7 +108,7 @@ def receive(svc: Services, msg: InboundMessage, language: str | None,
         log.warning("media not recorded: %s", type(exc).__name__)
         return Received(refused=refused)
     for attachment_id, url in ids:
-        tasks.fetch_attachment(svc, attachment_id, url)
+        tasks.fetch_attachment(svc, attachment_id, url, msg.provider)
     return Received(
         attachments=tuple(MediaInput(key=row.key, kind=row.kind,
                                      label=texts.text(f"media.label.{row.kind}", language))
@@ -125,7 +128,7 @@ def notice(received: Received, language: str | None) -> str:
 
 
 def fetch(svc: Services, attachment_id: int, url: str, *,
-          last_try: bool = True) -> dict[str, object]:
+          last_try: bool = True, provider: str = "twilio") -> dict[str, object]:
     """Download, check, strip and store one attachment (the worker's job).
 
     ``MediaUnavailable`` is raised again while retries remain (RQ tries
@@ -136,11 +139,7 @@ def fetch(svc: Services, attachment_id: int, url: str, *,
         if row is None or row.status != AttachmentStatus.PENDING:
             return {"attachment": attachment_id, "status": row.status if row else "gone"}
         try:
-            fetched = fetch_media(
-                url, account_sid=svc.config.get("TWILIO_ACCOUNT_SID") or "",
-                auth_token=svc.config.get("TWILIO_AUTH_TOKEN") or "",
-                max_bytes=int(svc.config["MEDIA_MAX_BYTES"]),
-                allowed_types=allowed_types(svc.config))
+            fetched = _download(svc, url, provider)
             data = fetched.content
             if kind_of(fetched.content_type) != row.kind:
                 raise MediaRefused("type", f"announced as {row.kind}, sent {fetched.content_type}")
@@ -167,6 +166,19 @@ def fetch(svc: Services, attachment_id: int, url: str, *,
             raise
         metrics.incr(svc, "mpaka_media", kind=row.kind, outcome="stored")
         return {"attachment": attachment_id, "status": row.status, "size": row.size}
+
+
+def _download(svc: Services, url: str, provider: str):  # type: ignore[no-untyped-def]
+    """The file at ``url``, from the provider that named it, and only from its hosts."""
+    if provider == "africastalking":
+        return fetch_recording(url, max_bytes=int(svc.config["MEDIA_MAX_BYTES"]),
+                               allowed_types=allowed_types(svc.config),
+                               extra_hosts=svc.config.get("AT_MEDIA_HOSTS") or ())
+    return fetch_media(
+        url, account_sid=svc.config.get("TWILIO_ACCOUNT_SID") or "",
+        auth_token=svc.config.get("TWILIO_AUTH_TOKEN") or "",
+        max_bytes=int(svc.config["MEDIA_MAX_BYTES"]),
+        allowed_types=allowed_types(svc.config))
 
 
 def _refuse(svc: Services, db: Session, row: Attachment,

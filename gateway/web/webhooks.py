@@ -20,6 +20,7 @@ from gateway.core.services import current_services
 from gateway.delivery import outbox
 from gateway.intake.conversation import Conversations
 from gateway.ops import metrics
+from gateway.web import voice
 from handlers import africastalking, twilio
 from handlers.base import Reply
 from handlers.errors import BadRequest, Forbidden
@@ -114,6 +115,41 @@ def at_sms():
     if outcome.reply is not None and outcome.reply.text:
         conv.queue_reply(msg, outcome)
     return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/africastalking/voice")
+def at_voice():
+    """A call to the voice number: the same dialogue, spoken (``gateway.web.voice``).
+
+    Every callback of a live call is answered with XML, whatever happens: a
+    failure speaks the apology with the emergency numbers.  The final
+    notification (``isActive=0``) needs no answer; the dialogue stays
+    resumable (by USSD, SMS or another call)."""
+    check_at_secret()
+    msg = africastalking.parse_voice(form())
+    if not msg.extra.get("active"):
+        log.info("call ended", extra={"duration": msg.extra.get("duration"),
+                                      "hangup_cause": msg.extra.get("hangup_cause")})
+        return Response("", status=200, mimetype="text/plain")
+    callback = _callback_url()
+    try:
+        outcome = conversations().handle(msg)
+        answer = voice.voice_reply(outcome, current_app.config, callback)
+    except Exception:  # a call must never end in silence
+        log.exception("voice dialogue failed")
+        answer = voice.apology()
+    return Response(africastalking.render_voice(answer), status=200, mimetype="application/xml")
+
+
+def _callback_url() -> str | None:
+    """Where AT posts the next callback of the call: this URL, as AT reached it
+    (its secret included), on ``PUBLIC_BASE_URL``; without one, AT uses the
+    number's configured callback URL."""
+    public = current_app.config.get("PUBLIC_BASE_URL")
+    if not public:
+        return None
+    query = request.query_string.decode()
+    return public.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
 @bp.post("/africastalking/ussd/events")

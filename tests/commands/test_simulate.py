@@ -37,3 +37,21 @@ def test_simulate_whatsapp_signs_requests(app, live_server, svc):
     assert "HTTP 403" not in result.output
     with svc.db() as db:
         assert db.scalar(select(Report.channel)) == "whatsapp"
+
+
+def test_simulate_voice_speaks_the_call_and_stores_a_voice_report(live_server, svc):
+    """A call in English: the spoken menus are printed, keys sent as dtmfDigits,
+    a simulated recording sent at the description; the report is a voice report
+    and the reference is read out at the end."""
+    answers = ["1", "4", "1", "4", "2", "", "2", "1"]  # "": a simulated recording
+    result = run(live_server, "--channel", "voice", answers=answers)
+    assert result.exit_code == 0, result.output
+    heard = " ".join(line.strip("| ").strip() for line in result.output.splitlines()
+                     if line.startswith("| "))
+    assert "What is happening? For Terrorism or extremism, press 1." in heard
+    assert "Speak after the beep" in heard
+    assert result.output.rstrip().endswith("(call ended)")
+    with svc.db() as db:
+        report = db.scalars(select(Report)).one()
+    assert report.channel == "voice" and report.contact_allowed is False
+    assert ", ".join(ch for ch in report.reference if ch.isalnum()) in heard
