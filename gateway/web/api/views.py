@@ -27,7 +27,7 @@ from gateway.store.models import (
     ReportEvent,
     Team,
 )
-from gateway.vocab import AttachmentStatus, EventKind, ReportStatus
+from gateway.vocab import LEDGER_CHANNELS, AttachmentStatus, EventKind, ReportStatus
 from gateway.web import attachments
 from gateway.web.api import openapi
 from gateway.web.api.common import (
@@ -313,7 +313,7 @@ def get_team(team_id):
 @bp.get("/messages")
 def list_messages():
     direction = choice_arg("direction", ("in", "out"))
-    channel = choice_arg("channel", ("ussd", "sms", "whatsapp", "webhook"))
+    channel = choice_arg("channel", tuple(LEDGER_CHANNELS))
     reference = text_arg("report", 16)
     limit = limit_arg()
     position = decode_cursor("id")
