@@ -169,8 +169,8 @@ def recount(db, incident: Incident) -> None:
         incident.last_report_at = max(r.created_at for r in rows)
 
 
-def _event(db, incident: Incident, kind: IncidentEventKind, actor: str, now, **detail) -> None:
-    db.add(IncidentEvent(incident_id=incident.id, kind=kind, actor=actor, detail=detail,
+def _event(db, target: Incident, kind: IncidentEventKind, actor: str, now, **detail) -> None:
+    db.add(IncidentEvent(incident_id=target.id, kind=kind, actor=actor, detail=detail,
                          created_at=now))
 
 
