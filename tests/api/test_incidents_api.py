@@ -140,3 +140,51 @@ def test_another_countys_incident_is_not_found(client, svc):
                                headers=headers)
         assert response.status_code == 404, path
     assert audited(svc) == []
+
+
+# method, path, body, no token, officer of the county, officer of another county, admin
+API_ROUTES = [
+    ("GET", "/api/v1/incidents", None, 401, 200, 200, 200),
+    ("GET", "/api/v1/incidents/{incident}", None, 401, 200, 404, 200),
+    # Linking a report already there changes nothing: 200.
+    ("POST", "/api/v1/incidents/{incident}/link", {"reference": "R-TAB000"}, 401, 200, 404, 200),
+    ("POST", "/api/v1/incidents/{incident}/unlink", {"reference": "R-TAB999"}, 401, 409, 404,
+     409),
+    ("POST", "/api/v1/incidents/{incident}/merge", {"incident_id": "{incident}"}, 401, 409, 404,
+     409),
+    ("POST", "/api/v1/incidents/{incident}/close", {"reason": "no"}, 401, 400, 404, 400),
+    ("POST", "/api/v1/incidents/{incident}/status", {"status": "monitoring"}, 401, 200, 404, 200),
+    ("POST", "/api/v1/incidents/{incident}/notes", {"text": "Seen"}, 401, 200, 404, 200),
+]
+API_ROLES = ("no token", "turkana-officer", "mandera-officer", "admin")
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_every_incident_endpoint_checks_the_token_and_the_county(client, svc, role):
+    """For this role, every incident endpoint answers the status in the table."""
+    incident_id = grouped(svc, "TAB", 2)
+    make_report(svc, reference="R-TAB999")
+    add_user(svc, "turkana-officer", counties=("turkana",))
+    add_user(svc, "mandera-officer", counties=("mandera",))
+    headers = {} if role == "no token" else bearer(token_for(svc, role))
+    wrong = []
+    for method, path, body, *expected in API_ROUTES:
+        url = path.format(incident=incident_id)
+        if body and body.get("incident_id") == "{incident}":
+            body = {"incident_id": incident_id}
+        response = (client.get(url, headers=headers) if method == "GET"
+                    else client.post(url, json=body, headers=headers))
+        want = expected[API_ROLES.index(role)]
+        if response.status_code != want:
+            wrong.append(f"{method} {path}: expected {want}, got {response.status_code}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_every_incident_endpoint_is_in_the_table(app):
+    """Every /api/v1/incidents URL rule and method has a row above."""
+    covered = {(method, path.replace("{incident}", "<>")) for method, path, *_ in API_ROUTES}
+    missing = [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
+               if rule.rule.startswith("/api/v1/incidents")
+               for method in rule.methods - {"HEAD", "OPTIONS"}
+               if (method, rule.rule.replace("<int:incident_id>", "<>")) not in covered]
+    assert not missing, f"incident endpoints missing from the table: {missing}"
