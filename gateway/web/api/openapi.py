@@ -142,8 +142,7 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "at": TIME, "kind": {"type": "string", "enum": list(IncidentEventKind)},
             "actor": NSTR, "detail": {"type": "object"},
         }),
-        "ReferenceBody": _body({"reference": {"type": "string", "maxLength": 32,
-                                              "example": "R-7KX2QM"}}),
+        "ReferenceBody": _body({"reference": REFERENCE["schema"] | {"example": "R-7KX2QM"}}),
         "MergeBody": _body({"incident_id": {"type": "integer", "minimum": 1,
                                             "maximum": 2**31 - 1, "description":
                                             "The incident to merge into this one"}}),

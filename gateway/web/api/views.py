@@ -319,9 +319,10 @@ def body_of(*names: str, example: str) -> dict:
 
 
 def text_field(body: dict, name: str, pattern: str, example: str) -> str:
-    """A text the document's pattern allows (its length, no control characters)."""
+    """A text the document's pattern allows (its length, no control characters),
+    read as JSON Schema reads patterns (``re.search``)."""
     value = body[name]
-    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+    if not isinstance(value, str) or not re.search(pattern, value):
         raise ApiError(400, "invalid_body",
                        f"{name} must be text of up to {incidents.MAX_TEXT} characters, without "
                        f"spaces at either end or control characters: {example}")
@@ -347,7 +348,8 @@ def _actor() -> str:
 
 def _reference_body(example: str) -> Report:
     body = body_of("reference", example=example)
-    if not isinstance(body["reference"], str) or len(body["reference"]) > 32:
+    if not isinstance(body["reference"], str) or not re.search(
+            openapi.REFERENCE["schema"]["pattern"], body["reference"]):
         raise ApiError(400, "invalid_body", f"send JSON {example}")
     return visible_report(body["reference"])
 
