@@ -48,7 +48,7 @@ bp = console_blueprint("maps")
 
 CELL_W, CELL_H, GAP, MARGIN = 56, 40, 4, 24
 #: Largest scale (pixels per degree): one county alone is not blown up.
-MAX_SCALE = 260.0
+MAX_SCALE = 120.0
 MAP_WIDTH = 760
 #: Newest reports named per tile, located reports drawn as points.
 NEWEST, MAX_POINTS = 3, 60
@@ -263,6 +263,27 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def county_outline(tiles: list[Tile]) -> str:
+    """The outline of a county's own tiles (each cell's edges that no tile
+    of the same county shares), as an SVG path: which tiles are one county's
+    when several counties' sub-counties meet.  A grouping, not a boundary."""
+    pitch_x, pitch_y = CELL_W + GAP, CELL_H + GAP
+    cells = {(t.col, t.row) for t in tiles}
+    d = []
+    for col, row in sorted(cells):
+        left, top = MARGIN + col * pitch_x - GAP / 2, MARGIN + 10 + row * pitch_y - GAP / 2
+        right, bottom = left + pitch_x, top + pitch_y
+        if (col, row - 1) not in cells:
+            d.append(f"M{_n(left)} {_n(top)}H{_n(right)}")
+        if (col, row + 1) not in cells:
+            d.append(f"M{_n(left)} {_n(bottom)}H{_n(right)}")
+        if (col - 1, row) not in cells:
+            d.append(f"M{_n(left)} {_n(top)}V{_n(bottom)}")
+        if (col + 1, row) not in cells:
+            d.append(f"M{_n(right)} {_n(top)}V{_n(bottom)}")
+    return "".join(d)
+
+
 def tile_title(tile: Tile) -> str:
     text = f"{tile.name}, {label(tile.county)}: {tile.count} report{'' if tile.count == 1 else 's'}"
     if tile.severity:
@@ -297,6 +318,8 @@ def svg(data: MapData, *, title: str, points: bool = True) -> Markup:
     for tile in placed:
         if not tile.abroad:
             by_county[tile.county].append(tile)
+    for tiles in by_county.values():
+        parts.append(f'<path class="county-line" d="{county_outline(tiles)}"/>')
     for county, tiles in by_county.items():
         top = min(t.row for t in tiles)
         cols = [t.col for t in tiles if t.row == top]
