@@ -51,7 +51,7 @@ CELL_W, CELL_H, GAP, MARGIN = 56, 40, 4, 24
 MAX_SCALE = 120.0
 MAP_WIDTH = 760
 #: Newest reports named per tile, located reports drawn as points.
-NEWEST, MAX_POINTS = 3, 60
+NEWEST, MAX_POINTS = 2, 30
 SHORT = 10  # characters of a tile's short name
 ABROAD_SUFFIX = " side"
 #: Gazetteer values that are not a place on a map.
@@ -288,9 +288,6 @@ def tile_title(tile: Tile) -> str:
     text = f"{tile.name}, {label(tile.county)}: {tile.count} report{'' if tile.count == 1 else 's'}"
     if tile.severity:
         text += f", highest severity {label(tile.severity)}"
-    if tile.newest:
-        text += "; newest " + ", ".join(f"{r.reference} {localtime.display(r.created_at)}"
-                                         for r in tile.newest)
     return text
 
 
@@ -307,13 +304,13 @@ def svg(data: MapData, *, title: str, points: bool = True) -> Markup:
         x, y = MARGIN + tile.col * pitch_x, MARGIN + 10 + tile.row * pitch_y
         tone = tile.severity or "none"
         classes = f"tile m-{tone}" + (" abroad" if tile.abroad else "")
+        href = reports_link(data.args, county=tile.county, sub_county=tile.sub_county)
         parts.append(
-            f'<a href="{escape(reports_link(data.args, county=tile.county, sub_county=tile.sub_county))}">'
+            f'<a class="{classes}" href="{escape(href)}" transform="translate({x},{y})">'
             f'<title>{escape(tile_title(tile))}</title>'
-            f'<g class="{classes}"><rect x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" rx="4"/>'
-            f'<text class="tn" x="{x + CELL_W / 2:.0f}" y="{y + 17}">{tile.count}</text>'
-            f'<text class="ts" x="{x + CELL_W / 2:.0f}" y="{y + 32}">{escape(short_name(tile))}</text>'
-            f'</g></a>')
+            f'<rect width="{CELL_W}" height="{CELL_H}" rx="4"/>'
+            f'<text x="{CELL_W // 2}" y="17">{tile.count}</text>'
+            f'<text class="ts" x="{CELL_W // 2}" y="32">{escape(short_name(tile))}</text></a>')
     by_county: dict[str, list[Tile]] = defaultdict(list)
     for tile in placed:
         if not tile.abroad:
@@ -332,20 +329,26 @@ def svg(data: MapData, *, title: str, points: bool = True) -> Markup:
             where = f", {row.place_name}" if row.place_name else ""
             parts.append(
                 f'<a href="{escape(url_for("reports.show", reference=row.reference))}">'
-                f'<title>{escape(row.reference)}{escape(where)}, {localtime.display(row.created_at)} '
-                f'EAT, {escape(label(row.severity))}</title>'
-                f'<circle class="pt m-{escape(row.severity)}" cx="{_n(point["x"])}" '
-                f'cy="{_n(point["y"])}" r="4"/></a>')
+                f'<title>{escape(row.reference)}{escape(where)}, {localtime.display(row.created_at)}, '
+                f'{escape(label(row.severity))}</title>'
+                f'<circle class="pt m-{escape(row.severity)}" cx="{point["x"]:.0f}" '
+                f'cy="{point["y"]:.0f}" r="4"/></a>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def quiet_tiles(data: MapData) -> list[Tile]:
+    """Tiles with no report: named under the table, not a row each (size)."""
+    return [t for t in data.tiles if not t.count]
+
+
 def table_rows(data: MapData) -> list[dict]:
-    """The same counts as a table, busiest first (screen readers, phones)."""
+    """The same counts as a table, busiest first (screen readers, phones):
+    the tiles with reports, and the reports on no tile."""
     rows = [{"county": t.county, "sub_county": t.sub_county, "name": t.name, "count": t.count,
              "severity": t.severity, "newest": t.newest, "on_map": t.at is not None,
              "link": reports_link(data.args, county=t.county, sub_county=t.sub_county)}
-            for t in data.tiles]
+            for t in data.tiles if t.count]
     for group in data.elsewhere:
         chosen = {"county": group["county"]}
         if group["sub_county"]:
@@ -383,9 +386,10 @@ def index():
               for label_, d in (("Today", 0), ("7 days", 6), ("30 days", 29))}
     return render_template(
         "console/map.html", map=svg(data, title="Reports per sub-county and shared locations"),
-        data=data, rows=table_rows(data), args=args, recent=recent,
+        data=data, rows=table_rows(data), quiet=quiet_tiles(data), args=args, recent=recent,
         list_link=reports_link(args, **{k: args[k] for k in ("county", "sub_county") if k in args}),
         max_points=MAX_POINTS, filters=filters,
-        counties=list(vocabulary().counties) if scope.is_admin else sorted(scope.counties),
+        # The counties on the map (the list's filter also offers the 42 others).
+        counties=list(dict.fromkeys(t.county for t in data.tiles)),
         categories=list(vocabulary().categories), severities=queries.SEVERITIES,
         statuses=queries.STATUSES)
