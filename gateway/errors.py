@@ -8,6 +8,7 @@
     ├── ScriptNotFound         no such script version, or no live one (run the seed)
     ├── TranslationError       a translators' PO file is refused; ``problems`` name key and line
     ├── NotUnderReview         gateway.routing.review: release/dismiss of a report not held
+    ├── IncidentRefused        gateway.routing.incidents: an action that does not apply now
     ├── DialogueError          gateway.dialogue.errors (also ValueErrors)
     │   ├── ScriptError        a script or gazetteer cannot be used; ``line``, ``issues``
     │   └── SessionError       a stored session cannot be read back

@@ -197,7 +197,30 @@ class AlertStatus(StrEnum):
 
 
 class IncidentStatus(StrEnum):
+    """Open: reports are still being grouped and nobody has looked yet;
+    monitoring: a team is following it (still grouping new reports); closed:
+    over, with a reason (or merged into another incident)."""
+
     OPEN = "open"
+    MONITORING = "monitoring"
+    CLOSED = "closed"
+
+    @classmethod
+    def active(cls) -> tuple[IncidentStatus, ...]:
+        """Statuses under which new reports still join the incident."""
+        return (cls.OPEN, cls.MONITORING)
+
+
+class IncidentEventKind(StrEnum):
+    """What an incident's own timeline records (its reports have theirs)."""
+
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    MERGED = "merged"  # another incident's reports moved into this one
+    MERGED_INTO = "merged_into"  # this one's reports moved out; it is closed
+    STATUS = "status"
+    CLOSED = "closed"
+    NOTE = "note"
 
 
 class ScriptStatus(StrEnum):

@@ -15,7 +15,7 @@ from gateway.core.services import current_services
 from gateway.ops.progress import progress
 from gateway.privacy.masked import iso, masked_report
 from gateway.routing import teams_csv
-from gateway.store import ledger
+from gateway.store import ledger, queries
 from gateway.store.models import Incident, IncidentReport, Message, Report, Team
 from gateway.vocab import Direction
 
@@ -141,11 +141,13 @@ def incidents():
 @click.option("--json", "as_json", is_flag=True, help="A JSON array.")
 @with_appcontext
 def list_incidents(as_json):
-    """Incidents, newest first, with their reports' references."""
+    """Incidents, newest first, with their reports' references (from two
+    reports: a single report is not an incident, as in the console and API)."""
     svc = _services()
     with svc.db() as db:
         data = []
-        for inc in db.scalars(select(Incident).order_by(Incident.id.desc())):
+        listed = queries.incidents(queries.Scope(is_admin=True)).order_by(None)
+        for inc in db.scalars(listed.order_by(Incident.id.desc())):
             refs = db.scalars(
                 select(Report.reference).join(IncidentReport, IncidentReport.report_id == Report.id)
                 .where(IncidentReport.incident_id == inc.id).order_by(Report.id)

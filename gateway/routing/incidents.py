@@ -4,7 +4,15 @@ reporters, not reports (``decide.distinct_reporters``: one number is one
 reporter however often it reports; each anonymous report is one): when they
 reach it, one incident alert goes to the county team and the national desk;
 later reports update both counts without a new alert until the reporters
-double (3, 6, 12, ...)."""
+double (3, 6, 12, ...).
+
+Officers work on them (console and API, both audited by the caller): link a
+report to an incident or unlink it, merge two (the reports move, the other
+is closed as merged), set them to monitoring, close them with a reason, and
+add notes; each is recorded on the incident's own timeline
+(``IncidentEvent``).  An incident of one report is a grouping row, not yet
+an incident: listings show those with at least ``MIN_REPORTS`` reports
+(``gateway.store.queries.incidents``)."""
 
 from __future__ import annotations
 
@@ -14,9 +22,28 @@ from sqlalchemy import select
 
 from gateway.core import keys, texts
 from gateway.core.services import Services
+from gateway.errors import MpakaError
 from gateway.routing import alerts, decide
-from gateway.store.models import Alert, Incident, IncidentPolicy, IncidentReport, Report, Team
-from gateway.vocab import AlertKind, IncidentStatus, Priority
+from gateway.store.models import (
+    Alert,
+    Incident,
+    IncidentEvent,
+    IncidentPolicy,
+    IncidentReport,
+    Report,
+    Team,
+)
+from gateway.vocab import AlertKind, IncidentEventKind, IncidentStatus, Priority
+
+#: Longest close reason or note an officer may write.
+MAX_TEXT = 500
+MIN_REASON = 5
+
+
+class IncidentRefused(MpakaError):
+    """An incident action that does not apply now (merging an incident into
+    itself, linking to a closed one, closing without a reason); the message
+    says why and nothing was changed."""
 
 
 def policy(db, config, category: str) -> tuple[timedelta, int]:
@@ -56,7 +83,7 @@ def _observe(svc, db, report: Report, now) -> int | None:
                 if report.sub_county
                 else Incident.sub_county.is_(None)
             ),
-            Incident.status == IncidentStatus.OPEN,
+            Incident.status.in_(IncidentStatus.active()),
             Incident.last_report_at >= at - window,
         )
         .order_by(Incident.id.desc())
@@ -71,12 +98,8 @@ def _observe(svc, db, report: Report, now) -> int | None:
         db.add(incident)
         db.flush()
     db.add(IncidentReport(incident_id=incident.id, report_id=report.id))
-    incident.report_count += 1
-    incident.reporter_count = decide.distinct_reporters(db.scalars(
-        select(Report.reporter_hash).join(IncidentReport, IncidentReport.report_id == Report.id)
-        .where(IncidentReport.incident_id == incident.id)))
-    if at > incident.last_report_at:
-        incident.last_report_at = at
+    db.flush()
+    recount(db, incident)
     created = []
     if decide.incident_alert_due(reporter_count=incident.reporter_count,
                                  alerted_count=incident.alerted_count, threshold=threshold):
@@ -127,3 +150,141 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
         })
         created.append(alert)
     return created
+
+
+# -- officers' work ------------------------------------------------------------------
+
+
+def recount(db, incident: Incident) -> None:
+    """Report and distinct-reporter counts, first and last report times, from
+    the linked reports (after any change to the links; the caller flushed)."""
+    rows = db.execute(
+        select(Report.reporter_hash, Report.created_at)
+        .join(IncidentReport, IncidentReport.report_id == Report.id)
+        .where(IncidentReport.incident_id == incident.id)).all()
+    incident.report_count = len(rows)
+    incident.reporter_count = decide.distinct_reporters(r.reporter_hash for r in rows)
+    if rows:
+        incident.first_report_at = min(r.created_at for r in rows)
+        incident.last_report_at = max(r.created_at for r in rows)
+
+
+def _event(db, target: Incident, kind: IncidentEventKind, actor: str, now, **detail) -> None:
+    db.add(IncidentEvent(incident_id=target.id, kind=kind, actor=actor, detail=detail,
+                         created_at=now))
+
+
+def _open_for_changes(incident: Incident) -> None:
+    if incident.status == IncidentStatus.CLOSED:
+        raise IncidentRefused(f"incident {incident.id} is closed: reopen it first")
+
+
+def incident_of(db, report: Report) -> Incident | None:
+    """The incident a report is linked to, if any."""
+    return db.scalar(select(Incident).join(IncidentReport, IncidentReport.incident_id == Incident.id)
+                     .where(IncidentReport.report_id == report.id))
+
+
+def link(db, incident: Incident, report: Report, *, actor: str, now) -> Incident | None:
+    """Link ``report`` to ``incident``; a report belongs to one incident at a
+    time, so it leaves the one it was in (returned, recounted).  Linking a
+    report already there changes nothing (None is returned)."""
+    _open_for_changes(incident)
+    previous = incident_of(db, report)
+    if previous is not None and previous.id == incident.id:
+        return None
+    if previous is not None:
+        db.execute(IncidentReport.__table__.delete().where(
+            IncidentReport.report_id == report.id))
+        _event(db, previous, IncidentEventKind.UNLINKED, actor, now, reference=report.reference,
+               moved_to=incident.id)
+    db.add(IncidentReport(incident_id=incident.id, report_id=report.id))
+    _event(db, incident, IncidentEventKind.LINKED, actor, now, reference=report.reference,
+           moved_from=previous.id if previous is not None else None)
+    db.flush()
+    for changed in (incident, previous):
+        if changed is not None:
+            recount(db, changed)
+    return previous
+
+
+def unlink(db, incident: Incident, report: Report, *, actor: str, now) -> None:
+    """Take ``report`` out of ``incident`` (it is in no incident afterwards)."""
+    _open_for_changes(incident)
+    linked = db.scalar(select(IncidentReport).where(IncidentReport.incident_id == incident.id,
+                                                    IncidentReport.report_id == report.id))
+    if linked is None:
+        raise IncidentRefused(f"{report.reference} is not linked to incident {incident.id}")
+    db.delete(linked)
+    _event(db, incident, IncidentEventKind.UNLINKED, actor, now, reference=report.reference)
+    db.flush()
+    recount(db, incident)
+
+
+def merge(db, into: Incident, other: Incident, *, actor: str, now) -> int:
+    """Move every report of ``other`` into ``into``; ``other`` is closed as
+    merged.  Returns how many reports moved."""
+    if into.id == other.id:
+        raise IncidentRefused("an incident cannot be merged into itself")
+    _open_for_changes(into)
+    _open_for_changes(other)
+    moved = list(db.scalars(select(Report.reference)
+                            .join(IncidentReport, IncidentReport.report_id == Report.id)
+                            .where(IncidentReport.incident_id == other.id).order_by(Report.id)))
+    db.execute(IncidentReport.__table__.update()
+               .where(IncidentReport.incident_id == other.id).values(incident_id=into.id))
+    other.status = IncidentStatus.CLOSED
+    other.merged_into_id = into.id
+    other.closed_at = now
+    other.close_reason = f"Merged into incident {into.id}"
+    # The merged incident's alerts were sent already: the doubling counts on.
+    into.alerted_count = max(into.alerted_count, other.alerted_count)
+    _event(db, into, IncidentEventKind.MERGED, actor, now, incident=other.id, references=moved)
+    _event(db, other, IncidentEventKind.MERGED_INTO, actor, now, incident=into.id,
+           references=moved)
+    db.flush()
+    recount(db, into)
+    recount(db, other)
+    return len(moved)
+
+
+def check_text(text: str | None, what: str, minimum: int = 1) -> str:
+    value = (text or "").strip()
+    if not minimum <= len(value) <= MAX_TEXT:
+        raise IncidentRefused(f"write {what} of {minimum} to {MAX_TEXT} characters")
+    return value
+
+
+def close(db, incident: Incident, reason: str | None, *, actor: str, now) -> None:
+    """Close the incident, saying why (no new report joins a closed one)."""
+    _open_for_changes(incident)
+    reason = check_text(reason, "a reason", MIN_REASON)
+    previous = incident.status
+    incident.status = IncidentStatus.CLOSED
+    incident.close_reason = reason
+    incident.closed_at = now
+    _event(db, incident, IncidentEventKind.CLOSED, actor, now, reason=reason, previous=previous)
+
+
+def set_status(db, incident: Incident, status: str, *, actor: str, now) -> bool:
+    """Open or monitoring (closing needs a reason: ``close``); also reopens a
+    closed incident (not a merged one).  False when nothing changed."""
+    if status not in IncidentStatus.active():
+        raise IncidentRefused("the status must be open or monitoring (close with a reason)")
+    if incident.merged_into_id is not None:
+        raise IncidentRefused(f"incident {incident.id} was merged into incident "
+                              f"{incident.merged_into_id}: work on that one")
+    if incident.status == status:
+        return False
+    previous = incident.status
+    incident.status = status
+    if previous == IncidentStatus.CLOSED:
+        incident.close_reason = incident.closed_at = None
+    _event(db, incident, IncidentEventKind.STATUS, actor, now, previous=previous, status=status)
+    return True
+
+
+def add_note(db, incident: Incident, text: str | None, *, actor: str, now) -> str:
+    note = check_text(text, "a note")
+    _event(db, incident, IncidentEventKind.NOTE, actor, now, text=note)
+    return note

@@ -373,6 +373,29 @@ class Incident(Base):
     first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Why it was closed (an officer's words, or "Merged into incident 12").
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The incident its reports were moved into when it was merged.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL")
+    )
+
+
+class IncidentEvent(Base):
+    """An incident's own timeline: reports linked or unlinked by an officer,
+    merges, status changes, closing with a reason, notes (``gateway.vocab.IncidentEventKind``)."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class IncidentReport(Base):

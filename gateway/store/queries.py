@@ -14,10 +14,16 @@ from sqlalchemy import Select, func, or_, select
 
 from gateway.core import localtime
 from gateway.store.models import Alert, Incident, Report, User
-from gateway.vocab import AlertStatus, ReportStatus, Severity
+from gateway.vocab import AlertStatus, IncidentStatus, ReportStatus, Severity
 
 SEVERITIES = Severity.most_severe_first()
 STATUSES = tuple(ReportStatus)
+INCIDENT_STATUSES = tuple(IncidentStatus)
+#: A group of one report is not an incident: the console, the overview and the
+#: API list an incident once it groups at least this many reports (before the
+#: alert threshold of distinct reporters: an early warning), or once an
+#: officer has acted on it (monitoring or closed, e.g. merged away).
+MIN_REPORTS = 2
 
 
 @dataclass(frozen=True)
@@ -125,3 +131,21 @@ def held(scope: Scope) -> Select:
 
 def held_count(db, scope: Scope) -> int:
     return db.scalar(select(func.count()).select_from(held(scope).order_by(None).subquery())) or 0
+
+
+def incidents(scope: Scope, *, status: str | None = None, active: bool = False,
+              county: str | None = None, category: str | None = None) -> Select:
+    """Incidents the scope may see, worth listing (``MIN_REPORTS``), the most
+    recently reported first.  ``status``: one status; ``active``: open or
+    monitoring."""
+    query = scope.incidents(select(Incident)).where(or_(
+        Incident.report_count >= MIN_REPORTS, Incident.status != IncidentStatus.OPEN))
+    if status:
+        query = query.where(Incident.status == status)
+    if active:
+        query = query.where(Incident.status.in_(IncidentStatus.active()))
+    if county:
+        query = query.where(Incident.county == county)
+    if category:
+        query = query.where(Incident.category == category)
+    return query.order_by(Incident.last_report_at.desc(), Incident.id.desc())

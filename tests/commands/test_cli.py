@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from gateway.cli.main import main
 from gateway.defaults import default_script_text
-from gateway.store.models import Team, TeamMember
+from gateway.routing import incidents
+from gateway.store.models import Report, Team, TeamMember
+from tests.api.conftest import make_report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
 
 
@@ -144,3 +146,16 @@ def test_queue_status_and_retry_failed(client, cli):
 def test_incidents_list_json(cli):
     """`incidents list --json` is a JSON array (empty when nothing clusters)."""
     assert json.loads(cli("incidents", "list", "--json").output) == []
+
+
+def test_incidents_list_leaves_single_reports_out(cli, svc):
+    """`incidents list` lists a group of two reports, not a single report."""
+    for reference, category in (("R-CLI001", "terrorism"), ("R-CLI002", "terrorism"),
+                                ("R-CLI003", "trafficking")):
+        make_report(svc, reference=reference, category=category)
+    with svc.db() as db:
+        ids = list(db.scalars(select(Report.id).order_by(Report.id)))
+    for report_id in ids:
+        incidents.observe(svc, report_id)
+    listed = json.loads(cli("incidents", "list", "--json").output)
+    assert [i["references"] for i in listed] == [["R-CLI001", "R-CLI002"]]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
+from gateway.store.models import IncidentReport as _IncidentReport
 from tests.helpers import add_attachment
 
 from .conftest import csrf_token, login_as, make_report
@@ -44,6 +45,22 @@ ROUTES = [
     # Reviewing held reports is for admins (REF is routed: the admin is told so).
     ("POST", f"/console/reports/{REF}/release", {}, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
     ("POST", f"/console/reports/{REF}/dismiss", {}, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
+    ("GET", "/console/map", None, LOGIN, OK, OK, OK),
+    ("GET", "/console/incidents", None, LOGIN, OK, OK, OK),
+    ("GET", "/console/incidents/{incident}", None, LOGIN, OK, MISSING, OK),
+    # Refused actions (nothing to unlink, no reason, no incident chosen) redirect with a message.
+    ("POST", "/console/incidents/{incident}/link", {"reference": REF}, LOGIN, REDIRECT, MISSING,
+     REDIRECT),
+    ("POST", "/console/incidents/{incident}/unlink", {"reference": REF}, LOGIN, REDIRECT,
+     MISSING, REDIRECT),
+    ("POST", "/console/incidents/{incident}/merge", {"other": ""}, LOGIN, REDIRECT, MISSING,
+     REDIRECT),
+    ("POST", "/console/incidents/{incident}/close", {"reason": ""}, LOGIN, REDIRECT, MISSING,
+     REDIRECT),
+    ("POST", "/console/incidents/{incident}/status", {"status": "monitoring"}, LOGIN, REDIRECT,
+     MISSING, REDIRECT),
+    ("POST", "/console/incidents/{incident}/note", {"note": "Seen"}, LOGIN, REDIRECT, MISSING,
+     REDIRECT),
     ("GET", "/console/scripts", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/scripts/report", None, LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/scripts/report/versions/1", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
@@ -102,6 +119,7 @@ def ids(svc, users):
             "rule": db.scalar(select(RoutingRule.id)),
             "user": db.scalar(select(User.id).where(User.username == "turkana-officer")),
             "media": add_attachment(svc, REF),
+            "incident": db.scalar(select(_IncidentReport.incident_id)),  # routing grouped REF
         }
 
 

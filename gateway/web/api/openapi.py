@@ -18,6 +18,8 @@ from gateway.vocab import (
     AttachmentStatus,
     Channel,
     Direction,
+    IncidentEventKind,
+    IncidentStatus,
     ReportStatus,
     Role,
     Tier,
@@ -34,6 +36,11 @@ VERSION = "1.0.0"
 NO_CONTROL = "^[^\\x00-\\x1f]*$"
 #: ``since``/``until``: a day (EAT) or a moment; a date-time without an offset is
 #: also taken (as EAT), as people type it, but the document asks for the offset.
+#: An incident's close reason (5 to 500 characters) and note (1 to 500): no
+#: control character but line breaks in a note, no space at either end.
+_EDGE = "[^\\x00-\\x1f\\s]"
+REASON = f"^{_EDGE}[^\\x00-\\x1f]{{3,498}}{_EDGE}$"
+NOTE = f"^{_EDGE}([^\\x00-\\x09\\x0b-\\x1f]{{0,498}}{_EDGE})?$"
 MOMENT = {"anyOf": [{"type": "string", "format": "date"},
                    {"type": "string", "format": "date-time"}]}
 
@@ -53,6 +60,11 @@ def _obj(properties: dict, required: list[str] | None = None) -> dict:
     return {"type": "object", "properties": properties,
             "required": required if required is not None else list(properties),
             "additionalProperties": False}
+
+
+def _body(properties: dict) -> dict:
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties}
 
 
 def _ref(name: str) -> dict:
@@ -109,12 +121,37 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         }),
         "Incident": _obj({
             "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
-            "status": STR, "report_count": {"type": "integer"},
+            "status": {"type": "string", "enum": list(IncidentStatus)},
+            "report_count": {"type": "integer"},
             "reporter_count": {"type": "integer", "description":
                                "Distinct reporters: one per number, one per anonymous report"},
             "references": {"type": "array", "items": STR},
             "first_report_at": TIME, "last_report_at": TIME, "created_at": TIME,
+            "close_reason": _nullable({"type": "string", "description":
+                                       "Why it was closed (or 'Merged into incident N')"}),
+            "closed_at": NTIME,
+            "merged_into_id": _nullable({"type": "integer", "description":
+                                         "The incident its reports moved into"}),
         }),
+        "IncidentReport": _obj({
+            "reference": STR, "created_at": TIME,
+            "severity": {"type": "string", "enum": list(queries.SEVERITIES)},
+            "status": {"type": "string", "enum": list(queries.STATUSES)}, "place_name": NSTR,
+        }),
+        "IncidentEvent": _obj({
+            "at": TIME, "kind": {"type": "string", "enum": list(IncidentEventKind)},
+            "actor": NSTR, "detail": {"type": "object"},
+        }),
+        "ReferenceBody": _body({"reference": REFERENCE["schema"] | {"example": "R-7KX2QM"}}),
+        "MergeBody": _body({"incident_id": {"type": "integer", "minimum": 1,
+                                            "maximum": 2**31 - 1, "description":
+                                            "The incident to merge into this one"}}),
+        "CloseBody": _body({"reason": {"type": "string", "minLength": 5, "maxLength": 500,
+                                       "pattern": REASON}}),
+        "IncidentStatusChange": _body({"status": {"type": "string", "enum":
+                                                  list(IncidentStatus.active())}}),
+        "NoteBody": _body({"text": {"type": "string", "minLength": 1, "maxLength": 500,
+                                    "pattern": NOTE}}),
         "Member": _obj({
             "id": {"type": "integer"}, "name": STR,
             "phone": {"type": "string", "description": "Full number for admins, masked otherwise"},
@@ -161,6 +198,10 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         "alerts": {"type": "array", "items": _ref("Alert")},
         "attachments": {"type": "array", "items": _ref("Attachment")},
     })
+    schemas["IncidentDetail"] = _obj(schemas["Incident"]["properties"] | {
+        "reports": {"type": "array", "items": _ref("IncidentReport")},
+        "timeline": {"type": "array", "items": _ref("IncidentEvent")},
+    })
     for name in ("Report", "Incident", "Team", "Message"):
         schemas[f"{name}Page"] = _page(name)
     return schemas
@@ -180,7 +221,7 @@ RESPONSES = {
     "Unauthorized": _error("No token, or an unknown or revoked one"),
     "NotFound": _error("No such resource within the token's counties"),
     "Forbidden": _error("The token's user may not do this (admins only)"),
-    "Conflict": _error("The report is not in a state this action applies to"),
+    "Conflict": _error("The report or incident is not in a state this action applies to"),
 }
 
 
@@ -253,6 +294,22 @@ def _review(summary: str, changed: str) -> dict:
         }}}
 
 
+def _incident_post(summary: str, body: str) -> dict:
+    return {"post": {
+        "summary": summary,
+        "description": "Scoped by county like every incident; recorded on the incident's "
+                       "timeline and in the audit log.",
+        "parameters": [_id("incident_id")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+        "responses": {
+            "200": _ok("IncidentDetail", "The incident after the change"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"},
+        }}}
+
+
 @cache
 def query_names(rule: str, method: str) -> frozenset:
     """The query parameters documented for a Flask URL rule."""
@@ -317,13 +374,30 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
-        "/incidents": _get("Early-warning incidents, newest first", "IncidentPage", [
+        "/incidents": _get("Early-warning incidents of two reports or more (a single report "
+                           "is not an incident) and those an officer acted on, newest first",
+                           "IncidentPage", [
             _query("county", {"type": "string", "enum": counties}, "County"),
             _query("category", {"type": "string", "enum": categories}, "Category"),
-            _query("status", {"type": "string", "maxLength": 16, "pattern": NO_CONTROL},
-                   "Status, e.g. open"),
+            _query("status", {"type": "string", "enum": list(IncidentStatus)}, "Status"),
             *PAGING]),
-        "/incidents/{incident_id}": _get("One incident", "Incident", [_id("incident_id")]),
+        "/incidents/{incident_id}": _get("One incident with its reports and its timeline",
+                                         "IncidentDetail", [_id("incident_id")]),
+        "/incidents/{incident_id}/link": _incident_post(
+            "Link a report to this incident (it leaves any other incident it was in)",
+            "ReferenceBody"),
+        "/incidents/{incident_id}/unlink": _incident_post(
+            "Take a report out of this incident", "ReferenceBody"),
+        "/incidents/{incident_id}/merge": _incident_post(
+            "Merge another incident into this one: its reports move here, it is closed as merged",
+            "MergeBody"),
+        "/incidents/{incident_id}/close": _incident_post(
+            "Close the incident with a reason", "CloseBody"),
+        "/incidents/{incident_id}/status": _incident_post(
+            "Set the status to open or monitoring (also reopens a closed incident, not a merged "
+            "one)", "IncidentStatusChange"),
+        "/incidents/{incident_id}/notes": _incident_post(
+            "Add a note to the incident's timeline", "NoteBody"),
         "/teams": _get("Teams and members (officers: their counties' and national teams)",
                        "TeamPage"),
         "/teams/{team_id}": _get("One team", "Team", [_id("team_id")]),

@@ -5,6 +5,8 @@ answered 404, as if it did not exist."""
 
 from __future__ import annotations
 
+import re
+
 from flask import g, jsonify, request, url_for
 from sqlalchemy import select, tuple_
 from werkzeug.exceptions import NotFound
@@ -13,7 +15,7 @@ from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.privacy.masked import masked_report
-from gateway.routing import acks, review
+from gateway.routing import acks, incidents, review
 from gateway.store import ledger, queries
 from gateway.store.models import (
     Alert,
@@ -21,13 +23,14 @@ from gateway.store.models import (
     AuditEntry,
     Delivery,
     Incident,
+    IncidentEvent,
     IncidentReport,
     Message,
     Report,
     ReportEvent,
     Team,
 )
-from gateway.vocab import LEDGER_CHANNELS, AttachmentStatus, EventKind, ReportStatus
+from gateway.vocab import LEDGER_CHANNELS, AttachmentStatus, EventKind, IncidentStatus, ReportStatus
 from gateway.web import attachments
 from gateway.web.api import openapi
 from gateway.web.api.common import (
@@ -118,6 +121,8 @@ def incident_json(incident: Incident) -> dict:
         "references": list(refs),
         "first_report_at": iso(incident.first_report_at),
         "last_report_at": iso(incident.last_report_at), "created_at": iso(incident.created_at),
+        "close_reason": incident.close_reason, "closed_at": iso(incident.closed_at),
+        "merged_into_id": incident.merged_into_id,
     }
 
 
@@ -260,17 +265,14 @@ def dismiss(reference):
 
 @bp.get("/incidents")
 def list_incidents():
-    choice_arg("county", vocabulary().counties)
-    choice_arg("category", vocabulary().categories)
+    """Incidents of two or more reports (``queries.MIN_REPORTS``) or acted on."""
+    county = choice_arg("county", vocabulary().counties)
+    category = choice_arg("category", vocabulary().categories)
+    status = choice_arg("status", queries.INCIDENT_STATUSES)
     limit = limit_arg()
     position = decode_cursor("id")
-    query = scope().incidents(select(Incident)).order_by(Incident.id.desc())
-    for name in ("county", "category"):
-        if request.args.get(name):
-            query = query.where(getattr(Incident, name) == request.args[name])
-    status = text_arg("status", 16)
-    if status:
-        query = query.where(Incident.status == status)
+    query = queries.incidents(scope(), status=status, county=county, category=category) \
+        .order_by(None).order_by(Incident.id.desc())
     if position:
         query = query.where(Incident.id < position["id"])
     result = page(db().scalars(query.limit(limit + 1)).all(), limit,
@@ -279,13 +281,141 @@ def list_incidents():
                    next_cursor=result["next_cursor"])
 
 
-@bp.get("/incidents/<int:incident_id>")
-def get_incident(incident_id):
+def visible_incident(incident_id: int) -> Incident:
     check_id(incident_id, "incident")
     incident = db().get(Incident, incident_id)
     if incident is None or not scope().may_see_county(incident.county):
         raise ApiError(404, "not_found", f"no incident {incident_id} that this token may see")
-    return jsonify(incident_json(incident))
+    return incident
+
+
+def incident_detail(incident: Incident) -> dict:
+    reports = db().scalars(
+        select(Report).join(IncidentReport, IncidentReport.report_id == Report.id)
+        .where(IncidentReport.incident_id == incident.id).order_by(Report.created_at, Report.id))
+    events = db().scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+                          .order_by(IncidentEvent.id))
+    return incident_json(incident) | {
+        "reports": [{"reference": r.reference, "created_at": iso(r.created_at),
+                     "severity": r.severity, "status": r.status, "place_name": r.place_name}
+                    for r in reports],
+        "timeline": [{"at": iso(e.created_at), "kind": e.kind, "actor": e.actor,
+                      "detail": e.detail or {}} for e in events],
+    }
+
+
+@bp.get("/incidents/<int:incident_id>")
+def get_incident(incident_id):
+    return jsonify(incident_detail(visible_incident(incident_id)))
+
+
+def body_of(*names: str, example: str) -> dict:
+    """The JSON body with exactly these keys (a typo must not pass silently)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != set(names):
+        raise ApiError(400, "invalid_body", f"send JSON {example}")
+    return body
+
+
+def text_field(body: dict, name: str, pattern: str, example: str) -> str:
+    """A text the document's pattern allows (its length, no control characters),
+    read as JSON Schema reads patterns (``re.search``)."""
+    value = body[name]
+    if not isinstance(value, str) or not re.search(pattern, value):
+        raise ApiError(400, "invalid_body",
+                       f"{name} must be text of up to {incidents.MAX_TEXT} characters, without "
+                       f"spaces at either end or control characters: {example}")
+    return value
+
+
+def _incident_action(incident: Incident, action: str, do, **audited):
+    """Run an officer's action, audit it, answer the incident; 409 when it does not apply."""
+    try:
+        result = do()
+    except incidents.IncidentRefused as exc:
+        db().rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    if result is not False:
+        audit(action, f"incident {incident.id}", **audited)
+    db().commit()
+    return jsonify(incident_detail(incident))
+
+
+def _actor() -> str:
+    return f"user:{g.api_user.username}"
+
+
+def _reference_body(example: str) -> Report:
+    body = body_of("reference", example=example)
+    if not isinstance(body["reference"], str) or not re.search(
+            openapi.REFERENCE["schema"]["pattern"], body["reference"]):
+        raise ApiError(400, "invalid_body", f"send JSON {example}")
+    return visible_report(body["reference"])
+
+
+@bp.post("/incidents/<int:incident_id>/link")
+def link_incident_report(incident_id):
+    incident = visible_incident(incident_id)
+    report = _reference_body('{"reference": "R-7KX2QM"}')
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.linked", lambda: incidents.link(
+        db(), incident, report, actor=_actor(), now=now), reference=report.reference)
+
+
+@bp.post("/incidents/<int:incident_id>/unlink")
+def unlink_incident_report(incident_id):
+    incident = visible_incident(incident_id)
+    report = _reference_body('{"reference": "R-7KX2QM"}')
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.unlinked", lambda: incidents.unlink(
+        db(), incident, report, actor=_actor(), now=now), reference=report.reference)
+
+
+@bp.post("/incidents/<int:incident_id>/merge")
+def merge_incident(incident_id):
+    """Merge the incident named in the body into this one."""
+    incident = visible_incident(incident_id)
+    body = body_of("incident_id", example='{"incident_id": 12}')
+    if type(body["incident_id"]) is not int:
+        raise ApiError(400, "invalid_body", 'incident_id must be a whole number: {"incident_id": 12}')
+    other = visible_incident(body["incident_id"])
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.merged", lambda: incidents.merge(
+        db(), incident, other, actor=_actor(), now=now), merged=other.id)
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+def close_incident(incident_id):
+    incident = visible_incident(incident_id)
+    example = '{"reason": "Patrol found the herders"}'
+    reason = text_field(body_of("reason", example=example), "reason", openapi.REASON, example)
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.closed", lambda: incidents.close(
+        db(), incident, reason, actor=_actor(), now=now), reason=reason)
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+def set_incident_status(incident_id):
+    incident = visible_incident(incident_id)
+    body = body_of("status", example='{"status": "open" | "monitoring"}')
+    if body["status"] not in IncidentStatus.active():
+        raise ApiError(400, "invalid_body",
+                       'send JSON {"status": "open" | "monitoring"} (close with /close and a reason)')
+    previous = incident.status
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.status", lambda: incidents.set_status(
+        db(), incident, body["status"], actor=_actor(), now=now),
+        previous=previous, status=body["status"])
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+def add_incident_note(incident_id):
+    incident = visible_incident(incident_id)
+    example = '{"text": "Chief informed"}'
+    text = text_field(body_of("text", example=example), "text", openapi.NOTE, example)
+    now = current_services().clock.now()
+    return _incident_action(incident, "incident.note", lambda: incidents.add_note(
+        db(), incident, text, actor=_actor(), now=now))
 
 
 def visible_teams():

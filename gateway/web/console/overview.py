@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from gateway.core import localtime
 from gateway.store import queries
-from gateway.store.models import Alert, Incident, Report
-from gateway.vocab import AlertStatus, IncidentStatus
+from gateway.store.models import Alert, Report
+from gateway.vocab import AlertStatus
 
 from . import charts
 from .common import label
@@ -37,8 +37,8 @@ def build(db, scope: queries.Scope, now) -> dict:
     days = [today - timedelta(days=n) for n in range(29, -1, -1)]
     trend = [(d.strftime("%d %b"), per_day.get(d, 0)) for d in days]
 
-    incidents = db.scalars(scope.incidents(select(Incident).where(Incident.status == IncidentStatus.OPEN))
-                           .order_by(Incident.last_report_at.desc()).limit(20)).all()
+    # Groups of one report are not incidents (queries.MIN_REPORTS).
+    incidents = db.scalars(queries.incidents(scope, active=True).limit(20)).all()
     waiting = db.execute(
         scope.reports(select(Alert, Report).join(Report, Alert.report_id == Report.id))
         .where(Alert.status == AlertStatus.PENDING, Report.acknowledged_at.is_(None))
