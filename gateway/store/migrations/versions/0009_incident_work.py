@@ -4,9 +4,8 @@ merging) and their own timeline
 Revision ID: 0009
 Revises: 0008
 
-Self-contained: three nullable columns on ``incidents`` and one new table
-Statuses are strings, so
-``monitoring`` and ``closed`` need no schema change.
+Three nullable columns on ``incidents`` and one new table.  Statuses are
+strings, so ``monitoring`` and ``closed`` need no schema change.
 """
 
 from alembic import op
