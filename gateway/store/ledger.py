@@ -7,6 +7,8 @@ number it holds.  Our own shortcodes and sender ids are stored as they are.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, or_, select
 
 from gateway.core import texts
@@ -118,3 +120,50 @@ def as_dict(message: Message, *, protector, reveal: bool = False, numbers: bool 
         "report_id": message.report_id,
         "created_at": message.created_at.isoformat() if message.created_at else None,
     }
+
+
+def dialogue_keys(rows, *, ussd_gap: float, message_gap: float) -> dict[int, str]:
+    """Which dialogue each ledger row belongs to, for showing one entry per
+    dialogue: ``rows`` (id, direction, channel, provider, provider_message_id,
+    phone_hash, created_at) in any order; returns {row id: dialogue key}.
+
+    A USSD session is its provider session id; a USSD screen (an outbound
+    row, which carries no session id) joins the session its phone is in, or
+    the inbound row written just before it.  On SMS and WhatsApp a dialogue is
+    the messages to and from one phone on one channel with no pause longer
+    than ``message_gap`` seconds (the session's lifetime).  A row whose phone
+    was forgotten (an anonymous report, STOP) joins the inbound row written
+    just before it, else stands alone."""
+    keys: dict[int, str] = {}
+    by_id = {}
+    open_: dict[tuple[str, str], tuple[str, Any]] = {}  # (channel, hash) -> (key, last time)
+    for row in sorted(rows, key=lambda r: r.id):
+        by_id[row.id] = row
+        key = None
+        gap = ussd_gap if row.channel == "ussd" else message_gap
+        if row.channel == "ussd" and row.direction == "in" and row.provider_message_id:
+            key = f"ussd:{row.provider}:{row.provider_message_id}"
+        elif row.phone_hash and (row.channel, row.phone_hash) in open_:
+            last_key, last_time = open_[(row.channel, row.phone_hash)]
+            if _seconds(row.created_at, last_time) <= gap:
+                key = last_key
+        if key is None:
+            before = by_id.get(row.id - 1)
+            if (row.direction == "out" and before is not None and before.direction == "in"
+                    and before.channel == row.channel and before.id in keys
+                    and _seconds(row.created_at, before.created_at) <= gap):
+                key = keys[before.id]
+            else:
+                key = f"{row.channel}:{row.id}"
+        keys[row.id] = key
+        if row.phone_hash:
+            open_[(row.channel, row.phone_hash)] = (key, row.created_at)
+    return keys
+
+
+def _seconds(later, earlier) -> float:
+    if later is None or earlier is None:
+        return 0.0
+    if (later.tzinfo is None) != (earlier.tzinfo is None):  # SQLite drops the zone
+        later, earlier = later.replace(tzinfo=None), earlier.replace(tzinfo=None)
+    return abs((later - earlier).total_seconds())

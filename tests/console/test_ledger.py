@@ -1,0 +1,66 @@
+"""The message ledger in the console: one entry per dialogue (a USSD
+session's screens together, an SMS exchange with one phone), its messages
+behind a toggle, numbers masked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from gateway.store import ledger
+
+PHONE = "+254739495441"
+
+
+def ussd(client, session_id, text, phone=PHONE):
+    return client.post("/webhooks/africastalking/ussd", data={
+        "sessionId": session_id, "phoneNumber": phone, "networkCode": "99999",
+        "serviceCode": "*384*44135#", "text": text}).text
+
+
+def entries(page: str) -> list[str]:
+    return re.findall(r'<li class="dialogue.*?</details>\n</li>', page, re.S)
+
+
+def test_a_ussd_session_is_one_entry_with_every_screen_inside(admin_client, client):
+    """Three turns of one USSD session (three inputs, three screens) make one
+    entry of six messages, the screens behind its details toggle."""
+    for text in ("", "1", "1*1"):
+        ussd(client, "ATUid_one", text)
+    page = admin_client.get("/console/admin/messages").text
+    found = entries(page)
+    assert len(found) == 1
+    assert "6 messages (3 in, 3 out)" in found[0]
+    assert "<details>" in found[0] and found[0].count('<span class="text">') == 6
+    assert "1 dialogue, 6 messages" in page
+
+
+def test_two_sessions_of_one_phone_are_two_entries(admin_client, client):
+    """A second USSD session from the same phone is a dialogue of its own."""
+    ussd(client, "ATUid_first", "")
+    ussd(client, "ATUid_second", "")
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert len(found) == 2 and all("2 messages (1 in, 1 out)" in e for e in found)
+
+
+def test_the_ledger_never_shows_a_reporters_number(admin_client, client):
+    """A dialogue's entry names the phone masked; the number in full appears nowhere."""
+    ussd(client, "ATUid_mask", "")
+    page = admin_client.get("/console/admin/messages").text
+    assert "+254 7•• ••• 441" in page
+    assert PHONE not in page and PHONE[1:] not in page
+
+
+def test_sms_after_a_long_pause_is_a_new_dialogue(admin_client, svc):
+    """SMS to and from one phone group while the session would live (30 min);
+    after a longer pause they start a new entry."""
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    with svc.db() as db:
+        for minutes in (0, 5, 10, 90):
+            row = ledger.outbound(channel="sms", provider="console", to=PHONE, text="Asante",
+                                  status="sent", protector=svc.protector)
+            row.created_at = start + timedelta(minutes=minutes)
+            db.add(row)
+        db.commit()
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert [e.count('<span class="text">') for e in found] == [1, 3]
