@@ -130,23 +130,27 @@ def dialogue_keys(rows, *, ussd_gap: float, message_gap: float) -> dict[int, str
     A USSD session is its provider session id; a USSD screen (an outbound
     row, which carries no session id) joins the session its phone is in, or
     the inbound row written just before it.  On SMS and WhatsApp a dialogue is
-    the messages to and from one phone on one channel with no pause longer
-    than ``message_gap`` seconds (the session's lifetime).  A row whose phone
-    was forgotten (an anonymous report, STOP) joins the inbound row written
-    just before it, else stands alone."""
+    an exchange with one phone on one channel: what the phone sends and our
+    replies, with no pause longer than ``message_gap`` seconds (the session's
+    lifetime); messages only sent to a phone (alerts to a team member) are
+    entries of their own.  A row whose phone was forgotten (an anonymous
+    report, STOP) joins the inbound row written just before it, else stands
+    alone."""
     keys: dict[int, str] = {}
     by_id = {}
-    open_: dict[tuple[str, str], tuple[str, Any]] = {}  # (channel, hash) -> (key, last time)
+    #: (channel, phone hash) -> (key, last time, the phone wrote in it)
+    open_: dict[tuple[str, str], tuple[str, Any, bool]] = {}
     for row in sorted(rows, key=lambda r: r.id):
         by_id[row.id] = row
         key = None
-        gap = ussd_gap if row.channel == "ussd" else message_gap
-        if row.channel == "ussd" and row.direction == "in" and row.provider_message_id:
+        ussd = row.channel == "ussd"
+        gap = ussd_gap if ussd else message_gap
+        current = open_.get((row.channel, row.phone_hash)) if row.phone_hash else None
+        if ussd and row.direction == "in" and row.provider_message_id:
             key = f"ussd:{row.provider}:{row.provider_message_id}"
-        elif row.phone_hash and (row.channel, row.phone_hash) in open_:
-            last_key, last_time = open_[(row.channel, row.phone_hash)]
-            if _seconds(row.created_at, last_time) <= gap:
-                key = last_key
+        elif current is not None and _seconds(row.created_at, current[1]) <= gap and (
+                ussd or row.direction == "in" or current[2]):
+            key = current[0]
         if key is None:
             before = by_id.get(row.id - 1)
             if (row.direction == "out" and before is not None and before.direction == "in"
@@ -157,7 +161,9 @@ def dialogue_keys(rows, *, ussd_gap: float, message_gap: float) -> dict[int, str
                 key = f"{row.channel}:{row.id}"
         keys[row.id] = key
         if row.phone_hash:
-            open_[(row.channel, row.phone_hash)] = (key, row.created_at)
+            wrote = row.direction == "in" or (current is not None and current[0] == key
+                                              and current[2])
+            open_[(row.channel, row.phone_hash)] = (key, row.created_at, wrote)
     return keys
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from gateway.store import ledger
+from gateway.store.models import Message
 
 PHONE = "+254739495441"
 
@@ -51,16 +52,36 @@ def test_the_ledger_never_shows_a_reporters_number(admin_client, client):
     assert PHONE not in page and PHONE[1:] not in page
 
 
-def test_sms_after_a_long_pause_is_a_new_dialogue(admin_client, svc):
-    """SMS to and from one phone group while the session would live (30 min);
-    after a longer pause they start a new entry."""
-    start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+def add_sms(svc, minutes, direction, text="Asante"):
+    """An SMS to or from PHONE at 08:00 UTC plus ``minutes``."""
+    protector = svc.protector
     with svc.db() as db:
-        for minutes in (0, 5, 10, 90):
-            row = ledger.outbound(channel="sms", provider="console", to=PHONE, text="Asante",
-                                  status="sent", protector=svc.protector)
-            row.created_at = start + timedelta(minutes=minutes)
-            db.add(row)
+        if direction == "out":
+            row = ledger.outbound(channel="sms", provider="console", to=PHONE, text=text,
+                                  status="sent", protector=protector)
+        else:
+            row = Message(direction="in", channel="sms", provider="console",
+                          sender=protector.encrypt(PHONE), recipient="44135",
+                          phone_hash=protector.phone_hash(PHONE), text=text,
+                          status="received")
+        row.created_at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        db.add(row)
         db.commit()
+
+
+def test_sms_after_a_long_pause_is_a_new_dialogue(admin_client, svc):
+    """An SMS exchange with one phone is one entry while the session would
+    live (30 min between messages); after a longer pause a new one starts."""
+    for minutes, direction in ((0, "in"), (1, "out"), (10, "in"), (11, "out"), (120, "in")):
+        add_sms(svc, minutes, direction)
     found = entries(admin_client.get("/console/admin/messages").text)
-    assert [e.count('<span class="text">') for e in found] == [1, 3]
+    assert [e.count('<span class="text">') for e in found] == [1, 4]
+
+
+def test_messages_only_sent_to_a_phone_are_entries_of_their_own(admin_client, svc):
+    """Alerts sent to a team member minutes apart, who never wrote, are not
+    one dialogue: each is an entry."""
+    for minutes in (0, 5, 10):
+        add_sms(svc, minutes, "out", text=f"ALERT {minutes}")
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert len(found) == 3 and all("1 message (0 in, 1 out)" in e for e in found)

@@ -36,7 +36,7 @@ def test_texts_table_lists_each_text_with_source_size_and_state(admin_client):
     assert "What is happening?" in page  # the English beside it
     assert "Maaltu ta&#39;aa jira?" in page
     assert "/160" in page  # the screen against its budget
-    assert 'name="reviewed:steps.category.prompt"' in page and ">draft<" in page
+    assert 'name="reviewed:steps.category.prompt" value="1"> Reviewed' in page  # draft
 
 
 def test_editing_a_translation_saves_a_new_draft_version(admin_client, svc):
@@ -80,6 +80,7 @@ def test_a_dropped_placeholder_is_refused_with_its_key(admin_client, svc):
     assert response.status_code == 400
     assert f"&#39;{key}&#39;: the translation must keep the placeholders" in response.text
     assert "Asante sana kwa ripoti yako</textarea>" in response.text
+    assert "Refused, see above" in response.text  # its row is flagged
     with svc.db() as db:
         assert db.scalar(select(ScriptVersion).where(ScriptVersion.version == 2)) is None
 

@@ -278,7 +278,8 @@ def check_texts(script_id, number, language):
         problems = getattr(exc, "problems", [str(exc)])
     view = lintview.lint(body)
     if request.headers.get("X-Requested-With") == "fetch":
-        return render_template("console/_lint.html", lint=view, problems=problems)
+        return render_template("console/_lint.html", lint=view, problems=problems,
+                               compact=True)
     return texts_page(row, language, typed=typed, problems=problems, checked=view)
 
 

@@ -29,6 +29,8 @@ def _page(query):
 #: Rows of the ledger looked at to group dialogues (the newest; an older
 #: dialogue is found with the filters, e.g. a report reference).
 LEDGER_SCAN = 20_000
+#: Dialogues per page (each holds its messages: fewer than the other lists).
+LEDGER_PAGE = 25
 
 
 @bp.get("/messages")
@@ -60,8 +62,8 @@ def messages():
         grouped.setdefault(keys[row_id], []).append(row_id)
     total = len(grouped)
     page = page_number()
-    pages = max(1, -(-total // PAGE_SIZE))
-    chosen = list(grouped.values())[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    pages = max(1, -(-total // LEDGER_PAGE))
+    chosen = list(grouped.values())[(page - 1) * LEDGER_PAGE:page * LEDGER_PAGE]
     wanted = [row_id for ids in chosen for row_id in ids]
     rows = {m.id: m for m in db().scalars(select(Message).where(Message.id.in_(wanted)))}
     report_ids = {m.report_id for m in rows.values() if m.report_id}
