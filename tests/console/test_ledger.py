@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from gateway.store import ledger
-from gateway.store.models import Message
+from gateway.store.models import Message, Report
+
+from .conftest import make_report
 
 PHONE = "+254739495441"
 
@@ -85,3 +89,18 @@ def test_messages_only_sent_to_a_phone_are_entries_of_their_own(admin_client, sv
         add_sms(svc, minutes, "out", text=f"ALERT {minutes}")
     found = entries(admin_client.get("/console/admin/messages").text)
     assert len(found) == 3 and all("1 message (0 in, 1 out)" in e for e in found)
+
+
+def test_filtering_by_report_reference_shows_its_messages_linked(admin_client, svc):
+    """The reference filter keeps the messages of that report; the entry links to it."""
+    reference = make_report(svc, route=True)
+    add_sms(svc, 0, "out", text="Unrelated")
+    with svc.db() as db:
+        report_id = db.scalar(select(Report.id).where(Report.reference == reference))
+        db.add(ledger.outbound(channel="sms", provider="console", to=PHONE, text="Received",
+                               status="sent", protector=svc.protector, report_id=report_id))
+        db.commit()
+    page = admin_client.get(f"/console/admin/messages?reference={reference}").text
+    found = entries(page)
+    assert found and all(f'/console/reports/{reference}"' in e for e in found)
+    assert "Unrelated" not in page
