@@ -140,3 +140,20 @@ def test_publishing_with_confirmation_publishes(admin_client, svc):
     assert response.status_code == 302
     with svc.db() as db:
         assert db.scalar(select(ScriptVersion.version).where(ScriptVersion.is_live)) == 2
+
+
+def test_the_table_can_show_only_the_texts_not_reviewed(admin_client, svc):
+    """"Not reviewed" lists only the draft texts; a reviewed one is left out,
+    and saving from that view keeps it."""
+    text = script_of(svc, 1).texts["tuv"][KEY]
+    edit(admin_client, "tuv", {KEY: text}, reviewed=[KEY])
+    page = admin_client.get("/console/scripts/report/versions/2/texts/tuv?show=draft").text
+    assert 'name="text:steps.when.prompt"' in page
+    assert f'name="text:{KEY}"' not in page
+    response = post(admin_client, "/console/scripts/report/versions/2/texts/tuv?show=draft",
+                    {"text:steps.when.prompt": script_of(svc, 2).texts["tuv"]["steps.when.prompt"],
+                     "reviewed:steps.when.prompt": "1"})
+    assert response.status_code == 302 and response.location.endswith("?show=draft")
+    script = script_of(svc, 3)
+    assert script.review_state("tuv", KEY) == script.review_state("tuv", "steps.when.prompt") \
+        == "reviewed"

@@ -4,6 +4,7 @@ the simulator, publish and roll back, diff, and the funnel of the live script.""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -174,6 +175,15 @@ def translated_languages(view: lintview.LintView) -> list[str]:
     return [code for code in view.languages if code != view.report.base_language]
 
 
+#: The texts table's views: (label, which rows it shows).
+TEXT_VIEWS: dict[str, tuple[str, Callable[[translations.TextRow], bool]]] = {
+    "all": ("All", lambda r: True),
+    "untranslated": ("Untranslated", lambda r: not r.translation),
+    "draft": ("Not reviewed", lambda r: r.state == "draft"),
+    "flagged": ("Too long or flagged", lambda r: r.over or bool(r.problems)),
+}
+
+
 def texts_page(row: ScriptVersion, language: str, *,
                typed: dict[str, tuple[str, bool]] | None = None,
                problems: list[str] | None = None, checked: lintview.LintView | None = None,
@@ -192,8 +202,12 @@ def texts_page(row: ScriptVersion, language: str, *,
         abort(404, f"Script {row.script_id} has no translated language {language!r} "
                    f"(one of: {', '.join(languages)}).")
     report = view.report
-    rows = translations.text_rows(script, language, list(report.screens),
-                                  report.errors + report.warnings)
+    every = translations.text_rows(script, language, list(report.screens),
+                                   report.errors + report.warnings)
+    show = request.args.get("show", "all")
+    show = show if show in TEXT_VIEWS else "all"
+    counts = {name: sum(1 for r in every if keep(r)) for name, (_label, keep) in TEXT_VIEWS.items()}
+    rows = [r for r in every if TEXT_VIEWS[show][1](r) or r.key in (typed or {})]
     refused = {key for key in (typed or {}) if any(key in p for p in problems or [])}
     return render_template("console/script_texts.html", row=row, language=language,
                            language_name=script.languages[language].name,
@@ -201,7 +215,9 @@ def texts_page(row: ScriptVersion, language: str, *,
                            languages=languages, names={c: script.languages[c].name
                                                        for c in languages},
                            lint=checked or view, typed=typed or {}, problems=problems or [],
-                           refused=refused), status
+                           refused=refused, show=show, counts=counts,
+                           views={name: label for name, (label, _keep) in TEXT_VIEWS.items()}
+                           ), status
 
 
 def posted_texts() -> dict[str, tuple[str, bool]]:
@@ -249,7 +265,7 @@ def save_texts(script_id, number, language):
     if merged.body == row.body:
         flash("Nothing changed: no new version was saved.")
         return redirect(url_for("scripts.texts", script_id=script_id, number=number,
-                                language=language))
+                                language=language, show=request.args.get("show")))
     saved = script_versions.save_draft(db(), script_id, merged.body, current_user.username)
     states = scriptdiff.summarise(row.body, merged.body)
     mine = next((lang for lang in states.languages if lang.code == language), None)
@@ -261,7 +277,7 @@ def save_texts(script_id, number, language):
     flash(f"Saved {language} as draft version {saved.version}: {len(merged.changed)} text(s) "
           "changed. Try it in the simulator, then publish.")
     return redirect(url_for("scripts.texts", script_id=script_id, number=saved.version,
-                            language=language))
+                            language=language, show=request.args.get("show")))
 
 
 @bp.post("/scripts/<script_id>/versions/<int:number>/texts/<language>/check")
