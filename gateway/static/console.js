@@ -1,5 +1,6 @@
 // Mpaka console: small enhancements; every page works without this file.
-// - the script editor lints as the admin types (the server's linter, debounced);
+// - the script editor and the texts table lint as the admin types (the
+//   server's linter, debounced);
 // - the simulator's forms update only the simulator panel.
 (function () {
   "use strict";
@@ -33,6 +34,23 @@
         var form = new FormData();
         form.append("body", editor.value);
         post(editor.dataset.lint, form).then(function (html) { swap("#lint", html); })
+          .catch(function () { /* the Check button still works */ });
+      }, 500);
+    });
+  }
+
+  // The texts table: the whole table, as typed, to the server's linter.
+  var table = document.getElementById("texts-form");
+  if (table && table.dataset.lint) {
+    var pending = null, last = null;
+    table.addEventListener("input", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        var form = new FormData(table);
+        var now = new URLSearchParams(form).toString();
+        if (now === last) { return; }
+        last = now;
+        post(table.dataset.lint, form).then(function (html) { swap("#lint", html); })
           .catch(function () { /* the Check button still works */ });
       }, 500);
     });

@@ -7,6 +7,8 @@ number it holds.  Our own shortcodes and sender ids are stored as they are.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, or_, select
 
 from gateway.core import texts
@@ -118,3 +120,56 @@ def as_dict(message: Message, *, protector, reveal: bool = False, numbers: bool 
         "report_id": message.report_id,
         "created_at": message.created_at.isoformat() if message.created_at else None,
     }
+
+
+def dialogue_keys(rows, *, ussd_gap: float, message_gap: float) -> dict[int, str]:
+    """Which dialogue each ledger row belongs to, for showing one entry per
+    dialogue: ``rows`` (id, direction, channel, provider, provider_message_id,
+    phone_hash, created_at) in any order; returns {row id: dialogue key}.
+
+    A USSD session is its provider session id; a USSD screen (an outbound
+    row, which carries no session id) joins the session its phone is in, or
+    the inbound row written just before it.  On SMS and WhatsApp a dialogue is
+    an exchange with one phone on one channel: what the phone sends and our
+    replies, with no pause longer than ``message_gap`` seconds (the session's
+    lifetime); messages only sent to a phone (alerts to a team member) are
+    entries of their own.  A row whose phone was forgotten (an anonymous
+    report, STOP) joins the inbound row written just before it, else stands
+    alone."""
+    keys: dict[int, str] = {}
+    by_id = {}
+    #: (channel, phone hash) -> (key, last time, the phone wrote in it)
+    open_: dict[tuple[str, str], tuple[str, Any, bool]] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        by_id[row.id] = row
+        key = None
+        ussd = row.channel == "ussd"
+        gap = ussd_gap if ussd else message_gap
+        current = open_.get((row.channel, row.phone_hash)) if row.phone_hash else None
+        if ussd and row.direction == "in" and row.provider_message_id:
+            key = f"ussd:{row.provider}:{row.provider_message_id}"
+        elif current is not None and _seconds(row.created_at, current[1]) <= gap and (
+                ussd or row.direction == "in" or current[2]):
+            key = current[0]
+        if key is None:
+            before = by_id.get(row.id - 1)
+            if (row.direction == "out" and before is not None and before.direction == "in"
+                    and before.channel == row.channel and before.id in keys
+                    and _seconds(row.created_at, before.created_at) <= gap):
+                key = keys[before.id]
+            else:
+                key = f"{row.channel}:{row.id}"
+        keys[row.id] = key
+        if row.phone_hash:
+            wrote = row.direction == "in" or (current is not None and current[0] == key
+                                              and current[2])
+            open_[(row.channel, row.phone_hash)] = (key, row.created_at, wrote)
+    return keys
+
+
+def _seconds(later, earlier) -> float:
+    if later is None or earlier is None:
+        return 0.0
+    if (later.tzinfo is None) != (earlier.tzinfo is None):  # SQLite drops the zone
+        later, earlier = later.replace(tzinfo=None), earlier.replace(tzinfo=None)
+    return abs((later - earlier).total_seconds())

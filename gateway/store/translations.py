@@ -141,22 +141,26 @@ def read_po(text: str) -> polib.POFile:
         raise TranslationError([f"not a PO file: {exc}"]) from None
 
 
+@dataclass
+class Edit:
+    """One text as a translator or the console's texts table gives it."""
+
+    key: str
+    text: str  # "" when the language has no text of its own for the key
+    reviewed: bool
+    where: str  # how a refusal names it: "'steps.x.prompt' (line 12)"
+    line: int | None = None  # its line in a PO file
+
+
 def import_po(body: str, po_text: str) -> Imported:
     """Merge a PO file into the script ``body``; the new body, or TranslationError."""
     script = _load(body)
     po = read_po(po_text)
     language = po.metadata.get("Language", "").strip()
-    if language not in script.languages or language == script.base_language:
-        raise TranslationError([f"the PO file's Language header {language!r} is not a "
-                                f"translated language of script {script.id}"])
+    _check_language(script, language, f"the PO file's Language header {language!r} is")
     keys = set(script.translatable_keys())
-    base = script.texts[script.base_language]
-    own = script.texts.get(language, {})
     problems: list[str] = []
-    updates: dict[str, str] = {}
-    lines: dict[str, int] = {}
-    reviewed = {k for k in own if script.review_state(language, k) == REVIEWED}
-    result = Imported(language, body)
+    edits: list[Edit] = []
     for entry in po:
         if entry.obsolete:
             continue
@@ -165,9 +169,56 @@ def import_po(body: str, po_text: str) -> Imported:
         if key not in keys:
             problems.append(f"{where}: no text {key!r} in script {script.id}")
             continue
-        lines[key] = entry.linenum or 0
-        text = gsm.normalise_punctuation(entry.msgstr.strip())
+        edits.append(Edit(key, entry.msgstr, not entry.fuzzy, where, entry.linenum or 0))
+    if problems:
+        raise TranslationError(problems)
+    return merge(body, script, language, edits, clear_empty=False)
+
+
+def edit_texts(body: str, language: str, edits: list[Edit]) -> Imported:
+    """The console's texts table: translations typed in place merged into
+    ``body`` (an emptied text is removed: the language falls back again);
+    the new body, or TranslationError naming each refused text by its key."""
+    script = _load(body)
+    _check_language(script, language, f"{language!r} is")
+    keys = set(script.translatable_keys())
+    unknown = [f"{e.where}: no text {e.key!r} in script {script.id}" for e in edits
+               if e.key not in keys]
+    if unknown:
+        raise TranslationError(unknown)
+    return merge(body, script, language, edits, clear_empty=True)
+
+
+def _check_language(script: Script, language: str, what: str) -> None:
+    if language not in script.languages or language == script.base_language:
+        raise TranslationError([f"{what} not a translated language of script {script.id}"])
+
+
+def merge(body: str, script: Script, language: str, edits: list[Edit], *,
+          clear_empty: bool) -> Imported:
+    """Edits merged into the ``translations.<language>`` block of ``body``.
+
+    Refused whole (TranslationError, every problem named) when a text drops
+    or adds a placeholder, uses a character outside GSM-7, or brings a
+    linter error (a screen too long ...).  An empty text keeps what the
+    script has, or with ``clear_empty`` removes the language's own text."""
+    base = script.texts[script.base_language]
+    own = script.texts.get(language, {})
+    problems: list[str] = []
+    updates: dict[str, str] = {}
+    removed: set[str] = set()
+    names: dict[str, str] = {}
+    reviewed = {k for k in own if script.review_state(language, k) == REVIEWED}
+    result = Imported(language, body)
+    for edit in edits:
+        key, where = edit.key, edit.where
+        names[key] = key if edit.line is None else f"{key} (line {edit.line})"
+        text = gsm.normalise_punctuation(edit.text.replace("\r\n", "\n").strip())
         if not text:
+            if clear_empty and key in own:
+                removed.add(key)
+                reviewed.discard(key)
+                result.changed.append(key)
             continue  # untranslated: keep what the script has
         expected = sorted(PLACEHOLDER.findall(base[key]))
         if sorted(PLACEHOLDER.findall(text)) != expected:
@@ -182,33 +233,34 @@ def import_po(body: str, po_text: str) -> Imported:
         if text != own.get(key):
             updates[key] = text
             result.changed.append(key)
-        if entry.fuzzy:
-            reviewed.discard(key)
-            result.draft.append(key)
-        else:
+        if edit.reviewed:
             reviewed.add(key)
             result.reviewed.append(key)
+        else:
+            reviewed.discard(key)
+            result.draft.append(key)
     if problems:
         raise TranslationError(problems)
-    new_body = rewrite_language(body, script, language, updates, reviewed)
-    refuse_new_errors(body, new_body, script, language, lines)
+    new_body = rewrite_language(body, script, language, updates, reviewed, removed)
+    refuse_new_errors(body, new_body, script, language, names)
     result.body = new_body
     return result
 
 
 def refuse_new_errors(old: str, new: str, script: Script, language: str,
-                      lines: dict[str, int]) -> None:
-    """The linter's errors the import brings (a screen too long ...), by key and PO line."""
+                      names: dict[str, str]) -> None:
+    """The linter's errors the edits bring (a screen too long ...), each named
+    by the keys that may cause it (``names``: key -> how to name it)."""
     before = {i.message for i in lint_script(old, gazetteer_text()).errors}
     problems = []
     for issue in lint_script(new, gazetteer_text()).errors:
         if issue.message in before:
             continue
-        suspects = [k for k in lines if _screens_of(script, k) == (issue.step or "")
+        suspects = [k for k in names if _screens_of(script, k) == (issue.step or "")
                     or issue.message.startswith(k + " ")]
         if not suspects:  # a line shared by many screens (an error line, Back, More)
-            suspects = [k for k in lines if k.startswith("messages.")] or list(lines)
-        named = ", ".join(f"{k} (line {lines[k]})" for k in suspects)
+            suspects = [k for k in names if k.startswith("messages.")] or list(names)
+        named = ", ".join(names[k] for k in suspects)
         problems.append(f"{named}: {issue.message}")
     if problems:
         raise TranslationError(problems)
@@ -256,7 +308,7 @@ def _nest(texts: dict[str, str], order: list[str], reviewed: list[str]) -> dict[
 
 
 def rewrite_language(body: str, script: Script, language: str, updates: dict[str, str],
-                     reviewed: set[str]) -> str:
+                     reviewed: set[str], removed: frozenset[str] | set[str] = frozenset()) -> str:
     """``body`` with its ``translations.<language>`` block written anew.
 
     Only that block changes (comments inside it are not kept); the rest of the
@@ -272,6 +324,8 @@ def rewrite_language(body: str, script: Script, language: str, updates: dict[str
             texts.pop(key, None)  # the gazetteer file says the same
         else:
             texts[key] = text
+    for key in removed:
+        texts.pop(key, None)
     own = set(texts) | {k for k in script.texts.get(language, {}) if k.startswith("gazetteer.")}
     nested = _nest(texts, script.translatable_keys(), [k for k in reviewed if k in own])
     dumped = yaml.safe_dump({language: nested}, allow_unicode=True, sort_keys=False,
@@ -330,3 +384,54 @@ def import_into_draft(db: Session, script_id: str, po_text: str, author: str | N
     live = script_versions.live_row(db, script_id)
     imported = import_po(live.body, po_text)
     return script_versions.save_draft(db, script_id, imported.body, author), imported
+
+
+@dataclass
+class TextRow:
+    """One row of the console's texts table: a text in one language, its size
+    against the screen budget and its review state."""
+
+    key: str
+    source: str  # the base-language (English) text
+    translation: str  # the language's own text; "" when it falls back
+    shown: str  # what a phone shows: its own text or a fallback language's
+    state: str | None  # "reviewed", "draft", or None when it has no text of its own
+    chars: int  # GSM-7 characters of ``shown`` (a non-GSM character counts double)
+    screen: str  # the screen it is on, as the linter names it ("" for a shared line)
+    longest: int | None  # the longest USSD screen it is on, error line included
+    segments: int  # SMS segments of the longest SMS reply it is on (0: none measured)
+    budget: int  # characters of a USSD screen
+    placeholders: list[str]
+    problems: list[str]  # the linter's errors and warnings about this text
+
+    @property
+    def over(self) -> bool:
+        return (self.longest is not None and self.longest > self.budget) or self.segments > 1
+
+
+def text_rows(script: Script, language: str, screens: list[Any], issues: list[Any]
+              ) -> list[TextRow]:
+    """Every translatable text of ``script`` in ``language`` (see TextRow),
+    measured with the linter's ``screens`` and flagged with its ``issues``."""
+    _check_language(script, language, f"{language!r} is")
+    own = script.texts.get(language, {})
+    base = script.texts[script.base_language]
+    rows = []
+    for key in script.translatable_keys():
+        where = _screens_of(script, key)
+        mine = [e for e in screens if e["step"] == where and e["language"] == language]
+        ussd = [gsm.screen_cost(e["text"]) + e["length_with_error"] - e["length"]
+                for e in mine if e["channel"] == "ussd"]
+        sms = [e["sms_segments"] for e in mine if e["channel"] == "sms"]
+        shown = own.get(key) or script.text(key, language) or ""
+        problems = [i.message for i in issues if i.language == language and (
+            (where and i.step == where) or i.message.startswith(f"{language} {key}:")
+            or i.message.startswith(f"{where} ({language}"))]
+        rows.append(TextRow(
+            key=key, source=base[key], translation=own.get(key, ""), shown=shown,
+            state=script.review_state(language, key), chars=gsm.screen_cost(shown),
+            screen=where if mine else "", longest=max(ussd) if ussd else None,
+            segments=max(sms) if sms else 0, budget=script.settings.ussd_screen_chars,
+            placeholders=sorted(set(PLACEHOLDER.findall(base[key]))),
+            problems=list(dict.fromkeys(problems))))
+    return rows

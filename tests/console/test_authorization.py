@@ -70,8 +70,20 @@ ROUTES = [
      REDIRECT),
     ("POST", "/console/scripts/report/versions/1/simulate", {"channel": "ussd"}, LOGIN,
      FORBIDDEN, FORBIDDEN, OK),
+    # Without confirm=1: to the confirmation page (v1 is live: back to the editor).
     ("POST", "/console/scripts/report/versions/1/publish", {}, LOGIN, FORBIDDEN, FORBIDDEN,
      REDIRECT),
+    ("GET", "/console/scripts/report/versions/1/publish", None, LOGIN, FORBIDDEN, FORBIDDEN,
+     REDIRECT),
+    ("GET", "/console/scripts/report/versions/1/texts", None, LOGIN, FORBIDDEN, FORBIDDEN,
+     REDIRECT),
+    ("GET", "/console/scripts/report/versions/1/texts/swa", None, LOGIN, FORBIDDEN, FORBIDDEN,
+     OK),
+    # Nothing typed: nothing changed, back to the table.
+    ("POST", "/console/scripts/report/versions/1/texts/swa", {}, LOGIN, FORBIDDEN, FORBIDDEN,
+     REDIRECT),
+    ("POST", "/console/scripts/report/versions/1/texts/swa/check", {}, LOGIN, FORBIDDEN,
+     FORBIDDEN, OK),
     ("GET", "/console/scripts/report/versions/1/translations/tuv.po", None, LOGIN, FORBIDDEN,
      FORBIDDEN, OK),
     # No file chosen: the admin is told so (400).
@@ -157,7 +169,7 @@ def _shape(path: str) -> str:
     """A path with every variable part replaced by <>, as in a URL rule."""
     path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>")
     return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
-        .replace("/tuv.po", "/<>.po")
+        .replace("/tuv.po", "/<>.po").replace("/texts/swa", "/texts/<>")
 
 
 def test_every_route_is_in_the_table(app):

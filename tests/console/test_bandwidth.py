@@ -109,6 +109,7 @@ def busy_day(svc, admin_client):
 MAIN_PAGES = ["/console/overview", "/console/reports", "/console/reports/held",
               "/console/reports/{first}", "/console/scripts", "/console/scripts/report/versions/1",
               "/console/scripts/report/funnel", "/console/scripts/report/diff",
+              "/console/scripts/report/versions/1/texts/gax",
               "/console/admin/teams", "/console/admin/rules", "/console/admin/escalation",
               "/console/admin/users", "/console/admin/messages", "/console/admin/audit"]
 

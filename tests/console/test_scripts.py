@@ -14,6 +14,7 @@ from gateway.store.models import AuditEntry, Report, ScriptVersion
 from .conftest import post
 
 SWA_PROMPT = "prompt: Nini kinatokea?"
+CONFIRM = {"confirm": "1"}  # the confirmation page's answer
 REWORDED = default_script_text().replace(SWA_PROMPT, "prompt: Kuna nini?", 1)
 BROKEN = REWORDED.replace("filter_by: county", "filter_by: kaunti", 1)
 
@@ -99,7 +100,7 @@ def test_simulator_recovers_from_a_tampered_session(admin_client):
 def test_a_draft_with_errors_cannot_be_published(admin_client, svc):
     """Publishing a broken draft is refused with the error count; live stays as it was."""
     number = save(admin_client, BROKEN)
-    response = post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    response = post(admin_client, f"/console/scripts/report/versions/{number}/publish", CONFIRM)
     assert response.status_code == 400
     assert "cannot be published" in response.text
     with svc.db() as db:
@@ -111,7 +112,7 @@ def test_publish_serves_new_sessions_and_lets_old_ones_finish(admin_client, clie
     keeps the version it started with.  The publish is audited."""
     ussd(client, "ATUid_old", "")
     number = save(admin_client, REWORDED)
-    post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    post(admin_client, f"/console/scripts/report/versions/{number}/publish", CONFIRM)
     assert "Nini kinatokea?" in ussd(client, "ATUid_old", "2")
     ussd(client, "ATUid_new", "", phone="+254739495442")
     assert "Kuna nini?" in ussd(client, "ATUid_new", "2", phone="+254739495442")
@@ -123,10 +124,10 @@ def test_publish_serves_new_sessions_and_lets_old_ones_finish(admin_client, clie
 def test_rollback_republishes_an_earlier_version(admin_client, client, svc):
     """Publishing an earlier version again is a rollback, audited as such."""
     number = save(admin_client, REWORDED)
-    post(admin_client, f"/console/scripts/report/versions/{number}/publish")
+    post(admin_client, f"/console/scripts/report/versions/{number}/publish", CONFIRM)
     page = admin_client.get("/console/scripts/report/versions/1").text
     assert "Roll back to version 1" in page
-    post(admin_client, "/console/scripts/report/versions/1/publish")
+    post(admin_client, "/console/scripts/report/versions/1/publish", CONFIRM)
     ussd(client, "ATUid_after", "")
     assert "Nini kinatokea?" in ussd(client, "ATUid_after", "2")
     with svc.db() as db:

@@ -4,6 +4,7 @@ the simulator, publish and roll back, diff, and the funnel of the live script.""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -23,7 +24,7 @@ from gateway.store.models import ScriptVersion
 from gateway.vocab import ScriptStatus
 from gateway.web.context import allow_large_bodies
 
-from . import charts, lintview, simulator
+from . import charts, lintview, scriptdiff, simulator
 from .common import audit, console_blueprint, db, now
 
 bp = console_blueprint("scripts", admin_only=True)
@@ -170,6 +171,134 @@ def import_translations(script_id):
     return redirect(url_for("scripts.edit", script_id=script_id, number=row.version))
 
 
+def translated_languages(view: lintview.LintView) -> list[str]:
+    return [code for code in view.languages if code != view.report.base_language]
+
+
+#: The texts table's views: (label, which rows it shows).
+TEXT_VIEWS: dict[str, tuple[str, Callable[[translations.TextRow], bool]]] = {
+    "all": ("All", lambda r: True),
+    "untranslated": ("Untranslated", lambda r: not r.translation),
+    "draft": ("Not reviewed", lambda r: r.state == "draft"),
+    "flagged": ("Too long or flagged", lambda r: r.over or bool(r.problems)),
+}
+
+
+def texts_page(row: ScriptVersion, language: str, *,
+               typed: dict[str, tuple[str, bool]] | None = None,
+               problems: list[str] | None = None, checked: lintview.LintView | None = None,
+               status: int = 200):
+    """The texts table of ``language``: each text of this version with its
+    translation, size and review state; ``typed`` is what the admin sent,
+    shown back when it was refused or only checked (nothing is lost)."""
+    try:
+        script = script_versions.parse_version(row)
+    except ScriptError as exc:
+        abort(400, f"Version {row.version} has errors ({exc}); fix them in the YAML editor "
+                   "first.")
+    view = lintview.lint(row.body)
+    languages = translated_languages(view)
+    if language not in languages:
+        abort(404, f"Script {row.script_id} has no translated language {language!r} "
+                   f"(one of: {', '.join(languages)}).")
+    report = view.report
+    every = translations.text_rows(script, language, list(report.screens),
+                                   report.errors + report.warnings)
+    show = request.args.get("show", "all")
+    show = show if show in TEXT_VIEWS else "all"
+    counts = {name: sum(1 for r in every if keep(r)) for name, (_label, keep) in TEXT_VIEWS.items()}
+    rows = [r for r in every if TEXT_VIEWS[show][1](r) or r.key in (typed or {})]
+    refused = {key for key in (typed or {}) if any(key in p for p in problems or [])}
+    return render_template("console/script_texts.html", row=row, language=language,
+                           language_name=script.languages[language].name,
+                           review=script.languages[language].review, rows=rows,
+                           languages=languages, names={c: script.languages[c].name
+                                                       for c in languages},
+                           lint=checked or view, typed=typed or {}, problems=problems or [],
+                           refused=refused, show=show, counts=counts,
+                           views={name: label for name, (label, _keep) in TEXT_VIEWS.items()}
+                           ), status
+
+
+def posted_texts() -> dict[str, tuple[str, bool]]:
+    """The table's rows as sent: ``text:<key>`` and the ``reviewed:<key>`` box."""
+    form = request.form
+    return {name[len("text:"):]: (form[name][:2000], form.get("reviewed:" + name[5:]) == "1")
+            for name in form if name.startswith("text:")}
+
+
+def edits_of(typed: dict[str, tuple[str, bool]]) -> list[translations.Edit]:
+    return [translations.Edit(key, text, reviewed, repr(key))
+            for key, (text, reviewed) in typed.items()]
+
+
+@bp.get("/scripts/<script_id>/versions/<int:number>/texts")
+def texts_index(script_id, number):
+    row = version_row(script_id, number)
+    languages = translated_languages(lintview.lint(row.body))
+    if not languages:
+        abort(404, f"Version {number} has no translated language.")
+    return redirect(url_for("scripts.texts", script_id=script_id, number=number,
+                            language=languages[0]))
+
+
+@bp.get("/scripts/<script_id>/versions/<int:number>/texts/<language>")
+def texts(script_id, number, language):
+    return texts_page(version_row(script_id, number), language)
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/texts/<language>")
+def save_texts(script_id, number, language):
+    """The table's edits saved as a new draft version (audited); refused whole,
+    saving nothing and showing back what was typed, when a text drops a
+    placeholder, leaves GSM-7 or makes a screen too long."""
+    row = version_row(script_id, number)
+    typed = posted_texts()
+    try:
+        merged = translations.edit_texts(row.body, language, edits_of(typed))
+    except TranslationError as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+        if language not in translated_languages(lintview.lint(row.body)):
+            abort(404, problems[0])
+        flash(f"Nothing was saved: {len(problems)} text(s) refused (see below).", "error")
+        return texts_page(row, language, typed=typed, problems=problems, status=400)
+    if merged.body == row.body:
+        flash("Nothing changed: no new version was saved.")
+        return redirect(url_for("scripts.texts", script_id=script_id, number=number,
+                                language=language, show=request.args.get("show")))
+    saved = script_versions.save_draft(db(), script_id, merged.body, current_user.username)
+    states = scriptdiff.summarise(row.body, merged.body)
+    mine = next((lang for lang in states.languages if lang.code == language), None)
+    audit("script.texts_edited", f"{script_id} v{saved.version}", language=language,
+          base=number, changed=len(merged.changed),
+          reviewed=len(mine.reviewed) if mine else 0,
+          draft=len(mine.unreviewed) if mine else 0)
+    db().commit()
+    flash(f"Saved {language} as draft version {saved.version}: {len(merged.changed)} text(s) "
+          "changed. Try it in the simulator, then publish.")
+    return redirect(url_for("scripts.texts", script_id=script_id, number=saved.version,
+                            language=language, show=request.args.get("show")))
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/texts/<language>/check")
+def check_texts(script_id, number, language):
+    """The linter's verdict on the table as typed, without saving: the panel
+    alone for the page's script, the whole table for a browser without it."""
+    row = version_row(script_id, number)
+    typed = posted_texts()
+    problems: list[str] = []
+    body = row.body
+    try:
+        body = translations.edit_texts(row.body, language, edits_of(typed)).body
+    except TranslationError as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+    view = lintview.lint(body)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render_template("console/_lint.html", lint=view, problems=problems,
+                               compact=True)
+    return texts_page(row, language, typed=typed, problems=problems, checked=view)
+
+
 @bp.post("/scripts/<script_id>/versions/<int:number>/simulate")
 def simulate(script_id, number):
     row = version_row(script_id, number)
@@ -189,17 +318,45 @@ def simulate(script_id, number):
     return editor(row, sim=sim)
 
 
-@bp.post("/scripts/<script_id>/versions/<int:number>/publish")
-def publish(script_id, number):
-    row = version_row(script_id, number)
+def publishable(row: ScriptVersion):
+    """None when ``row`` may be published, else the response that says why not."""
     if row.is_live:
-        flash(f"Version {number} is already live.")
-        return redirect(url_for("scripts.edit", script_id=script_id, number=number))
+        flash(f"Version {row.version} is already live.")
+        return redirect(url_for("scripts.edit", script_id=row.script_id, number=row.version))
     view = lintview.lint(row.body)
     if not view.ok:
-        flash(f"Version {number} has {len(view.report.errors)} error(s) and cannot be "
+        flash(f"Version {row.version} has {len(view.report.errors)} error(s) and cannot be "
               "published.", "error")
         return editor(row, status=400)
+    return None
+
+
+@bp.get("/scripts/<script_id>/versions/<int:number>/publish")
+def confirm_publish(script_id, number):
+    """The confirmation step: what publishing this version changes, compared
+    with the live one (texts per language, review states, steps), and the
+    unified diff below."""
+    row = version_row(script_id, number)
+    refused = publishable(row)
+    if refused is not None:
+        return refused
+    rows = versions(script_id)
+    live = next((r for r in rows if r.is_live), row)
+    return render_template("console/script_diff.html", script_id=script_id, a=live, b=row,
+                           lines=unified(live, row), versions=rows, confirm=True,
+                           summary=scriptdiff.summarise(live.body, row.body))
+
+
+@bp.post("/scripts/<script_id>/versions/<int:number>/publish")
+def publish(script_id, number):
+    """Publish once confirmed (``confirm=1``, sent by the confirmation page);
+    without it, the confirmation page."""
+    row = version_row(script_id, number)
+    refused = publishable(row)
+    if refused is not None:
+        return refused
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("scripts.confirm_publish", script_id=script_id, number=number))
     previous = next((r.version for r in versions(script_id) if r.is_live), None)
     rollback = row.status == ScriptStatus.PUBLISHED
     script_versions.publish(current_services(), db(), row, current_user.username)
@@ -209,6 +366,12 @@ def publish(script_id, number):
     flash(f"Version {number} is live: new sessions use it now; sessions under way finish on "
           "the version they started with.")
     return redirect(url_for("scripts.edit", script_id=script_id, number=number))
+
+
+def unified(a: ScriptVersion, b: ScriptVersion) -> list[str]:
+    return list(difflib.unified_diff(a.body.splitlines(), b.body.splitlines(),
+                                     f"version {a.version}", f"version {b.version}",
+                                     lineterm="", n=3))
 
 
 @bp.get("/scripts/<script_id>/diff")
@@ -225,11 +388,9 @@ def diff(script_id):
             abort(400, "Versions are numbers.")
 
     a, b = pick("a", live.version), pick("b", rows[0].version)
-    lines = list(difflib.unified_diff(a.body.splitlines(), b.body.splitlines(),
-                                      f"version {a.version}", f"version {b.version}", lineterm="",
-                                      n=3))
     return render_template("console/script_diff.html", script_id=script_id, a=a, b=b,
-                           lines=lines, versions=rows)
+                           lines=unified(a, b), versions=rows,
+                           summary=scriptdiff.summarise(a.body, b.body))
 
 
 def day_arg(name: str, default: date) -> date:

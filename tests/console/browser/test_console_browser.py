@@ -103,6 +103,8 @@ def test_admin_edits_lints_simulates_and_publishes_a_script(page, live_server, c
     screenshot(page, "script-editor")
 
     page.get_by_role("button", name="Publish version 2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Publish report version 2?")
+    page.get_by_role("button", name="Yes, publish version 2").click()
     expect(page.get_by_role("status")).to_contain_text("Version 2 is live")
     ussd = {"sessionId": "ATUid_browser", "phoneNumber": "+254739495441",
             "networkCode": "99999", "serviceCode": "*384*44135#"}

@@ -1,0 +1,106 @@
+"""The message ledger in the console: one entry per dialogue (a USSD
+session's screens together, an SMS exchange with one phone), its messages
+behind a toggle, numbers masked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from gateway.store import ledger
+from gateway.store.models import Message, Report
+
+from .conftest import make_report
+
+PHONE = "+254739495441"
+
+
+def ussd(client, session_id, text, phone=PHONE):
+    return client.post("/webhooks/africastalking/ussd", data={
+        "sessionId": session_id, "phoneNumber": phone, "networkCode": "99999",
+        "serviceCode": "*384*44135#", "text": text}).text
+
+
+def entries(page: str) -> list[str]:
+    return re.findall(r'<li class="dialogue.*?</details>\n</li>', page, re.S)
+
+
+def test_a_ussd_session_is_one_entry_with_every_screen_inside(admin_client, client):
+    """Three turns of one USSD session (three inputs, three screens) make one
+    entry of six messages, the screens behind its details toggle."""
+    for text in ("", "1", "1*1"):
+        ussd(client, "ATUid_one", text)
+    page = admin_client.get("/console/admin/messages").text
+    found = entries(page)
+    assert len(found) == 1
+    assert "6 messages (3 in, 3 out)" in found[0]
+    assert "<details>" in found[0] and found[0].count('<span class="text">') == 6
+    assert "1 dialogue, 6 messages" in page
+
+
+def test_two_sessions_of_one_phone_are_two_entries(admin_client, client):
+    """A second USSD session from the same phone is a dialogue of its own."""
+    ussd(client, "ATUid_first", "")
+    ussd(client, "ATUid_second", "")
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert len(found) == 2 and all("2 messages (1 in, 1 out)" in e for e in found)
+
+
+def test_the_ledger_never_shows_a_reporters_number(admin_client, client):
+    """A dialogue's entry names the phone masked; the number in full appears nowhere."""
+    ussd(client, "ATUid_mask", "")
+    page = admin_client.get("/console/admin/messages").text
+    assert "+254 7•• ••• 441" in page
+    assert PHONE not in page and PHONE[1:] not in page
+
+
+def add_sms(svc, minutes, direction, text="Asante"):
+    """An SMS to or from PHONE at 08:00 UTC plus ``minutes``."""
+    protector = svc.protector
+    with svc.db() as db:
+        if direction == "out":
+            row = ledger.outbound(channel="sms", provider="console", to=PHONE, text=text,
+                                  status="sent", protector=protector)
+        else:
+            row = Message(direction="in", channel="sms", provider="console",
+                          sender=protector.encrypt(PHONE), recipient="44135",
+                          phone_hash=protector.phone_hash(PHONE), text=text,
+                          status="received")
+        row.created_at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        db.add(row)
+        db.commit()
+
+
+def test_sms_after_a_long_pause_is_a_new_dialogue(admin_client, svc):
+    """An SMS exchange with one phone is one entry while the session would
+    live (30 min between messages); after a longer pause a new one starts."""
+    for minutes, direction in ((0, "in"), (1, "out"), (10, "in"), (11, "out"), (120, "in")):
+        add_sms(svc, minutes, direction)
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert [e.count('<span class="text">') for e in found] == [1, 4]
+
+
+def test_messages_only_sent_to_a_phone_are_entries_of_their_own(admin_client, svc):
+    """Alerts sent to a team member minutes apart, who never wrote, are not
+    one dialogue: each is an entry."""
+    for minutes in (0, 5, 10):
+        add_sms(svc, minutes, "out", text=f"ALERT {minutes}")
+    found = entries(admin_client.get("/console/admin/messages").text)
+    assert len(found) == 3 and all("1 message (0 in, 1 out)" in e for e in found)
+
+
+def test_filtering_by_report_reference_shows_its_messages_linked(admin_client, svc):
+    """The reference filter keeps the messages of that report; the entry links to it."""
+    reference = make_report(svc, route=True)
+    add_sms(svc, 0, "out", text="Unrelated")
+    with svc.db() as db:
+        report_id = db.scalar(select(Report.id).where(Report.reference == reference))
+        db.add(ledger.outbound(channel="sms", provider="console", to=PHONE, text="Received",
+                               status="sent", protector=svc.protector, report_id=report_id))
+        db.commit()
+    page = admin_client.get(f"/console/admin/messages?reference={reference}").text
+    found = entries(page)
+    assert found and all(f'/console/reports/{reference}"' in e for e in found)
+    assert "Unrelated" not in page
