@@ -20,6 +20,7 @@ class Channel(StrEnum):
     USSD = "ussd"
     SMS = "sms"
     WHATSAPP = "whatsapp"
+    VOICE = "voice"  # Africa's Talking Voice: calls in, and missed-call callbacks out
 
 
 class AlertChannel(StrEnum):
