@@ -8,6 +8,8 @@ answered call runs the voice dialogue.
   ``VOICE_CALLBACKS_PER_DAY``, and the inbound limit every message counts
   against) an outbound ledger row is queued and the ``place_callback`` job
   enqueued in the ``alerts`` queue.  Over a limit, the inbound row says why.
+* ``requested_by_sms``: the same for an SMS keyword (``settings.keywords.callback``:
+  PIGA, CALL ME), called by the conversation host.
 * ``place``: the job.  The provider's caller (``handlers.registry.build_caller``,
   ``VOICE_PROVIDER``) places the call from the number that was flashed.
 * ``call_event``: AT's callbacks for that outbound call.  Answered: the row is
@@ -64,13 +66,13 @@ class MissedCall:
     message_id: int | None = None
 
 
-def callback_numbers(config) -> set[str]:
-    """``VOICE_CALLBACK_NUMBERS`` as E.164; anything that is not a number is
-    left out (and logged)."""
-    numbers = set()
+def callback_numbers(config) -> list[str]:
+    """``VOICE_CALLBACK_NUMBERS`` as E.164, in order; anything that is not a
+    number is left out (and logged)."""
+    numbers: list[str] = []
     for raw in config.get("VOICE_CALLBACK_NUMBERS") or []:
         try:
-            numbers.add(normalise_phone(raw))
+            numbers.append(normalise_phone(raw))
         except InvalidPhone:  # a settings mistake must not break the webhook
             log.warning("VOICE_CALLBACK_NUMBERS holds something that is not a phone number")
     return numbers
@@ -92,7 +94,11 @@ def missed_call(svc: Services, event: CallEvent) -> MissedCall:
         return MissedCall(queued=False, refused="already seen")
     protector = svc.protector
     phone_hash = protector.phone_hash(phone)
-    refused = _over_limits(svc, phone_hash)
+    if not svc.limiter.hit(ratelimit.INBOUND, phone_hash, resolution=10,
+                           limit=svc.config["INBOUND_PER_10_MINUTES"], window=CALLBACK_WINDOW):
+        refused: str | None = "too many messages from this number"
+    else:
+        refused = _over_limits(svc, phone_hash)
     with svc.db() as db:
         db.add(Message(
             direction="in", channel=Channel.VOICE, provider=PROVIDER,
@@ -101,13 +107,34 @@ def missed_call(svc: Services, event: CallEvent) -> MissedCall:
             status=MessageStatus.RECEIVED,
             error=f"no callback: {refused}" if refused else None,
         ))
-        if refused:
-            db.commit()
-            log.info("missed call, no callback", extra={"reason": refused})
-            return MissedCall(queued=False, refused=refused)
+        db.commit()
+    if refused:
+        log.info("missed call, no callback", extra={"reason": refused})
+        return MissedCall(queued=False, refused=refused)
+    return _queue(svc, phone, phone_hash, call_from=event.destination)
+
+
+def requested_by_sms(svc: Services, phone: str) -> MissedCall:
+    """An SMS asking for a call back (``settings.keywords.callback``, PIGA):
+    the same limits and call, from the first callback number.  The SMS itself
+    is in the ledger already and counted against the inbound limit."""
+    numbers = callback_numbers(svc.config)
+    if not numbers:
+        return MissedCall(queued=False, refused="no callback number")
+    phone_hash = svc.protector.phone_hash(phone)
+    refused = _over_limits(svc, phone_hash)
+    if refused:
+        log.info("callback asked by SMS, not placed", extra={"reason": refused})
+        return MissedCall(queued=False, refused=refused)
+    return _queue(svc, phone, phone_hash, call_from=numbers[0])
+
+
+def _queue(svc: Services, phone: str, phone_hash: str, *, call_from: str | None) -> MissedCall:
+    """The callback's outbound ledger row, and its job."""
+    with svc.db() as db:
         row = Message(
             direction="out", channel=Channel.VOICE, provider=svc.config["VOICE_PROVIDER"],
-            sender=event.destination, recipient=protector.encrypt(phone), phone_hash=phone_hash,
+            sender=call_from, recipient=svc.protector.encrypt(phone), phone_hash=phone_hash,
             text=CALLBACK_TEXT, status=MessageStatus.QUEUED,
         )
         db.add(row)
@@ -116,16 +143,13 @@ def missed_call(svc: Services, event: CallEvent) -> MissedCall:
     if not tasks.place_callback(svc, message_id):
         _mark(svc, message_id, MessageStatus.FAILED, "dropped: the job queue did not answer")
         return MissedCall(queued=False, refused="queue unavailable", message_id=message_id)
-    log.info("missed call, callback queued", extra={"message_id": message_id})
+    log.info("callback queued", extra={"message_id": message_id})
     return MissedCall(queued=True, message_id=message_id)
 
 
 def _over_limits(svc: Services, phone_hash: str) -> str | None:
     """Why no callback may be placed now, or ``None`` (and the callback counted)."""
     limiter = svc.limiter
-    if not limiter.hit(ratelimit.INBOUND, phone_hash, resolution=10,
-                       limit=svc.config["INBOUND_PER_10_MINUTES"], window=CALLBACK_WINDOW):
-        return "too many messages from this number"
     if limiter.count(ratelimit.CALLBACKS, phone_hash, window=CALLBACK_WINDOW) >= 1:
         return "one callback per 10 minutes"
     cap = svc.config["VOICE_CALLBACKS_PER_DAY"]

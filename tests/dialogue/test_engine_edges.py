@@ -57,7 +57,7 @@ def test_new_session_records_script_and_times(script):
 
 def test_unknown_channel_error_lists_the_channels(script):
     """The error for an unknown channel names the valid ones and the bad one."""
-    with pytest.raises(ValueError, match="^channel must be one of ussd, sms, whatsapp, not 'fax'$"):
+    with pytest.raises(ValueError, match="^channel must be one of ussd, sms, whatsapp, voice, not 'fax'$"):
         new_session(script, channel="fax", now=NOW, reference="R-1")
 
 

@@ -207,3 +207,44 @@ def test_malformed_callback_gets_400(client, form):
     response = client.post(URL, data=form)
     assert response.status_code == 400
     assert response.text.startswith("Bad request:")
+
+
+def sms(text, message_id):
+    return {"from": CALLER, "to": "28901", "text": text, "date": "2026-12-01 03:00:00",
+            "id": message_id, "networkCode": "63902"}
+
+
+def sms_replies(svc):
+    with svc.db() as db:
+        return [r.text for r in db.scalars(select(Message).where(
+            Message.channel == "sms", Message.direction == "out").order_by(Message.id))]
+
+
+def test_sms_piga_asks_for_a_callback(client, svc, run_worker):
+    """An SMS "PIGA" queues a callback from the first callback number, answered in Kiswahili."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.post(AT_CALL_URL, json=queued(), status=200)
+        response = client.post(f"/webhooks/africastalking/sms?secret={SECRET}",
+                               data=sms("Piga", "ATXid_1"))
+        assert response.status_code == 200
+        run_worker()
+        body = parse_qs(mock.calls[0].request.body)
+    assert body["from"] == [CALLBACK_NUMBER] and body["to"] == [CALLER]
+    assert sms_replies(svc)[0].startswith("Tutakupigia sasa hivi.")
+
+
+def test_second_sms_call_me_within_ten_minutes_is_told_to_wait(client, svc, clock):
+    """CALL ME twice within 10 minutes: one callback; the second SMS is told why not."""
+    client.post(f"/webhooks/africastalking/sms?secret={SECRET}", data=sms("CALL ME", "ATXid_1"))
+    clock.advance(minutes=2)
+    client.post(f"/webhooks/africastalking/sms?secret={SECRET}", data=sms("call me!", "ATXid_2"))
+    assert len(voice_rows(svc, "out")) == 1
+    assert sms_replies(svc)[1].startswith("You were called back a short time ago.")
+
+
+def test_piga_without_callback_numbers_starts_no_call(make_app, app):
+    """Without VOICE_CALLBACK_NUMBERS, PIGA is an ordinary message: no callback is queued."""
+    other = make_app(VOICE_CALLBACK_NUMBERS=[])
+    other.test_client().post(f"/webhooks/africastalking/sms?secret={SECRET}",
+                             data=sms("PIGA", "ATXid_9"))
+    assert voice_rows(other.extensions["mpaka"], "out") == []
