@@ -10,7 +10,17 @@ from gateway.core import production
 from gateway.core.services import Services
 from gateway.errors import ConfigError
 from gateway.ops import logs
-from gateway.web import api, bandwidth, console, context, health, metrics, proxies, webhooks
+from gateway.web import (
+    api,
+    bandwidth,
+    console,
+    context,
+    health,
+    metrics,
+    prompts,
+    proxies,
+    webhooks,
+)
 from gateway.web.proxies import TrustedProxies
 
 
@@ -55,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(prompts.bp)
     api.init_app(app)
     console.init_app(app)
     bandwidth.init_app(app)

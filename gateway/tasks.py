@@ -90,6 +90,34 @@ def send_messages(
         queue.enqueue(job_path("send_messages"), *args, job_id=job_id, meta=job_meta())
 
 
+#: A missed-call callback that failed (busy, no answer, AT unreachable) is
+#: placed once more after this many seconds, then dropped.
+CALLBACK_RETRY_SECONDS = 60
+
+
+def place_callback(svc: Services, message_id: int, *, retry: bool = False) -> bool:
+    """Queue the outbound call of a missed-call callback (its ledger row
+    ``message_id`` holds the number, encrypted: the job's arguments and
+    description name only the row).  ``retry``: the second and last try,
+    ``CALLBACK_RETRY_SECONDS`` from now.  ``False`` when Redis does not answer."""
+    queue = svc.queue("alerts")
+    options: dict[str, Any] = {
+        "description": f"place_callback({message_id})", "meta": job_meta(),
+        "result_ttl": 600, "failure_ttl": 86400,
+    }
+    try:
+        if retry:
+            queue.enqueue_in(timedelta(seconds=CALLBACK_RETRY_SECONDS), job_path("place_callback"),
+                             message_id, job_id=f"callback-{message_id}-retry", **options)
+        else:
+            queue.enqueue(job_path("place_callback"), message_id, job_id=f"callback-{message_id}",
+                          **options)
+        return True
+    except RedisError:
+        log.warning("redis unavailable, callback not placed", extra={"message_id": message_id})
+        return False
+
+
 def check_escalation(svc: Services, alert_id: int, at: datetime) -> None:
     """Schedule the escalation check of an alert at its deadline."""
     svc.queue("alerts").enqueue_at(

@@ -20,7 +20,7 @@ class Channel(StrEnum):
     USSD = "ussd"
     SMS = "sms"
     WHATSAPP = "whatsapp"
-    VOICE = "voice"  # Africa's Talking Voice: spoken prompts, keypad answers, a recording
+    VOICE = "voice"  # Africa's Talking Voice: calls in (spoken prompts, keypad answers, a recording) and missed-call callbacks out
 
 
 class AlertChannel(StrEnum):

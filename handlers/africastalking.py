@@ -1,8 +1,9 @@
-"""Africa's Talking: USSD sessions, inbound SMS, voice calls, delivery reports, sending SMS.
+"""Africa's Talking: USSD sessions, inbound SMS, voice calls, delivery reports, sending SMS,
+voice callbacks and outbound calls (the missed-call callback).
 
 Webhooks are form-encoded POSTs; field names follow AT exactly (camelCase).
-Sending uses the official SDK's ``SMSService``; see ``_SMSService`` for the
-one thing we change in it.
+Sending uses the official SDK's ``SMSService`` and calling its
+``VoiceService``; see ``_OnOurSession`` for the one thing we change in them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+from xml.sax.saxutils import escape as xml_escape
 
 import requests
 from africastalking.Service import validate_phone
 from africastalking.SMS import SMSService
+from africastalking.Voice import VoiceService
 
 from ._form import get_field, phone_field
 from .base import (
+    CallEvent,
+    CallResult,
     Channel,
     DeliveryReport,
     DeliveryStatus,
@@ -342,11 +347,11 @@ REJECTED: dict[int, bool] = {
 MAX_BATCH = 1000  # recipients per API call, to bound the request size
 
 
-class _SMSService(SMSService):  # type: ignore[misc]  # the SDK is untyped: SMSService is Any
-    """The SDK's SMS service, run on our ``requests.Session``.
+class _OnOurSession:
+    """An SDK service, run on our ``requests.Session``.
 
     The SDK still validates numbers and builds the URL, form and ``apiKey``
-    header (``SMSService.send``).  We replace only ``_make_request`` because
+    header (``SMSService.send``, ``VoiceService.call``).  We replace only ``_make_request`` because
     the SDK's version turns every non-2xx answer into
     ``AfricasTalkingException(res.text)`` and drops the status code, which is
     what tells a bad API key (401, permanent) from an outage (5xx, retry).  A
@@ -359,7 +364,7 @@ class _SMSService(SMSService):  # type: ignore[misc]  # the SDK is untyped: SMSS
     def __init__(self, username: str, api_key: str, *, sandbox: bool, http: requests.Session):
         self._sandbox = sandbox  # read by _init_service, called from super().__init__
         self._http = http
-        super().__init__(username, api_key)
+        super().__init__(username, api_key)  # type: ignore[call-arg]  # the SDK service, next in the MRO
 
     def _is_sandbox(self) -> bool:
         return self._sandbox
@@ -377,6 +382,14 @@ class _SMSService(SMSService):  # type: ignore[misc]  # the SDK is untyped: SMSS
         return self._http.request(
             method, url, headers=headers, data=data, params=params, timeout=timeout
         )
+
+
+class _SMSService(_OnOurSession, SMSService):  # type: ignore[misc]  # the SDK is untyped
+    """The SDK's SMS service on our session."""
+
+
+class _VoiceService(_OnOurSession, VoiceService):  # type: ignore[misc]  # the SDK is untyped
+    """The SDK's voice service on our session (``https://voice.africastalking.com``)."""
 
 
 class AfricasTalkingSender:
@@ -504,3 +517,129 @@ def _result(message: OutboundMessage, entry: Mapping[str, object]) -> SendResult
 
 def _failed(message: OutboundMessage, error: str, transient: bool = False) -> SendResult:
     return SendResult(id=message.id, status=DeliveryStatus.FAILED, error=error, transient=transient)
+
+
+# --- Voice: callbacks and outbound calls -----------------------------------------------
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+DIRECTIONS = {"inbound": "inbound", "outbound": "outbound"}
+MAX_CAUSE = 64
+
+
+def parse_call_event(form: Mapping[str, str]) -> CallEvent:
+    """Parse an AT voice callback (``isActive``, ``direction``, ``callerNumber``, …).
+
+    ``sessionId``, ``isActive`` and ``direction`` are required; an unreadable
+    number is ``None`` (AT sends our own number as configured, which may not
+    be E.164), an unreadable duration too.
+    """
+    session_id = get_field(form, "sessionId", max_len=MAX_ID, required=True)
+    is_active = get_field(form, "isActive", max_len=MAX_SHORT, required=True).strip()
+    if is_active not in ("0", "1"):
+        raise BadRequest("field 'isActive' must be 0 or 1")
+    raw_direction = get_field(form, "direction", max_len=MAX_SHORT, required=True)
+    direction = DIRECTIONS.get(raw_direction.strip().lower())
+    if direction is None:
+        raise BadRequest("field 'direction' must be Inbound or Outbound")
+
+    def number(name: str) -> str | None:
+        value = get_field(form, name, max_len=MAX_SHORT)
+        try:
+            return normalise_phone(value) if value else None
+        except InvalidPhone:
+            return None
+
+    raw_duration = get_field(form, "durationInSeconds", max_len=MAX_SHORT)
+    try:
+        duration: int | None = int(raw_duration) if raw_duration else None
+    except ValueError:
+        duration = None
+    return CallEvent(
+        session_id=session_id,
+        active=is_active == "1",
+        direction=direction,
+        caller=number("callerNumber"),
+        destination=number("destinationNumber"),
+        hangup_cause=(get_field(form, "hangupCause", max_len=MAX_CAUSE) or None),
+        duration_seconds=duration,
+    )
+
+
+def render_reject() -> str:
+    """Refuse an inbound call: the caller hears it end and pays nothing."""
+    return f"{XML_HEAD}<Response><Reject/></Response>"
+
+
+def render_redirect(url: str) -> str:
+    """Hand the call to another voice URL (the voice dialogue's webhook)."""
+    return f"{XML_HEAD}<Response><Redirect>{xml_escape(url)}</Redirect></Response>"
+
+
+def render_empty() -> str:
+    """An answer with no action (AT's final notifications need none)."""
+    return f"{XML_HEAD}<Response/>"
+
+
+class AfricasTalkingCaller:
+    """Place outbound calls through AT's Voice API (``VoiceService.call``).
+
+    AT calls ``call_to`` from ``call_from`` (one of our virtual numbers) and,
+    when the call is answered, posts to that number's callback URL.
+    """
+
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        sandbox: bool | None = None,
+        timeout: tuple[float, float] = (3.05, 9.05),
+        session: requests.Session | None = None,
+    ):
+        self.timeout = timeout
+        self._service = _VoiceService(
+            username,
+            api_key,
+            sandbox=(username == "sandbox") if sandbox is None else sandbox,
+            http=session or requests.Session(),
+        )
+
+    def place_call(self, call_from: str, call_to: str) -> CallResult:
+        """One call; never raises for a provider failure."""
+        if not validate_phone(call_to):
+            return CallResult(placed=False, error="callee is not an E.164 number")
+        try:
+            response: requests.Response = self._service.call(
+                call_from, [call_to], timeout=self.timeout
+            )
+        except requests.Timeout:
+            return CallResult(placed=False, error="Africa's Talking did not answer in time")
+        except requests.RequestException as exc:
+            return CallResult(
+                placed=False, error=f"could not reach Africa's Talking: {type(exc).__name__}"
+            )
+        status = response.status_code
+        if status == 401:
+            return CallResult(
+                placed=False,
+                error="Africa's Talking rejected the credentials (HTTP 401): "
+                "check AT_USERNAME and AT_API_KEY",
+            )
+        if not 200 <= status < 300:
+            return CallResult(placed=False, error=f"Africa's Talking answered HTTP {status}")
+        try:
+            data = json.loads(response.text)
+            entries = list(data.get("entries") or [])
+            error_message = str(data.get("errorMessage") or "None")
+        except (ValueError, TypeError, AttributeError):
+            return CallResult(placed=False, error="unreadable answer from Africa's Talking")
+        entry = next((e for e in entries if isinstance(e, Mapping)), None)
+        if entry is None:
+            return CallResult(placed=False, error=f"call not queued: {error_message[:100]}")
+        entry_status = str(entry.get("status") or "")
+        if entry_status != "Queued":
+            return CallResult(placed=False, error=f"call not queued: {entry_status[:100]}")
+        session_id = entry.get("sessionId")
+        return CallResult(
+            placed=True,
+            session_id=str(session_id) if session_id not in (None, "", "None") else None,
+        )

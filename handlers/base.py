@@ -97,3 +97,41 @@ class Sender(Protocol):
     """
 
     def send(self, messages: list[OutboundMessage]) -> list[SendResult]: ...
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The provider's answer to placing one outbound call.
+
+    ``placed`` is true when the provider queued the call (it rings later; the
+    outcome comes in a call-status callback); ``session_id`` is the provider's
+    id for the call (AT ``sessionId``), echoed in that callback.
+    """
+
+    placed: bool
+    session_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A provider's voice callback, normalised (AT Voice).
+
+    ``active`` is true while the call is up, false in the final notification,
+    which carries ``hangup_cause`` and ``duration_seconds``.
+    """
+
+    session_id: str
+    active: bool
+    direction: str  # "inbound" | "outbound"
+    caller: str | None  # E.164: the resident on an inbound call, our number on an outbound one
+    destination: str | None  # E.164 or our number as configured
+    hangup_cause: str | None = None
+    duration_seconds: int | None = None
+
+
+class Caller(Protocol):
+    """What every voice adapter offers: place one outbound call; never raises
+    for a provider failure (it is reported in the ``CallResult``)."""
+
+    def place_call(self, call_from: str, call_to: str) -> CallResult: ...

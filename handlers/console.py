@@ -1,4 +1,5 @@
-"""A sender for development: prints messages instead of sending them."""
+"""A sender and a caller for development: they print messages and calls
+instead of sending or placing them (``mpaka dev``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 from collections.abc import Callable
 from typing import TextIO
 
-from .base import DeliveryStatus, OutboundMessage, SendResult
+from .base import CallResult, DeliveryStatus, OutboundMessage, SendResult
+from .phones import mask_phone
 
 
 def _uuid_hex() -> str:
@@ -34,3 +36,20 @@ class ConsoleSender:
             )
         stream.flush()
         return results
+
+
+class ConsoleCaller:
+    """Print each outbound call (the callee masked) and report it placed.
+
+    The gateway records the call in the message ledger, as for a real
+    provider; no call is made.  Development only."""
+
+    def __init__(self, stream: TextIO | None = None, id_factory: Callable[[], str] = _uuid_hex):
+        self._stream = stream
+        self._new_id = id_factory
+
+    def place_call(self, call_from: str, call_to: str) -> CallResult:
+        stream = self._stream or sys.stdout
+        stream.write(f"[console call {call_from} → {mask_phone(call_to)}] callback placed\n")
+        stream.flush()
+        return CallResult(placed=True, session_id=f"console-{self._new_id()}")

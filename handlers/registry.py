@@ -1,12 +1,12 @@
-"""Build the configured sender by provider name.  Explicit: no plugins, no discovery."""
+"""Build the configured sender (and caller) by provider name.  Explicit: no plugins, no discovery."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .africastalking import AfricasTalkingSender
-from .base import Sender
-from .console import ConsoleSender
+from .africastalking import AfricasTalkingCaller, AfricasTalkingSender
+from .base import Caller, Sender
+from .console import ConsoleCaller, ConsoleSender
 from .errors import ConfigurationError
 from .twilio import TwilioSender
 
@@ -63,5 +63,34 @@ def build_sender(provider: str, config: Mapping[str, object]) -> Sender:
         known = ", ".join(sorted(SENDERS))
         raise ConfigurationError(
             f"unknown SMS provider {provider!r}; use one of: {known}"
+        ) from None
+    return factory(config)
+
+
+def _africastalking_caller(config: Mapping[str, object]) -> AfricasTalkingCaller:
+    return AfricasTalkingCaller(
+        username=_required(config, "AT_USERNAME", "africastalking"),
+        api_key=_required(config, "AT_API_KEY", "africastalking"),
+    )
+
+
+def _console_caller(config: Mapping[str, object]) -> ConsoleCaller:
+    return ConsoleCaller()
+
+
+CALLERS: dict[str, Callable[[Mapping[str, object]], Caller]] = {
+    "africastalking": _africastalking_caller,
+    "console": _console_caller,
+}
+
+
+def build_caller(provider: str, config: Mapping[str, object]) -> Caller:
+    """The voice caller for ``provider``; ``ConfigurationError`` names what is missing."""
+    try:
+        factory = CALLERS[provider]
+    except KeyError:
+        known = ", ".join(sorted(CALLERS))
+        raise ConfigurationError(
+            f"unknown voice provider {provider!r}; use one of: {known}"
         ) from None
     return factory(config)

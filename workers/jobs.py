@@ -12,7 +12,7 @@ from rq import get_current_job
 
 from gateway import tasks
 from gateway.delivery import outbox
-from gateway.intake import media, reports
+from gateway.intake import callback, media, reports
 from gateway.ops import logs
 from gateway.privacy import retention
 from gateway.routing import dispatch as routing
@@ -39,6 +39,12 @@ def fetch_attachment(attachment_id: int, sealed_url: str, provider: str = "twili
     svc = worker_services()
     url = svc.protector.decrypt(sealed_url) or ""
     return media.fetch(svc, attachment_id, url, last_try=last_try, provider=provider)
+
+
+@logs.job
+def place_callback(message_id: int) -> dict:
+    """Call back a resident who gave a missed call (``gateway.intake.callback``)."""
+    return callback.place(worker_services(), message_id)
 
 
 @logs.job

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
+from gateway.core import config
 from gateway.defaults import gazetteer_text
 from gateway.dialogue import lint_script, load_script
 from gateway.dialogue.cost import path_costs
 from gateway.errors import ScriptNotFound, TranslationError
-from gateway.store import script_versions, translations
+from gateway.store import prompts, script_versions, translations
 from gateway.store.models import AuditEntry
 
 
@@ -24,15 +25,35 @@ def scripts():
 
 @scripts.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def check(path):
-    """Lint a script file: errors, warnings, translation coverage, screen sizes."""
+@click.option("--prompts-version", type=int,
+              help="Count the voice prompts of this script version number in PROMPTS_DIR "
+                   "(default: the file's own version, when it is a number).")
+def check(path, prompts_version):
+    """Lint a script file: errors, warnings, translation coverage, screen sizes,
+    voice prompts present and still to record per language."""
     report = lint_script(path.read_text("utf-8"), gazetteer_text=gazetteer_text())
     click.echo(report.format())
     if report.ok:  # what a full report costs, per language and channel
         script = load_script(path.read_text("utf-8"), gazetteer_text=gazetteer_text())
         for cost in path_costs(script):
             click.echo(cost.format())
+        version = prompts_version if prompts_version is not None else script.version
+        if str(version).isdigit():
+            root = _prompts_dir()
+            for st in prompts.status(root, version, script):
+                click.echo(f"{st.format()} (version {version})")
     sys.exit(0 if report.ok else 1)
+
+
+def _prompts_dir() -> str:
+    """``PROMPTS_DIR`` of the app the command runs under, else of the environment."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None:
+        try:
+            return str(info.load_app().config["PROMPTS_DIR"])
+        except Exception:  # no app to load (a bare `scripts check`): the settings will do
+            pass
+    return str(config.finalise(config.from_environment())["PROMPTS_DIR"])
 
 
 @scripts.command("export-translations")

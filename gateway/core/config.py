@@ -51,6 +51,11 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TWILIO_FROM_NUMBER": (None, str),
     "TWILIO_WHATSAPP_FROM": (None, str),
     "PUBLIC_BASE_URL": (None, str),
+    # Voice (Africa's Talking Voice): the missed-call callback and audio prompts
+    "VOICE_PROVIDER": ("console", str),  # africastalking | console
+    "VOICE_CALLBACK_NUMBERS": ([], _list),  # E.164 numbers whose calls are rejected and called back
+    "VOICE_CALLBACKS_PER_DAY": (3, _INT),  # per caller, beside the one per 10 minutes
+    "PROMPT_MAX_BYTES": (5 * 1024 * 1024, _INT),  # an uploaded recording
     "TRUSTED_PROXIES": (1, _INT),  # hops of X-Forwarded-* to apply, from a trusted proxy
     "TRUSTED_PROXY_ADDRESSES": ([], _list),  # the proxies' addresses or networks
     "AGENCY_ALLOW_PRIVATE": (False, _bool),

@@ -120,6 +120,9 @@ def problems(config) -> list[str]:
                      "callbacks would be unauthenticated")
     if "console" in (config.get("SMS_PROVIDER"), config.get("WHATSAPP_PROVIDER")):
         found.append("SMS_PROVIDER/WHATSAPP_PROVIDER is `console`: alerts would never be sent")
+    if config.get("VOICE_CALLBACK_NUMBERS") and config.get("VOICE_PROVIDER") == "console":
+        found.append("VOICE_PROVIDER is `console` while VOICE_CALLBACK_NUMBERS is set: "
+                     "missed calls would never be called back (set VOICE_PROVIDER=africastalking)")
     if not config.get("METRICS_TOKEN") and not config.get("METRICS_ALLOW"):
         found.append("/metrics would be open to anyone: set METRICS_TOKEN or METRICS_ALLOW")
     if config.get("DEBUG"):

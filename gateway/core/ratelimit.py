@@ -8,7 +8,7 @@ recorded too: a flood keeps its sender limited.
 
 Subjects are keyed hashes or usernames, never phone numbers.  Used for
 inbound messages and reports per sender (``gateway.intake``), status checks
-(``gateway.routing.acks``) and console logins (``gateway.accounts.auth``).
+(``gateway.routing.acks``), missed-call callbacks (``gateway.intake.callback``) and console logins (``gateway.accounts.auth``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ REPORTS = "reports"  # reports stored from a sender (keyed hash)
 STATUS_CHECKS = "status"  # report status look-ups by a sender (keyed hash)
 LOGIN_FAILURES = "login"  # failed console logins for a username
 LOGIN_ADDRESS = "login-address"  # failed console logins from an address
-KINDS = (INBOUND, REPORTS, STATUS_CHECKS, LOGIN_FAILURES, LOGIN_ADDRESS)
+CALLBACKS = "callback"  # missed-call callbacks placed to a caller (keyed hash)
+KINDS = (INBOUND, REPORTS, STATUS_CHECKS, LOGIN_FAILURES, LOGIN_ADDRESS, CALLBACKS)
 
 
 class Limiter:

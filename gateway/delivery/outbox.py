@@ -61,7 +61,8 @@ def send(svc, message_ids: list[int], *, senders=None) -> list[int]:
         # sweeper, say), only one moves a row from pending to sending.
         claimed = db.scalars(
             update(Message)
-            .where(Message.id.in_(message_ids), Message.status.in_(PENDING))
+            .where(Message.id.in_(message_ids), Message.status.in_(PENDING),
+                   Message.channel != Channel.VOICE)  # calls: gateway.intake.callback
             .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=svc.clock.now())
             .returning(Message.id)
         ).all()
@@ -163,6 +164,7 @@ def stuck(svc) -> list[int]:
         rows = db.scalars(
             select(Message).where(
                 Message.direction == "out",
+                Message.channel != Channel.VOICE,  # a late callback is dropped, not placed
                 Message.status.in_((MessageStatus.SENDING, MessageStatus.QUEUED)),
                 Message.updated_at < cutoff,
             )

@@ -29,7 +29,8 @@ CHANNELS: tuple[str, ...] = tuple(Channel)
 #: words that choose a "yes" (or "send") or a "no" option in any menu.
 #: Review states of a translated text (docs/dialogue-scripts.md, "Review state").
 DRAFT, REVIEWED = "draft", "reviewed"
-KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk")
+#: ``callback``: a message asking to be called back (``gateway.intake.callback``).
+KEYWORD_KINDS = ("start", "help", "stop", "yes", "no", "small_talk", "callback")
 # System messages every script must define in its base language.
 #: Messages a script may leave out (added after scripts were written): without
 #: them the screen simply omits the line.

@@ -28,9 +28,10 @@ from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.dialogue import Attachment, DialogueSession, Script, advance, new_session
 from gateway.dialogue import voice as spoken
+from gateway.dialogue.engine import keyword
 from gateway.dialogue.session import ASK
 from gateway.errors import ScriptNotFound
-from gateway.intake import media, reports, safety
+from gateway.intake import callback, media, reports, safety
 from gateway.ops import logs, metrics
 from gateway.routing import acks
 from gateway.store import funnel, ledger, script_versions
@@ -167,6 +168,8 @@ class Conversations:
                 outcome = limited
             elif command is not None:
                 outcome = self._command(msg, command, phone_hash, exempt)
+            elif (asked := self._callback_asked(msg)) is not None:
+                outcome = self._callback(msg, asked)
             else:
                 if not lock.acquire():
                     raise LockError("conversation busy")
@@ -202,6 +205,20 @@ class Conversations:
             return Outcome(reply=None, duplicate=True, forget=forget)
         return Outcome(reply=Reply(acks.handle(self.svc, command, msg.phone), ended=True),
                        forget=forget)
+
+    def _callback_asked(self, msg: InboundMessage) -> str | None:
+        """The language of a message that is only a callback keyword (PIGA,
+        CALL ME) on a message channel, when callback numbers are configured."""
+        if msg.channel == Channel.USSD or not self.config.get("VOICE_CALLBACK_NUMBERS"):
+            return None
+        words = script_versions.live_script(self.svc).settings.keywords.get("callback", {})
+        return words.get(keyword(msg.text)) if msg.text else None
+
+    def _callback(self, msg: InboundMessage, language: str) -> Outcome:
+        """Queue a call back (``gateway.intake.callback``) and say so, or why not."""
+        done = callback.requested_by_sms(self.svc, msg.phone)
+        text = texts.text("callback_queued" if done.queued else "callback_refused", language)
+        return Outcome(reply=Reply(text, ended=True), language=language)
 
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go

@@ -22,42 +22,43 @@ apology with the emergency numbers, and the call ends.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from gateway.core import texts
 from gateway.dialogue import Script
 from gateway.dialogue import voice as spoken
 from gateway.intake.conversation import RECORD, Outcome
-from gateway.store import script_versions
+from gateway.store import prompts, script_versions
 from handlers.africastalking import Play, Say, Speech, VoiceReply
 
 #: (language, key) -> the prompt's public URL, or None when it has no recording.
 PromptUrl = Callable[[str, str], str | None]
 
-PROMPT_PATH = "/voice/prompts"
 #: Texts of the message table a call may speak, as ``parts`` looks them up.
 SPOKEN_TABLE_KEYS = ("voice", "media.received", "media.limit", "media.refused")
 HELD_TIMEOUT = 5  # seconds to wait for the second 9 of the quick exit
-_SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def prompt_finder(config: Mapping[str, Any], script_version: str) -> PromptUrl:
-    """The recorded prompts of one script version, as files under
-    ``PROMPTS_DIR`` that AT fetches from ``PUBLIC_BASE_URL``.  Without a public
-    URL no prompt can be played: every text is said in English."""
-    base = Path(str(config.get("PROMPTS_DIR") or "prompts"))
+    """The prompts of one script version (``gateway.store.prompts``: a
+    person's recording or espeak-ng's draft), as files under ``PROMPTS_DIR``
+    that AT fetches from ``PUBLIC_BASE_URL``.  Message-table texts are filed
+    under ``texts.``.  Without a public URL no prompt can be played: every
+    text is said in English."""
+    root = str(config.get("PROMPTS_DIR") or "prompts")
     public = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
 
     def find(language: str, key: str) -> str | None:
-        if not public or not all(_SAFE.match(p) and p.strip(".") for p in
-                                 (script_version, language, key)):
+        if key.startswith(tuple(f"{k}." for k in SPOKEN_TABLE_KEYS)):
+            key = prompts.MESSAGE_FILE_PREFIX + key
+        try:
+            path = prompts.prompt_path(root, script_version, language, key)
+        except prompts.PromptError:
             return None
-        if not (base / script_version / language / f"{key}.mp3").is_file():
+        if not public or not path.is_file():
             return None
-        return f"{public}{PROMPT_PATH}/{script_version}/{language}/{key}.mp3"
+        return public + prompts.url_path(script_version, language, key)
 
     return find
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -18,6 +19,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from gateway.core import production
 from gateway.core.services import current_services
 from gateway.delivery import outbox
+from gateway.intake import callback
 from gateway.intake.conversation import Conversations
 from gateway.ops import metrics
 from gateway.web import voice
@@ -159,6 +161,47 @@ def at_ussd_events():
     log.info("ussd session ended", extra={"status": event.get("status")})
     metrics.ussd_session_ended(current_services(), event)
     return Response("", status=200, mimetype="text/plain")
+
+
+#: Where an answered callback goes: the voice dialogue's webhook.
+VOICE_DIALOGUE_PATH = "/webhooks/africastalking/voice"
+
+
+@bp.post("/africastalking/voice/callback")
+def at_voice_callback():
+    """The callback URL of the numbers in ``VOICE_CALLBACK_NUMBERS`` (set in AT's
+    dashboard).  A resident's call is rejected at once (free for them) and a
+    callback queued (``gateway.intake.callback``); AT's events for the outbound
+    call come here too (the call is placed from this number): answered, the
+    call is handed to the voice dialogue; ended, the outcome is recorded."""
+    check_at_secret()
+    event = africastalking.parse_call_event(form())
+    svc = current_services()
+    if event.direction == "inbound":
+        if event.active:
+            if event.caller is None:
+                raise BadRequest("field 'callerNumber' must be the caller's phone number")
+            if callback.is_callback_number(svc.config, event.destination):
+                callback.missed_call(svc, event)
+            else:
+                log.warning("call to a number not in VOICE_CALLBACK_NUMBERS rejected")
+            return _xml(africastalking.render_reject())
+        return _xml(africastalking.render_empty())
+    callback.call_event(svc, event)
+    if event.active:
+        return _xml(africastalking.render_redirect(_voice_dialogue_url()))
+    return _xml(africastalking.render_empty())
+
+
+def _voice_dialogue_url() -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    secret = current_app.config.get("AT_WEBHOOK_SECRET")
+    query = "?" + urlencode({"secret": secret}) if secret else ""
+    return f"{base}{VOICE_DIALOGUE_PATH}{query}"
+
+
+def _xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="application/xml")
 
 
 @bp.post("/twilio/messages")

@@ -89,6 +89,10 @@ ROUTES = [
     # No file chosen: the admin is told so (400).
     ("POST", "/console/scripts/report/translations", {}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("GET", "/console/scripts/report/diff", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    ("GET", "/console/scripts/report/versions/1/prompts", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    # No recording chosen: the admin is told so (400).
+    ("POST", "/console/scripts/report/versions/1/prompts/tuv/messages.help", {}, LOGIN,
+     FORBIDDEN, FORBIDDEN, BAD),
     ("GET", "/console/scripts/report/funnel", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/admin/teams", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("POST", "/console/admin/teams", {"name": ""}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
@@ -169,7 +173,8 @@ def _shape(path: str) -> str:
     """A path with every variable part replaced by <>, as in a URL rule."""
     path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>")
     return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
-        .replace("/tuv.po", "/<>.po").replace("/texts/swa", "/texts/<>")
+        .replace("/tuv.po", "/<>.po").replace("/texts/swa", "/texts/<>") \
+        .replace("/prompts/tuv/messages.help", "/prompts/<>/<>")
 
 
 def test_every_route_is_in_the_table(app):

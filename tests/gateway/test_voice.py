@@ -371,13 +371,15 @@ def test_other_languages_play_recorded_prompts(client, app, svc):
     category = script.steps["category"]
     names = ["steps.category.prompt"] + [f"steps.category.options.{o.value}"
                                          for o in category.options]
-    names += [f"voice.press.{n}" for n in range(13)] + ["voice.hash_after"]
+    # The message table's texts are filed under "texts." (gateway.store.prompts).
+    names += [f"texts.voice.press.{n}" for n in range(13)] + ["texts.voice.hash_after"]
     prompts(app, script.version, "swa", names)
     _call, root = kiswahili_call(client)
     urls = [e.attrib["url"] for e in root.iter("Play")]
     base = f"https://mpaka.example.org/voice/prompts/{script.version}/swa/"
     assert urls[0] == base + "steps.category.prompt.mp3"
-    assert urls[1:3] == [base + "steps.category.options.terrorism.mp3", base + "voice.press.1.mp3"]
+    assert urls[1:3] == [base + "steps.category.options.terrorism.mp3",
+                         base + "texts.voice.press.1.mp3"]
     assert spoken(root) == ""
 
 
