@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.accounts import partners, tokens
+from tests.api.conftest import admin_token  # noqa: F401 - a fixture
 
 
 def add_partner(svc, name, level, counties=()) -> tuple[int, str]:
