@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from gateway.accounts import partners, tokens
 from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
 from tests.helpers import add_attachment
 
@@ -81,6 +82,16 @@ ROUTES = [
     ("POST", "/console/admin/users", {"username": ""}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("POST", "/console/admin/users/{user}", {"role": "nobody"}, LOGIN, FORBIDDEN, FORBIDDEN,
      BAD),
+    ("GET", "/console/admin/partners", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    ("POST", "/console/admin/partners", {"name": ""}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
+    ("GET", "/console/admin/partners/{partner}", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    ("POST", "/console/admin/partners/{partner}", {"level": "all"}, LOGIN, FORBIDDEN, FORBIDDEN,
+     BAD),
+    # The new token is shown once, in the answer (200), never through a redirect.
+    ("POST", "/console/admin/partners/{partner}/tokens", {"name": "x"}, LOGIN, FORBIDDEN,
+     FORBIDDEN, OK),
+    ("POST", "/console/admin/partners/{partner}/tokens/{partner_token}/revoke", {}, LOGIN,
+     FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/admin/messages", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/admin/audit", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
 ]
@@ -94,8 +105,11 @@ def ids(svc, users):
         team = db.scalar(select(Team).where(Team.name == "Turkana county team"))
         team.endpoints.append(AgencyEndpoint(name="Agency", url="https://agency.example/hook",
                                              secret="s" * 24))
+        partner = partners.create(db, "Partner", "incident")
+        partner_token, _secret = tokens.create_for_partner(db, partner)
         db.commit()
         return {
+            "partner": partner.id, "partner_token": partner_token.id,
             "team": team.id,
             "member": db.scalar(select(TeamMember.id).where(TeamMember.team_id == team.id)),
             "endpoint": db.scalar(select(AgencyEndpoint.id)),
