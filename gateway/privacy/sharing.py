@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core import localtime
+from gateway.ops.logs import mask_text
 from gateway.store.models import Incident, Partner, Report, Share
 from gateway.vocab import SharingLevel
 
@@ -115,7 +116,7 @@ def report_row(report: Report) -> dict[str, Any]:
         "county_code": county_code, "sub_county": report.sub_county,
         "sub_county_code": sub_county_code, "place_name": report.place_name,
         "latitude": report.latitude, "longitude": report.longitude, "when": report.when,
-        "severity": report.severity, "status": report.status, "description": report.description,
+        "severity": report.severity, "status": report.status, "description": mask_text(report.description) if report.description else None,
         "created_at": _iso(report.created_at), "acknowledged_at": _iso(report.acknowledged_at),
     })
 
@@ -129,6 +130,8 @@ def webhook_payload(payload: Mapping[str, Any], level: str) -> dict[str, Any] | 
     if event == "report.created" and may_receive(level, "report"):
         county_code, sub_county_code = codes(payload.get("county"), payload.get("sub_county"))
         row = dict(payload) | {"county_code": county_code, "sub_county_code": sub_county_code}
+        if row.get("description"):
+            row["description"] = mask_text(row["description"])
         return {"event": event} | _only("report", row)
     if event == "incident.alert" and may_receive(level, "incident"):
         county_code, sub_county_code = codes(payload.get("county"), payload.get("sub_county"))

@@ -32,6 +32,7 @@ ROUTES = [
     ("GET", "/console/overview", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
+    ("GET", "/console/reports.xlsx?hxl=1", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports/held", None, LOGIN, OK, OK, OK),
     ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
     ("GET", f"/console/reports/{REF}/media/{{media}}", None, LOGIN, OK, MISSING, OK),
@@ -151,7 +152,7 @@ def test_every_route_checks_role_and_county(app, svc, ids, role):
 
 def _shape(path: str) -> str:
     """A path with every variable part replaced by <>, as in a URL rule."""
-    path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>")
+    path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>").split("?")[0]
     return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
         .replace("/tuv.po", "/<>.po")
 
