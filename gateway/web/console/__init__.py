@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway import vocab
 
-from . import auth_views, common, reports, script_editor
+from . import auth_views, common, digest, reports, script_editor
 from .admin import bp as admin_bp
 
 csrf = CSRFProtect()
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.user_loader(common.load_user)
 
-    for bp in (auth_views.bp, reports.bp, script_editor.bp, admin_bp):
+    for bp in (auth_views.bp, reports.bp, digest.bp, script_editor.bp, admin_bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "console_home", lambda: redirect(url_for("auth.index")))
     app.register_error_handler(CSRFError, common.csrf_error)
