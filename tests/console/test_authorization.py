@@ -34,6 +34,8 @@ ROUTES = [
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports.xlsx?hxl=1", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports/held", None, LOGIN, OK, OK, OK),
+    # The weekly summary: an officer sees their own counties', not another county's.
+    ("GET", "/console/digest?county=turkana", None, LOGIN, OK, FORBIDDEN, OK),
     ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
     ("GET", f"/console/reports/{REF}/media/{{media}}", None, LOGIN, OK, MISSING, OK),
     ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, MISSING, REDIRECT),
