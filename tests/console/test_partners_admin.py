@@ -50,3 +50,28 @@ def test_partner_page_lists_what_it_received(admin_client, client, svc):
     client.get("/api/v1/shared/reports", headers={"Authorization": f"Bearer {token}"})
     page = admin_client.get(f"/console/admin/partners/{partner_id}").text
     assert "R-TURK01" in page and "api" in page
+
+
+def test_admin_makes_an_endpoint_a_partners(admin_client, svc):
+    """An agency endpoint can belong to a partner: its payloads are then redacted."""
+    from gateway.store.models import AgencyEndpoint, Team
+
+    post(admin_client, "/console/admin/partners", {"name": "NCTC", "level": "incident"})
+    with svc.db() as db:
+        partner_id = db.scalar(select(Partner.id))
+        team_id = db.scalar(select(Team.id).where(Team.name == "Turkana county team"))
+    response = post(admin_client, f"/console/admin/teams/{team_id}/endpoints", {
+        "name": "NCTC feed", "url": "https://nctc.example.org/hook", "partner_id": str(partner_id)})
+    assert response.status_code == 302
+    with svc.db() as db:
+        assert db.scalar(select(AgencyEndpoint.partner_id)) == partner_id
+
+
+def test_an_unknown_partner_is_refused_for_an_endpoint(admin_client, svc):
+    from gateway.store.models import Team
+
+    with svc.db() as db:
+        team_id = db.scalar(select(Team.id).where(Team.name == "Turkana county team"))
+    response = post(admin_client, f"/console/admin/teams/{team_id}/endpoints", {
+        "name": "X", "url": "https://nctc.example.org/hook", "partner_id": "999"})
+    assert response.status_code == 400 and "Choose a partner from the list" in response.text
