@@ -48,3 +48,14 @@ def test_partners_shares_lists_what_was_received(app, client):
     client.get("/api/v1/shared/aggregates", headers={"Authorization": f"Bearer {token}"})
     output = runner.invoke(partners.partners, ["shares", "UNHCR"]).output
     assert "api" in output and "aggregate" in output
+
+
+def test_tokens_list_names_a_partners_token(app):
+    from gateway.cli import tokens
+
+    runner = app.test_cli_runner()
+    runner.invoke(partners.partners, ["add", "UNHCR", "--level", "aggregate"])
+    runner.invoke(partners.partners, ["token", "UNHCR"])
+    listed = json.loads(runner.invoke(tokens.tokens, ["list", "--json"]).output)
+    assert [t["user"] for t in listed] == ["partner:UNHCR"]
+    assert runner.invoke(tokens.tokens, ["list"]).exit_code == 0
