@@ -59,3 +59,23 @@ def test_partner_of_other_counties_gets_nothing(svc, make_report, run_worker, ou
     routing.route(svc, make_report())
     run_worker()
     assert outbound(channel="webhook") == []
+
+
+def test_incident_level_partner_gets_the_incident_without_references(svc, make_report,
+                                                                    outbound):
+    """Three reports make an incident: the partner's endpoint is sent the
+    incident's fields of the sharing table, and no report reference."""
+    from datetime import UTC, datetime, timedelta
+
+    partner_id = add_partner_endpoint(svc, "incident")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for i in range(3):
+        routing.route(svc, make_report(created_at=start + i * timedelta(minutes=10)))
+    (row,) = outbound(channel="webhook")
+    payload = json.loads(row.text)
+    assert payload["event"] == "incident.alert"
+    assert set(payload) == {"event", *sharing.INCIDENT_FIELDS}
+    assert payload["report_count"] == 3 and "R-" not in row.text
+    with svc.db() as db:
+        (share,) = db.scalars(select(Share).where(Share.partner_id == partner_id))
+        assert (share.kind, share.ids) == ("incident", [payload["id"]])
