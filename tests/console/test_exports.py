@@ -91,3 +91,12 @@ def test_export_format_and_hxl_are_audited(admin_client, exported, svc):
     with svc.db() as db:
         entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "reports.export"))
         assert entry.detail["format"] == "xlsx" and entry.detail["hxl"] is True
+
+
+def test_reports_page_offers_every_export(admin_client, exported):
+    """The list links the CSV, the XLSX and the CSV with HXL, with the list's filters
+    (even when the page's own URL carries hxl)."""
+    page = admin_client.get("/console/reports?county=turkana&hxl=1").text
+    assert "/console/reports.xlsx?county=turkana" in page
+    assert "/console/reports.csv?county=turkana&amp;hxl=1" in page or \
+        "/console/reports.csv?hxl=1&amp;county=turkana" in page
