@@ -400,7 +400,9 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
             "description": "Reports, incidents, teams and the message ledger of an Mpaka "
                            "gateway.  Every request needs 'Authorization: Bearer <token>' "
                            "(`mpaka tokens create --user NAME`); a token sees what its user "
-                           "sees.  Lists are paginated with next_cursor.  See docs/api.md.",
+                           "sees.  A partner's token (`mpaka partners token NAME`) reads only "
+                           "/shared, at the partner's sharing level.  Lists are paginated "
+                           "with next_cursor.  See docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
