@@ -148,6 +148,13 @@ def labels_for(svc: Services, language: str | None) -> dict[str, str]:
     return out
 
 
+def language_of(team_language: str | None) -> str:
+    """The first language along the fallback chain with a digest text, so the
+    labels are in the same language as the sentence around them."""
+    return next((code for code in texts.chain(team_language)
+                 if "digest" in texts.table().get(code, {})), "eng")
+
+
 def send_weekly(svc: Services, now: datetime | None = None) -> dict:
     """Queue last week's digest to every active member of every active team."""
     now = now or svc.clock.now()
@@ -159,7 +166,8 @@ def send_weekly(svc: Services, now: datetime | None = None) -> dict:
             if not members:
                 continue
             digest = build(db, team.counties or [], week)
-            text = sms_text(digest, labels_for(svc, team.language), team.language)
+            language = language_of(team.language)
+            text = sms_text(digest, labels_for(svc, language), language)
             for member in members:
                 message = ledger.outbound(
                     channel=member.channel,

@@ -161,3 +161,9 @@ def test_printable_page_refuses_a_bad_week(svc, app):
     client = app.test_client()
     login_as(client, svc, "admin")
     assert client.get("/console/digest?week=last").status_code == 400
+
+
+def test_digest_language_has_a_digest_text():
+    """A Kiswahili team gets the English digest (no Kiswahili text yet) with
+    English labels, never English sentences around Kiswahili labels."""
+    assert digest.language_of("swa") == "eng" and digest.language_of("eng") == "eng"
