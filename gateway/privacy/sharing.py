@@ -80,7 +80,7 @@ def _only(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: row.get(name) for name in TABLE[kind][1]}
 
 
-def aggregate_rows(reports: Iterable[Report], incidents: Iterable[Incident] = ()) -> list[dict]:
+def aggregate_rows(reports: Iterable[Report], incidents: Iterable[Incident] = ()) -> list[dict[str, Any]]:
     """Counts per (week, county, category), weeks in EAT; nothing else."""
     counts: dict[tuple[str, str, str], dict[str, int]] = {}
     for report in reports:
@@ -146,7 +146,7 @@ def webhook_payload(payload: Mapping[str, Any], level: str) -> dict[str, Any] | 
     return None
 
 
-def shared_ids(kind: str, rows: Sequence[Mapping[str, Any]]) -> list:
+def shared_ids(kind: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
     """What identifies the shared rows in the audit: references or incident ids."""
     if kind == "report":
         return [row["reference"] for row in rows]

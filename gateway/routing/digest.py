@@ -16,9 +16,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -66,7 +67,7 @@ def last_week(now: datetime) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def _reports(db: Session, counties: Iterable[str], start: date):
+def _reports(db: Session, counties: Iterable[str], start: date) -> Select[Report]:  # SQLAlchemy 2.1: generic over the row's types
     query = select(Report).where(
         Report.created_at >= localtime.day_start(start),
         Report.created_at < localtime.day_end(start + timedelta(days=6)),
@@ -155,7 +156,7 @@ def language_of(team_language: str | None) -> str:
                  if "digest" in texts.table().get(code, {})), "eng")
 
 
-def send_weekly(svc: Services, now: datetime | None = None) -> dict:
+def send_weekly(svc: Services, now: datetime | None = None) -> dict[str, Any]:
     """Queue last week's digest to every active member of every active team."""
     now = now or svc.clock.now()
     week = last_week(now)
