@@ -231,3 +231,16 @@ class ScriptStatus(StrEnum):
 class Role(StrEnum):
     ADMIN = "admin"
     COUNTY_OFFICER = "county_officer"
+
+
+class SharingLevel(StrEnum):
+    """What a partner may receive, each level including those before it
+    (the table of fields: gateway.privacy.sharing, docs/api.md)."""
+
+    AGGREGATE = "aggregate"  # counts per county, category and week
+    INCIDENT = "incident"  # incidents, without descriptions or references
+    REPORT = "report"  # reports with descriptions, never the reporter
+
+    def includes(self, other: SharingLevel) -> bool:
+        order = list(SharingLevel)
+        return order.index(self) >= order.index(other)

@@ -15,8 +15,8 @@ from gateway.delivery import outbox
 from gateway.intake import callback, media, reports
 from gateway.ops import logs
 from gateway.privacy import retention
+from gateway.routing import digest, escalation
 from gateway.routing import dispatch as routing
-from gateway.routing import escalation
 from gateway.store import funnel
 from workers.context import worker_services
 
@@ -87,21 +87,36 @@ def purge_expired() -> dict:
     return retention.purge_expired(svc)
 
 
-#: Periodic jobs: name -> (function, interval setting or seconds).
+@logs.job
+def weekly_digest() -> dict:
+    """Mondays 06:00 EAT: last week's summary to every team (an SMS each)."""
+    svc = worker_services()
+    schedule_periodic(svc, "digest")
+    if not svc.config["WEEKLY_DIGEST"]:
+        return {"skipped": "WEEKLY_DIGEST is off"}
+    return digest.send_weekly(svc)
+
+
+WEEK = 7 * 86400
+#: Unix time 0 was a Thursday 00:00 UTC; Monday 06:00 EAT (03:00 UTC) is 4 days 3 hours later.
+MONDAY_0600_EAT = 4 * 86400 + 3 * 3600
+
+#: Periodic jobs: name -> (function, interval setting or seconds, offset of the slots).
 PERIODIC = {
-    "sweep": (sweep, "SWEEP_INTERVAL_SECONDS"),
-    "purge": (purge_expired, 86400),
+    "sweep": (sweep, "SWEEP_INTERVAL_SECONDS", 0),
+    "purge": (purge_expired, 86400, 0),
+    "digest": (weekly_digest, WEEK, MONDAY_0600_EAT),
 }
 
 
 def schedule_periodic(svc, name: str) -> str:
     """Schedule job ``name`` for its next slot; idempotent within a slot."""
-    func, interval = PERIODIC[name]
+    func, interval, offset = PERIODIC[name]
     if isinstance(interval, str):
         interval = svc.config[interval]
-    slot = int(svc.clock.time() // interval) + 1
+    slot = int((svc.clock.time() - offset) // interval) + 1
     job_id = f"mpaka-{name}-{slot}"
-    tasks.periodic(svc, func.__name__, at=datetime.fromtimestamp(slot * interval, UTC),
+    tasks.periodic(svc, func.__name__, at=datetime.fromtimestamp(slot * interval + offset, UTC),
                    job_id=job_id, result_ttl=interval * 2)
     return job_id
 

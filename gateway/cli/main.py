@@ -13,6 +13,7 @@ from gateway.cli import (
     dev,
     doctor,
     ops,
+    partners,
     privacy,
     records,
     scripts,
@@ -33,7 +34,7 @@ for command in (
     dev.dev, dev.serve, dev.worker, dev.seed_command, ops.db, scripts.scripts,
     simulate.simulate, records.reports, records.messages, records.teams, records.incidents,
     ops.queue, users.users, tokens.tokens, doctor.doctor, privacy.reporter, privacy.retention,
-    privacy.keys, voice.voice,
+    privacy.keys, voice.voice, partners.partners,
 ):
     main.add_command(command)
 

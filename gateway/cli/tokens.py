@@ -51,7 +51,7 @@ def list_tokens(as_json):
     """Tokens with their user, prefix and last use (never the tokens themselves)."""
     with current_services().db() as db:
         rows = [
-            {"id": t.id, "prefix": t.prefix, "name": t.name, "user": t.user.username,
+            {"id": t.id, "prefix": t.prefix, "name": t.name, "user": t.user.username if t.user else f"partner:{t.partner.name if t.partner else '?'}",
              "created_at": _iso(t.created_at), "last_used_at": _iso(t.last_used_at),
              "revoked_at": _iso(t.revoked_at)}
             for t in db.scalars(select(ApiToken).order_by(ApiToken.id))

@@ -97,6 +97,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WORKER_REDIS_PATIENCE_SECONDS": (120, _INT),
     "ROUTE_GRACE_SECONDS": (30, _INT),
     "STUCK_DELIVERY_SECONDS": (300, _INT),
+    # The weekly digest to every team, Mondays 06:00 EAT (gateway/routing/digest.py)
+    "WEEKLY_DIGEST": (True, _bool),
     # Operations (issue 7): logs, metrics, readiness
     "MPAKA_LOG_FORMAT": ("json", str),
     "MPAKA_LOG_LEVEL": ("INFO", str),

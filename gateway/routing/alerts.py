@@ -20,9 +20,11 @@ from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.dialogue import Script
 from gateway.ops import metrics
+from gateway.privacy import sharing
 from gateway.routing import decide
 from gateway.store import ledger, script_versions
 from gateway.store.models import (
+    AgencyEndpoint,
     Alert,
     Attachment,
     Delivery,
@@ -185,9 +187,12 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
     for endpoint in team.endpoints:
         if not endpoint.active:
             continue
+        body = partner_payload(svc, db, endpoint, payload) if endpoint.partner_id else payload
+        if body is None:
+            continue
         message = Message(
             direction=Direction.OUT, channel=AlertChannel.WEBHOOK, provider="webhook",
-            recipient=f"endpoint:{endpoint.id}", text=json.dumps(payload),
+            recipient=f"endpoint:{endpoint.id}", text=json.dumps(body),
             status=MessageStatus.QUEUED, report_id=report_id,
         )
         db.add(message)
@@ -195,6 +200,25 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
         db.add(Delivery(alert_id=alert.id, endpoint_id=endpoint.id, message_id=message.id,
                         channel=AlertChannel.WEBHOOK))
     db.flush()
+
+
+def partner_payload(svc: Services, db: Session, endpoint: AgencyEndpoint,
+                    payload: dict[str, Any]) -> dict[str, Any] | None:
+    """What a partner's endpoint is sent: redacted to the partner's level
+    (``gateway.privacy.sharing``) and audited as a share; ``None`` when the
+    partner receives nothing of it (its level, its counties, inactive)."""
+    partner = endpoint.partner
+    if partner is None or not partner.active:
+        return None
+    if partner.counties and payload.get("county") not in partner.counties:
+        return None
+    body = sharing.webhook_payload(payload, partner.level)
+    if body is None:
+        return None
+    kind = "report" if body["event"] == "report.created" else "incident"
+    sharing.record(db, partner, channel="webhook", kind=kind, rows=[body], now=svc.clock.now(),
+                   endpoint=endpoint.id)
+    return body
 
 
 def webhook_payload(report: Report) -> dict[str, Any]:

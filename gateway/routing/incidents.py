@@ -145,7 +145,9 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
             "event": "incident.alert", "incident_id": incident.id,
             "category": incident.category, "county": incident.county,
             "sub_county": incident.sub_county, "count": incident.report_count,
-            "reporters": incident.reporter_count,
+            "reporters": incident.reporter_count, "status": incident.status,
+            "first_report_at": incident.first_report_at.isoformat(),
+            "last_report_at": incident.last_report_at.isoformat(),
             "references": references,
         })
         created.append(alert)

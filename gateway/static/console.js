@@ -68,4 +68,11 @@
       if (input) { input.focus(); }
     }).catch(function () { form.removeAttribute("data-swap"); form.submit(); });
   });
+
+  // The weekly summary's Print button (inline handlers are refused by the CSP).
+  document.addEventListener("click", function (event) {
+    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-print")) {
+      window.print();
+    }
+  });
 })();

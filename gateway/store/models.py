@@ -261,6 +261,11 @@ class AgencyEndpoint(Base):
     url: Mapped[str] = mapped_column(String(512))
     secret: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: A partner's endpoint: what it is sent is redacted to the partner's level.
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True)
+
+    partner: Mapped[Partner | None] = relationship()
 
 
 class RoutingRule(Base):
@@ -432,7 +437,10 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: ``None`` for a partner's token (``partner_id``), which reads only ``/api/v1/shared``.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     #: The first characters of the token, to recognise it in listings.
     prefix: Mapped[str] = mapped_column(String(16))
@@ -441,4 +449,38 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
+
+class Partner(Base):
+    """An organisation that receives reports' data at a sharing level
+    (``gateway.vocab.SharingLevel``; what each contains: gateway.privacy.sharing)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    level: Mapped[str] = mapped_column(String(16))
+    #: The counties it may receive; empty: every county.
+    counties: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Share(Base):
+    """One thing that left for a partner: through which channel, what kind,
+    which ids, at which level (the audit of sharing)."""
+
+    __tablename__ = "shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # api | webhook | cap
+    kind: Mapped[str] = mapped_column(String(16))  # aggregate | incident | report
+    level: Mapped[str] = mapped_column(String(16))
+    #: Report references or incident ids (empty for aggregates), and how many rows.
+    ids: Mapped[list] = mapped_column(JSON, default=list)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from gateway.accounts import partners, tokens
 from gateway.store.models import AgencyEndpoint, RoutingRule, Team, TeamMember, User
 from gateway.store.models import IncidentReport as _IncidentReport
 from tests.helpers import add_attachment
@@ -32,7 +33,10 @@ ROUTES = [
     ("GET", "/console/overview", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports.csv", None, LOGIN, OK, OK, OK),
+    ("GET", "/console/reports.xlsx?hxl=1", None, LOGIN, OK, OK, OK),
     ("GET", "/console/reports/held", None, LOGIN, OK, OK, OK),
+    # The weekly summary: an officer sees their own counties', not another county's.
+    ("GET", "/console/digest?county=turkana", None, LOGIN, OK, FORBIDDEN, OK),
     ("GET", f"/console/reports/{REF}", None, LOGIN, OK, MISSING, OK),
     ("GET", f"/console/reports/{REF}/media/{{media}}", None, LOGIN, OK, MISSING, OK),
     ("POST", f"/console/reports/{REF}/acknowledge", {}, LOGIN, REDIRECT, MISSING, REDIRECT),
@@ -114,6 +118,16 @@ ROUTES = [
     ("POST", "/console/admin/users", {"username": ""}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("POST", "/console/admin/users/{user}", {"role": "nobody"}, LOGIN, FORBIDDEN, FORBIDDEN,
      BAD),
+    ("GET", "/console/admin/partners", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    ("POST", "/console/admin/partners", {"name": ""}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
+    ("GET", "/console/admin/partners/{partner}", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    ("POST", "/console/admin/partners/{partner}", {"level": "all"}, LOGIN, FORBIDDEN, FORBIDDEN,
+     BAD),
+    # The new token is shown once, in the answer (200), never through a redirect.
+    ("POST", "/console/admin/partners/{partner}/tokens", {"name": "x"}, LOGIN, FORBIDDEN,
+     FORBIDDEN, OK),
+    ("POST", "/console/admin/partners/{partner}/tokens/{partner_token}/revoke", {}, LOGIN,
+     FORBIDDEN, FORBIDDEN, REDIRECT),
     ("GET", "/console/admin/messages", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("GET", "/console/admin/audit", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
 ]
@@ -127,8 +141,11 @@ def ids(svc, users):
         team = db.scalar(select(Team).where(Team.name == "Turkana county team"))
         team.endpoints.append(AgencyEndpoint(name="Agency", url="https://agency.example/hook",
                                              secret="s" * 24))
+        partner = partners.create(db, "Partner", "incident")
+        partner_token, _secret = tokens.create_for_partner(db, partner)
         db.commit()
         return {
+            "partner": partner.id, "partner_token": partner_token.id,
             "team": team.id,
             "member": db.scalar(select(TeamMember.id).where(TeamMember.team_id == team.id)),
             "endpoint": db.scalar(select(AgencyEndpoint.id)),
@@ -171,7 +188,7 @@ def test_every_route_checks_role_and_county(app, svc, ids, role):
 
 def _shape(path: str) -> str:
     """A path with every variable part replaced by <>, as in a URL rule."""
-    path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>")
+    path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>").split("?")[0]
     return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
         .replace("/tuv.po", "/<>.po").replace("/texts/swa", "/texts/<>") \
         .replace("/prompts/tuv/messages.help", "/prompts/<>/<>")

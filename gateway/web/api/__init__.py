@@ -5,7 +5,7 @@ pagination.  Its OpenAPI 3 document (``openapi.py``) is served at
 
 from __future__ import annotations
 
-from gateway.web.api import views  # noqa: F401 - registers the routes
+from gateway.web.api import shared, views  # noqa: F401 - registers the routes
 from gateway.web.api.common import bp, register_error_handlers
 
 __all__ = ["bp", "init_app"]

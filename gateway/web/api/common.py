@@ -32,6 +32,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: Paths that need no token.
 PUBLIC_ENDPOINTS = ("api.openapi",)
+#: Endpoints for partner tokens only (gateway.web.api.shared).
+SHARED_PREFIX = "api.shared_"
 
 
 class ApiError(MpakaError):
@@ -110,10 +112,25 @@ def authenticate():
         raise ApiError(401, "unauthorized",
                        "Send 'Authorization: Bearer <token>' (create one with `mpaka tokens create`).",
                        challenge)
-    user = tokens.authenticate(db(), token.strip(), now=current_services().clock.now())
-    if user is None:
+    now = current_services().clock.now()
+    shared = (request.endpoint or "").startswith(SHARED_PREFIX)
+    user = tokens.authenticate(db(), token.strip(), now=now)
+    partner = tokens.authenticate_partner(db(), token.strip(), now=now) if user is None else None
+    if user is None and partner is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked, or its user inactive.",
                        challenge)
+    if partner is not None:
+        if not shared:
+            raise ApiError(403, "forbidden",
+                           "A partner's token reads only /api/v1/shared (see docs/api.md).")
+        g.partner = partner
+        logs.bind(partner=partner.id)
+        check_query_names()
+        return None
+    if shared:
+        raise ApiError(403, "forbidden", "/api/v1/shared is for partner tokens "
+                       "(`mpaka partners token NAME`); your own token reads /api/v1/reports.")
+    assert user is not None
     g.api_user = user
     g.scope = Scope.for_user(user)
     logs.bind(user=user.username)

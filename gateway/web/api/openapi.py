@@ -22,6 +22,7 @@ from gateway.vocab import (
     IncidentStatus,
     ReportStatus,
     Role,
+    SharingLevel,
     Tier,
 )
 from handlers.twilio_media import DEFAULT_ALLOWED_TYPES
@@ -204,6 +205,28 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
     })
     for name in ("Report", "Incident", "Team", "Message"):
         schemas[f"{name}Page"] = _page(name)
+    code = _nullable({"type": "string", "description": "KNBS/IEBC code, where known"})
+    schemas["SharedAggregate"] = _obj({
+        "week": {"type": "string", "example": "2026-W49", "description": "ISO week (EAT)"},
+        "county": STR, "county_code": code, "category": STR,
+        "reports": {"type": "integer"}, "incidents": {"type": "integer"}})
+    schemas["SharedIncident"] = _obj({
+        "id": {"type": "integer"}, "category": STR, "county": STR, "county_code": code,
+        "sub_county": NSTR, "sub_county_code": code, "status": STR,
+        "report_count": {"type": "integer"}, "reporter_count": {"type": "integer"},
+        "first_report_at": TIME, "last_report_at": TIME})
+    schemas["SharedReport"] = _obj({
+        "reference": STR, "category": STR, "county": STR, "county_code": code,
+        "sub_county": NSTR, "sub_county_code": code, "place_name": NSTR, "latitude": NNUM,
+        "longitude": NNUM, "when": NSTR, "severity": STR, "status": STR, "description": NSTR,
+        "created_at": TIME, "acknowledged_at": NTIME})
+    schemas["SharedAggregateList"] = _obj({
+        "data": {"type": "array", "items": _ref("SharedAggregate")}})
+    for name in ("SharedIncident", "SharedReport"):
+        schemas[f"{name}Page"] = _page(name)
+    schemas["PartnerSelf"] = _obj({
+        "name": STR, "level": {"type": "string", "enum": list(SharingLevel)},
+        "counties": {"type": "array", "items": STR}})
     return schemas
 
 
@@ -220,7 +243,9 @@ RESPONSES = {
     "BadRequest": _error("A parameter or the body is invalid; the message says which"),
     "Unauthorized": _error("No token, or an unknown or revoked one"),
     "NotFound": _error("No such resource within the token's counties"),
-    "Forbidden": _error("The token's user may not do this (admins only)"),
+    "Forbidden": _error("The token's user may not do this (admins only), or the token is "
+                        "a partner's on a user endpoint (or a user's on /shared), or the "
+                        "partner's sharing level does not include this"),
     "Conflict": _error("The report or incident is not in a state this action applies to"),
 }
 
@@ -254,6 +279,22 @@ def _get(summary: str, ok: str, parameters=(), extra=None) -> dict:
         responses["404"] = {"$ref": "#/components/responses/NotFound"}
     return {"get": {"summary": summary, "parameters": list(parameters), "responses": responses,
                     **(extra or {})}}
+
+
+SHARED_PERIOD = [
+    _query("since", MOMENT, "On or after: a day, YYYY-MM-DD (East Africa Time), or a "
+           "date-time with an offset; default: 12 weeks ago"),
+    _query("until", MOMENT, "On or before: a day (the whole EAT day) or a date-time"),
+]
+
+
+def _shared(summary: str, ok: str, parameters) -> dict:
+    """A partner endpoint: partner tokens only (a user's token is refused, 403)."""
+    item = _get(summary, ok, parameters, {
+        "description": "For partner tokens (`mpaka partners token NAME`); each response is "
+                       "recorded as a share.  What each sharing level receives: docs/api.md."})
+    item["get"]["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
+    return item
 
 
 def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
@@ -409,6 +450,17 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                    "A report's reference"),
             *PAGING]),
         "/me": _get("The token's user", "User"),
+        "/shared/partner": _shared("The partner behind the token: its level and counties",
+                                   "PartnerSelf", ()),
+        "/shared/aggregates": _shared(
+            "Counts per EAT week, county and category (every sharing level)",
+            "SharedAggregateList", SHARED_PERIOD),
+        "/shared/incidents": _shared(
+            "Incidents, newest first, without report references (level incident or report)",
+            "SharedIncidentPage", SHARED_PERIOD + PAGING),
+        "/shared/reports": _shared(
+            "Reports with descriptions, newest first, never reporter data (level report)",
+            "SharedReportPage", SHARED_PERIOD + PAGING),
     }
     for path, item in paths.items():
         for method, operation in item.items():
@@ -422,7 +474,9 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
             "description": "Reports, incidents, teams and the message ledger of an Mpaka "
                            "gateway.  Every request needs 'Authorization: Bearer <token>' "
                            "(`mpaka tokens create --user NAME`); a token sees what its user "
-                           "sees.  Lists are paginated with next_cursor.  See docs/api.md.",
+                           "sees.  A partner's token (`mpaka partners token NAME`) reads only "
+                           "/shared, at the partner's sharing level.  Lists are paginated "
+                           "with next_cursor.  See docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway import vocab
 
-from . import auth_views, common, incidents, maps, reports, script_editor, voice_prompts
+from . import auth_views, common, digest, incidents, maps, reports, script_editor, voice_prompts
 from .admin import bp as admin_bp
 
 csrf = CSRFProtect()
@@ -39,8 +39,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.user_loader(common.load_user)
 
-    for bp in (auth_views.bp, reports.bp, incidents.bp, maps.bp, script_editor.bp, voice_prompts.bp,
-               admin_bp):
+    for bp in (auth_views.bp, reports.bp, incidents.bp, maps.bp, digest.bp, script_editor.bp,
+               voice_prompts.bp, admin_bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "console_home", lambda: redirect(url_for("auth.index")))
     app.register_error_handler(CSRFError, common.csrf_error)

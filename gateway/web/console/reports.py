@@ -10,12 +10,15 @@ from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from gateway.core import localtime
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
+from gateway.ops.logs import mask_text
+from gateway.privacy import sharing
 from gateway.routing import acks, review
 from gateway.store import queries, script_versions
 from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
@@ -44,10 +47,17 @@ QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be call
              "confirm": "Confirmed", "language": "Language"}
 #: The export's columns: labels as the console shows them, times in East Africa
 #: Time (``2026-11-30 20:25:07``, whole seconds), acknowledgement and notes.
-CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "place_name", "latitude",
-               "longitude", "category", "severity",
+CSV_COLUMNS = ("reference", "received_eat", "county", "county_code", "sub_county",
+               "sub_county_code", "place_name", "latitude", "longitude", "category", "severity",
                "status", "channel", "language", "when", "description", "teams_alerted",
                "acknowledged_eat", "acknowledged_by", "notes")
+#: The HXL hashtag row (``?hxl=1``), one per column, so humanitarian tools
+#: (HDX, the HXL Proxy, Kobo) read the export directly (hxlstandard.org).
+HXL_TAGS = ("#event+id", "#date+reported", "#adm1+name", "#adm1+code", "#adm2+name",
+            "#adm2+code", "#loc+name", "#geo+lat", "#geo+lon", "#event+category", "#severity",
+            "#status", "#meta+channel", "#meta+lang", "#date+occurred+text", "#description",
+            "#org+responder", "#date+acknowledged", "#org+acknowledged", "#description+notes")
+assert len(HXL_TAGS) == len(CSV_COLUMNS)
 
 
 def overdue_ids(report_ids) -> set[int]:
@@ -123,34 +133,81 @@ def _export_rows(rows: list[Report]):
         ack = next((e for e in mine if e.kind == EventKind.ACKNOWLEDGED), None)
         notes = [f"{localtime.sheet(e.created_at)} {actor_label(e.actor)}: {(e.detail or {}).get('text', '')}"
                  for e in mine if e.kind == EventKind.NOTE]
+        county_code, sub_county_code = sharing.codes(report.county, report.sub_county)
         yield [
-            report.reference, report.created_at, label(report.county),
-            label(report.sub_county) if report.sub_county else "", report.place_name,
+            report.reference, report.created_at, label(report.county), county_code or "",
+            label(report.sub_county) if report.sub_county else "", sub_county_code or "",
+            report.place_name,
             report.latitude, report.longitude, label(report.category),
             label(report.severity), label(report.status), label(report.channel),
             label(report.language) if report.language else "",
             when_labels[script_key].get(report.when or "", label(report.when) if report.when else ""),
-            report.description, "; ".join(teams.get(report.id, [])),
+            mask_text(report.description) if report.description else "",
+            "; ".join(teams.get(report.id, [])),
             report.acknowledged_at,
             actor_label(ack.actor, (ack.detail or {}).get("by")) if ack is not None else "",
-            " | ".join(notes),
+            mask_text(" | ".join(notes)),
         ]
+
+
+def _csv(header: list[tuple[str, ...]], rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerows(header)
+    for cells in rows:
+        writer.writerow([_cell(c) for c in cells])
+    return out.getvalue().encode()
+
+
+def _xlsx(header: list[tuple[str, ...]], rows) -> bytes:
+    """One sheet: the header row(s) frozen, times as EAT date-times, every text
+    cell a string (never a formula, whatever it starts with)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Reports"
+    for line in header:
+        sheet.append(list(line))
+    for cells in rows:
+        sheet.append([localtime.to_eat(c).replace(tzinfo=None) if isinstance(c, datetime)
+                      else c for c in cells])
+    for row in sheet.iter_rows(min_row=len(header) + 1):
+        for cell in row:
+            if cell.data_type == "f":  # openpyxl reads "=..." as a formula: keep it text
+                cell.data_type = "s"
+            elif cell.is_date:
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    sheet.freeze_panes = sheet.cell(row=len(header) + 1, column=1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _export(kind: str):
+    """The filtered list as CSV or XLSX; ``?hxl=1`` adds the HXL hashtag row
+    under the column names.  Never a number or anything about the reporter."""
+    hxl = request.args.get("hxl", "") in ("1", "true")
+    filters = report_filters()
+    rows = db().scalars(queries.reports(current_user.scope, filters, now=now())).all()
+    header = [CSV_COLUMNS, HXL_TAGS] if hxl else [CSV_COLUMNS]
+    body = (_csv if kind == "csv" else _xlsx)(header, _export_rows(list(rows)))
+    audit("reports.export", None, rows=len(rows), filters=args_without("page"), format=kind,
+          hxl=hxl)
+    db().commit()
+    stamp = localtime.to_eat(now()).strftime("%Y%m%d-%H%M")
+    mimetype = "text/csv" if kind == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=mpaka-reports-{stamp}-eat.{kind}"})
 
 
 @bp.get("/reports.csv")
 def export():
-    filters = report_filters()
-    rows = db().scalars(queries.reports(current_user.scope, filters, now=now())).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for cells in _export_rows(list(rows)):
-        writer.writerow([_cell(c) for c in cells])
-    audit("reports.export", None, rows=len(rows), filters=args_without("page"))
-    db().commit()
-    stamp = localtime.to_eat(now()).strftime("%Y%m%d-%H%M")
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=mpaka-reports-{stamp}-eat.csv"})
+    return _export("csv")
+
+
+@bp.get("/reports.xlsx")
+def export_xlsx():
+    return _export("xlsx")
 
 
 def visible_report(reference: str) -> Report:

@@ -129,6 +129,8 @@ def test_main_admin_pages_render(page, live_server, svc, users):
         ("users", "/console/admin/users", "Users"),
         ("messages", "/console/admin/messages", "Message ledger"),
         ("audit", "/console/admin/audit", "Audit log"),
+        ("partners", "/console/admin/partners", "Partners"),
+        ("digest", "/console/digest", "Weekly summary"),
     ]:
         page.goto(live_server + path)
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
@@ -141,6 +143,7 @@ def test_console_is_usable_on_a_phone(phone_page, live_server, svc, users):
     log_in(phone_page, live_server, "turkana-officer", PASSWORD)
     for name, path in [("phone-overview", "/console/overview"),
                        ("phone-reports", "/console/reports"),
+                       ("phone-digest", "/console/digest"),
                        ("phone-report", f"/console/reports/{reference}")]:
         phone_page.goto(live_server + path)
         width = phone_page.evaluate("document.documentElement.scrollWidth")
@@ -148,3 +151,16 @@ def test_console_is_usable_on_a_phone(phone_page, live_server, svc, users):
         screenshot(phone_page, name)
     phone_page.get_by_role("button", name="Acknowledge").click()
     expect(phone_page.get_by_role("status")).to_have_text("Acknowledged.")
+
+
+def test_weekly_summary_prints_without_navigation_or_forms(page, live_server, svc, users):
+    """Printed (print media), the summary keeps its figures and drops the
+    navigation and the week picker."""
+    log_in(page, live_server, "turkana-officer", PASSWORD)
+    page.goto(live_server + "/console/digest")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Weekly summary")
+    expect(page.locator("#digest-sms")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show")).to_be_hidden()
+    screenshot(page, "digest-print")

@@ -62,15 +62,21 @@ def member(form) -> tuple[dict, dict]:
     return values, errors
 
 
-def endpoint(form, checks: dict) -> tuple[dict, dict]:
-    """``checks``: how strictly the URL is checked (``outbox.agency_url_checks``)."""
+def endpoint(form, checks: dict, partner_ids: set[int] | frozenset[int] = frozenset()) -> tuple[dict, dict]:
+    """``checks``: how strictly the URL is checked (``outbox.agency_url_checks``);
+    ``partner_ids``: the partners an endpoint may belong to (its payloads are
+    then redacted to the partner's sharing level)."""
     errors = {}
+    partner = form.get("partner_id", "").strip()
     values = {
         "name": form.get("name", "").strip(),
         "url": form.get("url", "").strip(),
         "secret": form.get("secret", "").strip(),
         "active": flag(form, "active"),
+        "partner_id": int(partner) if partner.isdigit() and int(partner) in partner_ids else None,
     }
+    if partner and values["partner_id"] is None:
+        errors["partner_id"] = "Choose a partner from the list (or none)."
     if not values["name"] or len(values["name"]) > 128:
         errors["name"] = "Give the endpoint a name (up to 128 characters)."
     parts = urlsplit(values["url"])

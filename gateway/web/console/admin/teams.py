@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.core.services import current_services
 from gateway.delivery import outbox
-from gateway.store.models import AgencyEndpoint, Team, TeamMember
+from gateway.store.models import AgencyEndpoint, Partner, Team, TeamMember
 from gateway.web.context import vocabulary
 
 from ..common import audit, db
@@ -69,6 +69,7 @@ def team(team_id):
 def render_team(team: Team, form_id: str | None = None, errors=None, status=200):
     return render_template("console/admin/team.html", team=team, counties=list(vocabulary().counties),
                            tiers=forms.TIERS, channels=forms.CHANNELS, form_id=form_id,
+                           partners=db().scalars(select(Partner).order_by(Partner.name)).all(),
                            errors=errors or {}, values=request.form if errors else {}), status
 
 
@@ -129,16 +130,22 @@ def update_member(member_id):
     return redirect(url_for("admin.team", team_id=team.id))
 
 
+def partner_ids() -> set[int]:
+    return set(db().scalars(select(Partner.id)))
+
+
 @bp.post("/teams/<int:team_id>/endpoints")
 def add_endpoint(team_id):
     team = team_or_404(team_id)
-    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config))
+    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config),
+                                    partner_ids())
     if errors:
         return render_team(team, "new-endpoint", errors, 400)
     values["secret"] = values["secret"] or secrets.token_urlsafe(24)
     values["active"] = True
     team.endpoints.append(AgencyEndpoint(**values))
-    audit("endpoint.added", team.name, name=values["name"], url=values["url"])
+    audit("endpoint.added", team.name, name=values["name"], url=values["url"],
+          partner_id=values["partner_id"])
     db().commit()
     flash(f"Endpoint {values['name']} added; its signing secret is shown on the team page.")
     return redirect(url_for("admin.team", team_id=team.id))
@@ -150,13 +157,15 @@ def update_endpoint(endpoint_id):
     if endpoint is None:
         abort(404, "There is no such endpoint.")
     team = team_or_404(endpoint.team_id)
-    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config))
+    values, errors = forms.endpoint(request.form, outbox.agency_url_checks(current_services().config),
+                                    partner_ids())
     if errors:
         return render_team(team, f"endpoint-{endpoint.id}", errors, 400)
     values["secret"] = values["secret"] or endpoint.secret
     for key, value in values.items():
         setattr(endpoint, key, value)
-    audit("endpoint.updated", team.name, endpoint_id=endpoint.id, active=values["active"])
+    audit("endpoint.updated", team.name, endpoint_id=endpoint.id, active=values["active"],
+          partner_id=values["partner_id"])
     db().commit()
     flash("Endpoint saved.")
     return redirect(url_for("admin.team", team_id=team.id))
