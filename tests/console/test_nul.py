@@ -35,3 +35,12 @@ def test_nul_in_a_json_body_is_refused(client):
     response = client.post("/api/v1/reports/R-XXXXXX/status", json={"status": f"resolved{NUL}"},
                            headers={"Authorization": "Bearer mpk_x"})
     assert response.status_code == 400
+
+
+def test_nul_under_api_on_an_unmatched_path_answers_in_the_api_json_shape(client):
+    """Refused before any route matched (here a negative id no rule takes): the
+    API's JSON error shape all the same, never the HTML page."""
+    response = client.post("/api/v1/incidents/-3/notes", json={f"a{NUL}": 1},
+                           headers={"Authorization": "Bearer mpk_x"})
+    assert response.status_code == 400
+    assert response.is_json and response.json["error"]["code"] == "bad_request"

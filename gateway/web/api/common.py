@@ -90,11 +90,15 @@ def _server_error(exc: Exception):
 
 
 def register_error_handlers(app) -> None:
-    """Unknown paths and methods under /api/ never reach the blueprint: answer
-    them in the same JSON shape (everything else keeps its usual pages)."""
+    """Unknown paths and methods under /api/ never reach the blueprint, nor do
+    the app's own refusals before a route is matched (a NUL anywhere, a body
+    over the limit): answer them in the same JSON shape (everything else keeps
+    its usual pages)."""
 
+    @app.errorhandler(400)
     @app.errorhandler(404)
     @app.errorhandler(405)
+    @app.errorhandler(413)
     def _api_not_found(exc: HTTPException):
         if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
             return error_response(exc.code, _CODES[exc.code], exc.description, _allow(exc))
