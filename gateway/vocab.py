@@ -158,6 +158,7 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     STATUS = "status"
     NOTE = "note"
+    ASSIGNED = "assigned"
     ERASED = "erased"
 
 
