@@ -233,3 +233,13 @@ def test_csv_export_follows_sub_county_and_text_filters(admin_client, svc):
         rows = list(csv.DictReader(io.StringIO(admin_client.get(f"/console/reports.csv?{query}").text)))
         assert [r["reference"] for r in rows] == [west], query
         assert rows[0]["sub_county"] == "Turkana West" and north not in str(rows)
+
+
+def test_a_long_queue_shows_the_most_urgent_and_counts_all(officer_client, svc):
+    """Past 30 rows the queue shows the 30 most urgent and says how many there are."""
+    for _ in range(32):
+        make_report(svc, severity="low")
+    page = officer_client.get("/console/queue").text
+    assert len(ROW.findall(page)) == 30
+    assert '<span class="count" id="queue-count">32</span>' in page
+    assert "The 30 most urgent of 32 are shown" in page

@@ -25,7 +25,10 @@ def _etag() -> str:
 def _context(etag: str) -> dict:
     moment = now()
     rows = db().execute(queries.queue(current_user.scope, now=moment)).all()
-    return {"rows": rows, "deadlines": queries.deadlines(db(), [r.id for r, _group in rows]),
+    total = len(rows) if len(rows) < queries.QUEUE_LIMIT \
+        else queries.queue_count(db(), current_user.scope, now=moment)
+    return {"rows": rows, "total": total,
+            "deadlines": queries.deadlines(db(), [r.id for r, _group in rows]),
             "groups": queries.QUEUE_GROUPS, "now": moment, "etag": etag,
             "high": [r.reference for r, _group in rows if r.severity == Severity.HIGH
                      and r.acknowledged_at is None]}
