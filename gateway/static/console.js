@@ -66,20 +66,28 @@
     var remember = function (el) {
       (el.dataset.high || "").split(" ").forEach(function (r) { if (r) { seen[r] = true; } });
     };
+    // Browsers start audio only after a tap on the page: the first tap
+    // (the sound toggle, or anywhere) makes the context the tones use.
+    var Ctx = window.AudioContext || window.webkitAudioContext, audio = null;
+    var unlock = function () { if (!audio && Ctx) { audio = new Ctx(); } };
+    document.addEventListener("pointerdown", unlock, { once: true });
+    document.addEventListener("keydown", unlock, { once: true });
     var beep = function () {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
+      cue.dataset.sound = "off";
       if (!soundOn() || !Ctx) { return; }
       try {
-        var ctx = new Ctx(), t = ctx.currentTime;
+        unlock();
+        if (audio.state === "suspended") { audio.resume(); }
+        var t = audio.currentTime;
         [0, 0.25].forEach(function (at) {
-          var osc = ctx.createOscillator(), gain = ctx.createGain();
+          var osc = audio.createOscillator(), gain = audio.createGain();
           osc.frequency.value = 880;
           gain.gain.setValueAtTime(0.25, t + at);
           gain.gain.exponentialRampToValueAtTime(0.001, t + at + 0.2);
-          osc.connect(gain); gain.connect(ctx.destination);
+          osc.connect(gain); gain.connect(audio.destination);
           osc.start(t + at); osc.stop(t + at + 0.2);
         });
-        setTimeout(function () { ctx.close(); }, 1000);
+        cue.dataset.sound = "played";
       } catch (e) { /* no sound; the banner still shows */ }
     };
     remember(rows);
