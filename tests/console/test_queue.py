@@ -243,3 +243,12 @@ def test_a_long_queue_shows_the_most_urgent_and_counts_all(officer_client, svc):
     assert len(ROW.findall(page)) == 30
     assert '<span class="count" id="queue-count">32</span>' in page
     assert "The 30 most urgent of 32 are shown" in page
+
+
+def test_assign_to_me_in_one_tap(officer_client, svc):
+    """The report page's "Assign to me" assigns it to the user; the button then goes."""
+    reference = make_report(svc)
+    assert 'id="assign-me"' in officer_client.get(f"/console/reports/{reference}").text
+    post(officer_client, f"/console/reports/{reference}/assign", {"user": "me"})
+    page = officer_client.get(f"/console/reports/{reference}").text
+    assert '<dd id="assigned-to">turkana-officer</dd>' in page and 'id="assign-me"' not in page
