@@ -9,6 +9,8 @@
     ├── TranslationError       a translators' PO file is refused; ``problems`` name key and line
     ├── NotUnderReview         gateway.routing.review: release/dismiss of a report not held
     ├── IncidentRefused        gateway.routing.incidents: an action that does not apply now
+    ├── NotAssignable          gateway.routing.casework: no such officer for the report's county
+    ├── InvalidNote            gateway.routing.casework: an empty or too long note (also a ValueError)
     ├── DialogueError          gateway.dialogue.errors (also ValueErrors)
     │   ├── ScriptError        a script or gazetteer cannot be used; ``line``, ``issues``
     │   └── SessionError       a stored session cannot be read back

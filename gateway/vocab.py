@@ -159,6 +159,7 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     STATUS = "status"
     NOTE = "note"
+    ASSIGNED = "assigned"
     ERASED = "erased"
 
 

@@ -196,16 +196,31 @@ class Vocabulary:
     languages: dict[str, str]
     #: The "when" answers ("now" -> "Happening now").
     times: dict[str, str] = field(default_factory=dict)
+    #: county -> its sub-counties (and cross-border sides), as the script groups them.
+    county_sub_counties: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, script: Script, language: str = "eng") -> Vocabulary:
+        counties = dict(script.field_options("county", language))
+        grouped: dict[str, list[str]] = {}
+        step = next((s for s in script.steps.values() if s.field == "sub_county"), None)
+        gaz = script.lists.get(step.options_from or "") if step is not None else None
+        if gaz is not None and gaz.groups is not None:
+            grouped = {county: gaz.values(county) for county in counties if county in gaz.groups}
         return cls(
-            counties=dict(script.field_options("county", language)),
+            counties=counties,
             sub_counties=dict(script.field_options("sub_county", language)),
             categories=dict(script.field_options("category", language)),
             languages={code: lang.name for code, lang in script.languages.items()},
             times=dict(script.field_options("when", language)),
+            county_sub_counties=grouped,
         )
+
+    def sub_counties_of(self, counties) -> list[str]:
+        """The sub-counties of ``counties``, in the script's order (every
+        sub-county when the script does not group them by county)."""
+        chosen = [v for county in counties for v in self.county_sub_counties.get(county, ())]
+        return list(dict.fromkeys(chosen)) if self.county_sub_counties else list(self.sub_counties)
 
     def label(self, value: str) -> str | None:
         """The label of a stored value of any field, or ``None``."""

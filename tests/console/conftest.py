@@ -66,14 +66,16 @@ def add_user(svc, username, role="county_officer", counties=("turkana",)):
 def make_report(svc, *, county="turkana", category="terrorism", severity="high",
                 description="Armed men near the borehole", reference=None, contact=False,
                 phone="+254712345678", created_at=None, route=False, held=False,
-                place_name=None, latitude=None, longitude=None) -> str:
+                place_name=None, latitude=None, longitude=None, sub_county=None,
+                channel="ussd", language="swa") -> str:
 
     protector = svc.protector
     with svc.db() as db:
         count = db.query(Report).count()
         report = Report(
-            reference=reference or f"R-T{count:05d}"[:8], channel="ussd", language="swa",
-            category=category, county=county, sub_county=f"{county}_north", when="now",
+            reference=reference or f"R-T{count:05d}"[:8], channel=channel, language=language,
+            category=category, county=county, sub_county=sub_county or f"{county}_north",
+            when="now",
             description=description, contact_allowed=contact,
             reporter_phone=protector.encrypt(phone) if contact else None,
             severity=severity, status="received", script_id="report", script_version="1",

@@ -106,7 +106,7 @@ def busy_day(svc, admin_client):
     return references
 
 
-MAIN_PAGES = ["/console/overview", "/console/reports", "/console/reports/held",
+MAIN_PAGES = ["/console/queue", "/console/overview", "/console/reports", "/console/reports/held",
               "/console/reports/{first}", "/console/scripts", "/console/scripts/report/versions/1",
               "/console/scripts/report/funnel", "/console/scripts/report/diff",
               "/console/scripts/report/versions/1/texts/gax",

@@ -106,11 +106,30 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "created_at": TIME,
             "routed_at": NTIME,
             "acknowledged_at": NTIME,
+            "assigned_to": _nullable({"type": "string", "description":
+                                      "Username of the officer working on the report"}),
         }),
         "TimelineEvent": _obj({
-            "at": TIME, "kind": {"type": "string", "example": "routed"}, "actor": NSTR,
+            "at": TIME, "kind": {"type": "string", "example": "routed"},
+            "actor": _nullable({"type": "string", "description":
+                                "Who, as stored: user:<username>, member:<id>, system"}),
+            "who": {"type": "string", "description":
+                    "Who, named as the console names them: a username, a team member's "
+                    "name, or Mpaka for the gateway itself"},
             "detail": {"type": "object"},
         }),
+        "Note": _obj({
+            "id": {"type": "integer"}, "at": TIME,
+            "by": {"type": "string", "description": "The author's username"},
+            "text": STR,
+        }),
+        "NewNote": {"type": "object", "required": ["text"], "additionalProperties": False,
+                    "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+        "Assignment": {"type": "object", "required": ["user"], "additionalProperties": False,
+                       "properties": {"user": _nullable({
+                           "type": "string", "maxLength": 64, "description":
+                           "A username (an active officer of the report's county, or an "
+                           "admin), me for the token's user, or null for no one"})}},
         "Delivery": _obj({"channel": STR, "status": NSTR, "error": NSTR, "created_at": TIME}),
         "Alert": _obj({
             "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(AlertKind)},
@@ -203,7 +222,7 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
         "reports": {"type": "array", "items": _ref("IncidentReport")},
         "timeline": {"type": "array", "items": _ref("IncidentEvent")},
     })
-    for name in ("Report", "Incident", "Team", "Message"):
+    for name in ("Report", "Incident", "Team", "Message", "Note"):
         schemas[f"{name}Page"] = _page(name)
     code = _nullable({"type": "string", "description": "KNBS/IEBC code, where known"})
     schemas["SharedAggregate"] = _obj({
@@ -297,12 +316,21 @@ def _shared(summary: str, ok: str, parameters) -> dict:
     return item
 
 
-def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
+def _report_filters(counties: list[str], categories: list[str], sub_counties: list[str],
+                    languages: list[str]) -> list[dict]:
     return [
         _query("county", {"type": "string", "enum": counties}, "County"),
+        _query("sub_county", {"type": "string", "enum": sub_counties},
+               "Sub-county (or cross-border side), e.g. turkana_west"),
         _query("category", {"type": "string", "enum": categories}, "Category"),
         _query("severity", {"type": "string", "enum": list(queries.SEVERITIES)}, "Severity"),
         _query("status", {"type": "string", "enum": list(queries.STATUSES)}, "Status"),
+        _query("channel", {"type": "string", "enum": list(queries.CHANNELS)},
+               "The channel the report came by"),
+        _query("language", {"type": "string", "enum": languages},
+               "The language of the reporter's dialogue"),
+        _query("assigned", {"type": "string", "maxLength": 64, "pattern": NO_CONTROL},
+               "Assigned to this username; me for the token's user, none for unassigned"),
         _query("since", MOMENT, "Received on or after: a day, YYYY-MM-DD, is an East Africa "
                "Time calendar day (from 00:00 EAT, 21:00 UTC the day before); a date-time "
                "with an offset (2026-11-30T20:25+03:00, …Z) is that moment"),
@@ -310,7 +338,8 @@ def _report_filters(counties: list[str], categories: list[str]) -> list[dict]:
                "Africa Time calendar day (until 24:00 EAT); a date-time with an offset is "
                "that moment (inclusive)"),
         _query("q", {"type": "string", "maxLength": 100, "pattern": NO_CONTROL},
-               "Text in the reference, sub-county or description"),
+               "Text in the reference, description or place named, or in the label of "
+               "the county, sub-county or category (Turkana West finds turkana_west)"),
         _query("overdue", {"type": "string", "enum": ["true", "false"]},
                "Only reports with an alert past its deadline"),
     ]
@@ -363,15 +392,18 @@ def document(vocabulary: Vocabulary | None = None) -> dict:
     """The document, with the counties and categories of ``vocabulary`` (the
     live script's when served; the shipped script's by default)."""
     vocabulary = vocabulary or shipped_vocabulary()
-    return _document(tuple(vocabulary.counties), tuple(vocabulary.categories))
+    return _document(tuple(vocabulary.counties), tuple(vocabulary.categories),
+                     tuple(vocabulary.sub_counties), tuple(vocabulary.languages))
 
 
 @cache
-def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) -> dict:
+def _document(county_values: tuple[str, ...], category_values: tuple[str, ...],
+              sub_county_values: tuple[str, ...] = (), language_values: tuple[str, ...] = ()) -> dict:
     counties, categories = list(county_values), list(category_values)
     paths = {
         "/reports": _get("Reports the token may see, newest first", "ReportPage",
-                         _report_filters(counties, categories) + PAGING),
+                         _report_filters(counties, categories, list(sub_county_values),
+                                         list(language_values)) + PAGING),
         "/reports/{reference}": _get("One report with its timeline and alerts", "ReportDetail",
                                      [REFERENCE]),
         "/reports/{reference}/attachments/{key}": {"get": {
@@ -415,6 +447,36 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...]) 
                 "401": {"$ref": "#/components/responses/Unauthorized"},
                 "404": {"$ref": "#/components/responses/NotFound"},
             }}},
+        "/reports/{reference}/assign": {"post": {
+            "summary": "Assign the report to an officer of its county or an admin, or to no "
+                       "one (adds a timeline event; audited)",
+            "parameters": [REFERENCE],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("Assignment")}}},
+            "responses": {
+                "200": {"description": "Assigned", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["changed", "report"],
+                    "additionalProperties": False, "properties": {
+                        "changed": {"type": "boolean",
+                                    "description": "false when it was assigned so already"},
+                        "report": _ref("ReportDetail")}}}}},
+                "400": {"$ref": "#/components/responses/BadRequest"},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            }}},
+        "/reports/{reference}/notes": {
+            **_get("The report's notes, oldest first", "NotePage", [REFERENCE]),
+            "post": {
+                "summary": "Add a note to the report's timeline (audited)",
+                "parameters": [REFERENCE],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("NewNote")}}},
+                "responses": {
+                    "201": _ok("Note", "The note added"),
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                }}},
         "/incidents": _get("Early-warning incidents of two reports or more (a single report "
                            "is not an incident) and those an officer acted on, newest first",
                            "IncidentPage", [

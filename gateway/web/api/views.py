@@ -15,7 +15,7 @@ from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.privacy.masked import masked_report
-from gateway.routing import acks, incidents, review
+from gateway.routing import acks, casework, incidents, review
 from gateway.store import ledger, queries
 from gateway.store.models import (
     Alert,
@@ -66,13 +66,25 @@ def report_json(report: Report) -> dict:
     data = {"id": report.id} | masked_report(report, protector())
     if not scope().is_admin:
         data["reporter"] = None  # even masked, the number is for admins only
+    data["assigned_to"] = report.assignee.username if report.assignee is not None else None
     return data
 
 
+def who(actor: str | None, detail: dict | None = None) -> str:
+    """The actor named as the console names them (``queries.actor_name``)."""
+    return queries.actor_name(db(), actor, (detail or {}).get("by"))
+
+
 def timeline_json(report: Report) -> list[dict]:
-    items = [{"at": iso(e.created_at), "kind": e.kind, "actor": e.actor, "detail": e.detail or {}}
+    items = [{"at": iso(e.created_at), "kind": e.kind, "actor": e.actor,
+              "who": who(e.actor, e.detail), "detail": e.detail or {}}
              for e in report.events]
     return items
+
+
+def note_json(event: ReportEvent) -> dict:
+    return {"id": event.id, "at": iso(event.created_at), "by": who(event.actor),
+            "text": (event.detail or {}).get("text", "")}
 
 
 def alert_json(alert: Alert) -> dict:
@@ -80,7 +92,8 @@ def alert_json(alert: Alert) -> dict:
         "id": alert.id, "kind": alert.kind, "team": alert.team.name, "team_id": alert.team_id,
         "tier": alert.team.tier, "level": alert.level, "status": alert.status,
         "created_at": iso(alert.created_at), "deadline_at": iso(alert.deadline_at),
-        "acknowledged_at": iso(alert.acknowledged_at), "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": iso(alert.acknowledged_at),
+        "acknowledged_by": who(alert.acknowledged_by) if alert.acknowledged_by else None,
         "deliveries": [
             {"channel": d.channel, "status": d.message.status if d.message else None,
              "error": d.message.error if d.message else None, "created_at": iso(d.created_at)}
@@ -147,16 +160,19 @@ def report_filters() -> queries.ReportFilters:
     them with the console's own parser."""
     names = vocabulary()
     choice_arg("county", names.counties)
+    choice_arg("sub_county", names.sub_counties)
     choice_arg("category", names.categories)
     choice_arg("severity", queries.SEVERITIES)
     choice_arg("status", queries.STATUSES)
+    choice_arg("channel", queries.CHANNELS)
+    choice_arg("language", names.languages)
     date_arg("since")
     date_arg("until")
     text_arg("q", 100)
+    text_arg("assigned", 64)
     overdue = bool_arg("overdue")
     args = request.args.to_dict() | {"overdue": "true" if overdue else ""}
-    return queries.ReportFilters.from_args(args, counties=names.counties,
-                                           categories=names.categories)
+    return queries.ReportFilters.from_args(args, vocabulary=names, me=g.api_user.username)
 
 
 @bp.get("/reports")
@@ -230,6 +246,51 @@ def set_status(reference):
     audit("report.status", report.reference, previous=previous, status=status)
     db().commit()
     return jsonify(report_detail(report))
+
+
+@bp.post("/reports/<reference>/assign")
+def assign(reference):
+    """Assign the report to an officer of its county or an admin (or to nobody)."""
+    report = visible_report(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"user"} \
+            or not (body["user"] is None or isinstance(body["user"], str)):
+        raise ApiError(400, "invalid_body", 'send JSON {"user": "<username>" | "me" | null}')
+    username = g.api_user.username if body["user"] == queries.ASSIGNED_TO_ME else body["user"]
+    try:
+        changed = casework.assign(db(), report, username or None, actor=f"user:{g.api_user.username}",
+                                  now=current_services().clock.now())
+    except casework.NotAssignable as exc:
+        db().rollback()
+        raise ApiError(400, "not_assignable", str(exc)) from None
+    if changed:
+        audit("report.assigned", report.reference, to=username or None)
+    db().commit()
+    return jsonify(changed=changed, report=report_detail(report))
+
+
+@bp.get("/reports/<reference>/notes")
+def list_notes(reference):
+    """The report's notes, oldest first."""
+    report = visible_report(reference)
+    return jsonify(data=[note_json(e) for e in casework.notes(report)], next_cursor=None)
+
+
+@bp.post("/reports/<reference>/notes")
+def add_note(reference):
+    """Add a note to the report's timeline (audited)."""
+    report = visible_report(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(body["text"], str):
+        raise ApiError(400, "invalid_body", 'send JSON {"text": "<1 to 2000 characters>"}')
+    try:
+        event = casework.add_note(db(), report, body["text"], actor=f"user:{g.api_user.username}",
+                                  now=current_services().clock.now())
+    except casework.InvalidNote as exc:
+        raise ApiError(400, "invalid_body", str(exc)) from None
+    audit("report.note", report.reference)
+    db().commit()
+    return jsonify(note_json(event)), 201
 
 
 def _review(reference: str, action: str):

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from gateway import vocab
 
 from . import auth_views, common, digest, incidents, maps, reports, script_editor, voice_prompts
+from . import queue as _queue  # noqa: F401  (its views are on the reports blueprint)
 from .admin import bp as admin_bp
 
 csrf = CSRFProtect()

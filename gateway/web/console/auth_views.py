@@ -19,7 +19,8 @@ bp = console_blueprint("auth")
 
 @bp.get("/")
 def index():
-    return redirect(url_for("reports.overview"))
+    """The landing page: the queue of what needs action (the overview is one link away)."""
+    return redirect(url_for("reports.queue"))
 
 
 def _safe_next(target: str | None) -> str:

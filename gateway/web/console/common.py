@@ -23,8 +23,8 @@ from flask_wtf.csrf import CSRFError
 from gateway.accounts import auth
 from gateway.core import localtime
 from gateway.core.services import current_services
-from gateway.store import script_versions
-from gateway.store.models import AuditEntry, TeamMember
+from gateway.store import queries, script_versions
+from gateway.store.models import AuditEntry
 from gateway.web import bandwidth
 from gateway.web.context import db, vocabulary
 
@@ -67,23 +67,8 @@ def _shipped_vocabulary():
 
 
 def actor_label(actor: str | None, name: str | None = None) -> str:
-    """Who did something, named the same way on every page: a console or API
-    user by their username (as the audit log names them), a team member by
-    their name (``name``, as recorded with the event, else looked up), the
-    gateway itself as "Mpaka"."""
-    if not actor:
-        return name or "Mpaka"
-    kind, _, rest = actor.partition(":")
-    if kind == "user" and rest:
-        return rest
-    if kind == "member" and rest:
-        if name:
-            return name
-        member = db().get(TeamMember, int(rest)) if rest.isdigit() else None
-        return member.name if member is not None else f"team member {rest}"
-    if actor in ("system", "worker"):
-        return "Mpaka"
-    return actor
+    """Who did something, named as everywhere (``queries.actor_name``)."""
+    return queries.actor_name(db(), actor, name)
 
 
 def load_user(user_id: str):

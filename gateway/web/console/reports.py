@@ -19,7 +19,7 @@ from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
 from gateway.ops.logs import mask_text
 from gateway.privacy import sharing
-from gateway.routing import acks, review
+from gateway.routing import acks, casework, review
 from gateway.store import queries, script_versions
 from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
 from gateway.vocab import AlertStatus, EventKind, ReportStatus
@@ -69,9 +69,10 @@ def overdue_ids(report_ids) -> set[int]:
 
 
 def report_filters() -> queries.ReportFilters:
-    names = vocabulary()
-    return queries.ReportFilters.from_args(request.args, counties=names.counties,
-                                           categories=names.categories)
+    """The list's filters from the query string (shareable; the CSV export
+    and the API read the same ones, ``queries.ReportFilters``)."""
+    return queries.ReportFilters.from_args(request.args, vocabulary=vocabulary(),
+                                           me=current_user.username)
 
 
 @bp.get("/reports")
@@ -82,12 +83,16 @@ def index():
     total = db().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = page_number()
     rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    names = vocabulary()
+    counties = list(names.counties) if scope.is_admin else sorted(scope.counties)
     return render_template(
         "console/reports.html", reports=rows, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), overdue=overdue_ids([r.id for r in rows]),
         filters=filters, args=request.args, paging=args_without("page"), now=now(),
-        counties=list(vocabulary().counties) if scope.is_admin else sorted(scope.counties),
-        categories=list(vocabulary().categories), severities=queries.SEVERITIES, statuses=queries.STATUSES,
+        counties=counties, sub_counties=names.sub_counties_of(counties),
+        categories=list(names.categories), severities=queries.SEVERITIES, statuses=queries.STATUSES,
+        channels=queries.CHANNELS, languages=list(names.languages),
+        officers=[u.username for u in queries.officers_in_scope(db(), scope)],
     )
 
 
@@ -344,6 +349,7 @@ def render_report(report: Report, *, number: str | None = None, **extra):
         under_review=report.status in ReportStatus.under_review(),
         answers=answer_rows(report), acknowledged=first_acknowledgement(report), facts=facts,
         number=number, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
+        assignable=[u.username for u in queries.assignable_users(db(), report.county)],
         **extra,
     )
 
@@ -362,7 +368,33 @@ def acknowledge(reference):
     audit("report.acknowledged", report.reference, first=result.first)
     db().commit()
     acks.queue_messages(svc, result.message_ids)
-    flash("Acknowledged." if result.first else "Acknowledged again (it already was).")
+    if request.form.get("back") == "queue":
+        flash(f"{report.reference} acknowledged." if result.first
+              else f"{report.reference} was already acknowledged.")
+        return redirect(url_for("reports.queue"))
+    flash("Acknowledged." if result.first else "It was already acknowledged.")
+    return redirect(url_for("reports.show", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/assign")
+def assign(reference):
+    """Assign the report to an officer of its county (or an admin), or to
+    nobody (an empty choice); audited and on the timeline."""
+    report = visible_report(reference)
+    username = request.form.get("user", "").strip()
+    if username == queries.ASSIGNED_TO_ME:
+        username = current_user.username
+    try:
+        changed = casework.assign(db(), report, username or None,
+                                  actor=f"user:{current_user.username}", now=now())
+    except casework.NotAssignable as exc:
+        db().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("reports.show", reference=report.reference))
+    if changed:
+        audit("report.assigned", report.reference, to=username or None)
+    db().commit()
+    flash(f"Assigned to {username}." if username else "No one is assigned now.")
     return redirect(url_for("reports.show", reference=report.reference))
 
 
@@ -386,12 +418,12 @@ def set_status(reference):
 @bp.post("/reports/<reference>/note")
 def add_note(reference):
     report = visible_report(reference)
-    text = request.form.get("note", "").strip()
-    if not text or len(text) > 2000:
-        flash("Write a note of 1 to 2000 characters.", "error")
+    try:
+        casework.add_note(db(), report, request.form.get("note", ""),
+                          actor=f"user:{current_user.username}", now=now())
+    except casework.InvalidNote as exc:
+        flash(str(exc), "error")
     else:
-        db().add(ReportEvent(report_id=report.id, kind=EventKind.NOTE,
-                             actor=f"user:{current_user.username}", detail={"text": text}))
         audit("report.note", report.reference)
         db().commit()
         flash("Note added.")

@@ -5,6 +5,7 @@ on PostgreSQL in the non-browser suite."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,23 @@ def phone_page(browser):
     context.close()
 
 
+#: The viewports every operations-room test runs at: a 390 px phone and a desktop.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def sized_page(request, browser):
+    """A page at 390x844 (a phone, touch) and, as a second run, at 1280x900."""
+    phone = request.param == "phone"
+    context = browser.new_context(viewport=VIEWPORTS[request.param], is_mobile=phone,
+                                  has_touch=phone)
+    page = context.new_page()
+    page.set_default_timeout(DEADLINE_MS)
+    page.viewport_name = request.param
+    yield page
+    context.close()
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -72,4 +90,5 @@ def log_in(page, base: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/console/overview")
+    # Officers land on the queue (what needs action); older pages led to the overview.
+    page.wait_for_url(re.compile(re.escape(base) + r"/console/(queue|overview)$"))

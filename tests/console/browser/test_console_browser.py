@@ -23,6 +23,8 @@ def test_officer_logs_in_and_filters_reports(page, live_server, svc, users):
     boat = make_report(svc, category="trafficking", description="Boat with young women")
     lorry = make_report(svc, category="goods_smuggling", description="Sugar lorry at night")
     log_in(page, live_server, "turkana-officer", PASSWORD)
+    expect(page.get_by_role("heading", name="Needs action")).to_be_visible()
+    page.get_by_role("link", name="Overview", exact=True).click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     screenshot(page, "overview")
     page.get_by_role("link", name="Reports", exact=True).click()
