@@ -239,6 +239,11 @@ API_ROUTES = [
     ("GET", "/api/v1/teams", None, UNAUTHORIZED, OK, OK, OK),
     ("GET", "/api/v1/teams/{team}", None, UNAUTHORIZED, OK, MISSING, OK),
     ("GET", "/api/v1/messages", None, UNAUTHORIZED, OK, OK, OK),
+    # Partners' endpoints: a user's token is refused whatever its role.
+    ("GET", "/api/v1/shared/partner", None, UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("GET", "/api/v1/shared/aggregates", None, UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("GET", "/api/v1/shared/incidents", None, UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("GET", "/api/v1/shared/reports", None, UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 ]
 
 
@@ -275,7 +280,10 @@ def test_every_api_endpoint_checks_token_and_county(app, svc, api_ids, role):
 
 def test_every_api_endpoint_is_in_the_table(app):
     """Every /api/v1 URL rule has a row in the API authorization table."""
-    covered = {(method, _shape(path.split("?")[0])) for method, path, *_ in API_ROUTES}
+    from tests.api.test_incidents_api import API_ROUTES as INCIDENT_ROUTES  # officers' actions
+
+    covered = {(method, _shape(path.split("?")[0])) for method, path, *_ in
+               [*API_ROUTES, *INCIDENT_ROUTES]}
     missing = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1"):
