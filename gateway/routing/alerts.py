@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gateway import tasks
 from gateway.core import texts
 from gateway.core.services import Services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.delivery import outbox
 from gateway.dialogue import Script
 from gateway.ops import metrics
@@ -205,6 +206,8 @@ def webhook_payload(report: Report) -> dict[str, Any]:
         "category": report.category,
         "county": report.county,
         "sub_county": report.sub_county,
+        "county_code": county_code(report.county),
+        "sub_county_code": sub_county_code(report.county, report.sub_county),
         "place_name": report.place_name,
         "latitude": report.latitude,
         "longitude": report.longitude,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from gateway.core import keys, texts
 from gateway.core.services import Services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.routing import alerts, decide
 from gateway.store.models import Alert, Incident, IncidentPolicy, IncidentReport, Report, Team
 from gateway.vocab import AlertKind, IncidentStatus, Priority
@@ -121,7 +122,9 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
         alerts.add_deliveries(svc, db, alert, team, report_id=None, payload={
             "event": "incident.alert", "incident_id": incident.id,
             "category": incident.category, "county": incident.county,
-            "sub_county": incident.sub_county, "count": incident.report_count,
+            "sub_county": incident.sub_county, "county_code": county_code(incident.county),
+            "sub_county_code": sub_county_code(incident.county, incident.sub_county),
+            "count": incident.report_count,
             "reporters": incident.reporter_count,
             "references": references,
         })

@@ -16,6 +16,7 @@ from gateway.core import localtime
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.routing import acks, review
 from gateway.store import queries, script_versions
 from gateway.store.models import Alert, Delivery, Report, ReportEvent, Team
@@ -44,7 +45,8 @@ QUESTIONS = {"sub_county": "Sub-county", "when": "When", "contact": "May be call
              "confirm": "Confirmed", "language": "Language"}
 #: The export's columns: labels as the console shows them, times in East Africa
 #: Time (``2026-11-30 20:25:07``, whole seconds), acknowledgement and notes.
-CSV_COLUMNS = ("reference", "received_eat", "county", "sub_county", "place_name", "latitude",
+CSV_COLUMNS = ("reference", "received_eat", "county", "county_code", "sub_county",
+               "sub_county_code", "place_name", "latitude",
                "longitude", "category", "severity",
                "status", "channel", "language", "when", "description", "teams_alerted",
                "acknowledged_eat", "acknowledged_by", "notes")
@@ -125,7 +127,9 @@ def _export_rows(rows: list[Report]):
                  for e in mine if e.kind == EventKind.NOTE]
         yield [
             report.reference, report.created_at, label(report.county),
-            label(report.sub_county) if report.sub_county else "", report.place_name,
+            county_code(report.county) or "",
+            label(report.sub_county) if report.sub_county else "",
+            sub_county_code(report.county, report.sub_county) or "", report.place_name,
             report.latitude, report.longitude, label(report.category),
             label(report.severity), label(report.status), label(report.channel),
             label(report.language) if report.language else "",
