@@ -10,7 +10,17 @@ from gateway.core import production
 from gateway.core.services import Services
 from gateway.errors import ConfigError
 from gateway.ops import logs
-from gateway.web import api, bandwidth, console, context, health, metrics, proxies, webhooks
+from gateway.web import (
+    api,
+    bandwidth,
+    console,
+    context,
+    feeds,
+    health,
+    metrics,
+    proxies,
+    webhooks,
+)
 from gateway.web.proxies import TrustedProxies
 
 
@@ -56,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     api.init_app(app)
+    app.register_blueprint(feeds.bp)
     console.init_app(app)
     bandwidth.init_app(app)
     return app
