@@ -9,7 +9,18 @@ import click
 from flask.cli import FlaskGroup
 
 from gateway.app import create_app
-from gateway.cli import dev, doctor, ops, privacy, records, scripts, simulate, tokens, users
+from gateway.cli import (
+    counties,
+    dev,
+    doctor,
+    ops,
+    privacy,
+    records,
+    scripts,
+    simulate,
+    tokens,
+    users,
+)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
@@ -22,7 +33,7 @@ for command in (
     dev.dev, dev.serve, dev.worker, dev.seed_command, ops.db, scripts.scripts,
     simulate.simulate, records.reports, records.messages, records.teams, records.incidents,
     ops.queue, users.users, tokens.tokens, doctor.doctor, privacy.reporter, privacy.retention,
-    privacy.keys,
+    privacy.keys, counties.counties,
 ):
     main.add_command(command)
 
