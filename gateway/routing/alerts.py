@@ -6,7 +6,7 @@ and escalation check.  Alerts are unique per (report, team) and deliveries per
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.delivery import outbox
 from gateway.dialogue import Script
 from gateway.ops import metrics
-from gateway.routing import decide
+from gateway.routing import cap, decide
 from gateway.store import ledger, script_versions
 from gateway.store.models import (
     Alert,
@@ -164,13 +164,18 @@ def create_alert(svc: Services, db: Session, report: Report, team: Team, *,
     except IntegrityError:
         return None
     metrics.alert_created(svc, alert, team)
-    add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report))
+    add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report),
+                   cap_message=lambda: cap.report_message(cap_context(svc), report))
     return alert
 
 
 def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
-                   report_id: int | None, payload: dict[str, Any]) -> None:
-    """One ledger message and delivery per active member, and one per endpoint."""
+                   report_id: int | None, payload: dict[str, Any],
+                   cap_message: Callable[[], cap.CapMessage | None] | None = None) -> None:
+    """One ledger message and delivery per active member, and one per endpoint:
+    the JSON ``payload``, or for an endpoint in CAP format the CAP message
+    ``cap_message`` builds (the JSON when there is none)."""
+    cap_xml: str | None = None
     for member in team.members:
         if not member.active:
             continue
@@ -186,9 +191,15 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
     for endpoint in team.endpoints:
         if not endpoint.active:
             continue
+        text = json.dumps(payload)
+        if endpoint.format == "cap" and cap_message is not None:
+            if cap_xml is None:
+                built = cap_message()
+                cap_xml = built.to_xml().decode() if built is not None else ""
+            text = cap_xml or text
         message = Message(
             direction=Direction.OUT, channel=AlertChannel.WEBHOOK, provider="webhook",
-            recipient=f"endpoint:{endpoint.id}", text=json.dumps(payload),
+            recipient=f"endpoint:{endpoint.id}", text=text,
             status=MessageStatus.QUEUED, report_id=report_id,
         )
         db.add(message)
@@ -196,6 +207,16 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
         db.add(Delivery(alert_id=alert.id, endpoint_id=endpoint.id, message_id=message.id,
                         channel=AlertChannel.WEBHOOK))
     db.flush()
+
+
+def cap_context(svc: Services) -> cap.Context:
+    """What a CAP message needs: the settings, the live script's labels and places."""
+    try:
+        script = script_versions.live_script(svc)
+    except Exception:  # storage down: the shipped script still labels and places
+        script = script_versions.fallback_script()
+    return cap.Context(config=svc.config, vocabulary=script_versions.Vocabulary.of(script),
+                       script=script)
 
 
 def webhook_payload(report: Report) -> dict[str, Any]:

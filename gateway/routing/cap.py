@@ -284,21 +284,25 @@ def report_publishable(config: dict[str, Any], report: Report) -> bool:
 
 
 def report_message(ctx: Context, report: Report) -> CapMessage:
-    """One high-severity report as a CAP ``Alert`` (certainty ``Possible``: one
-    unverified report).  Its words, number and reference are never included."""
+    """One report as a CAP ``Alert`` (certainty ``Possible``: one unverified
+    report): in the feed the high-severity ones (``report_publishable``), to an
+    agency endpoint in CAP format each report alerted to its team.  Its words,
+    number and reference are never included."""
     named = [report.place_name] if report.place_name else []
     where = area(ctx, report.county, report.sub_county, named)
     category = _label(ctx.vocabulary.categories, report.category, None)
-    sent = report.routed_at or report.created_at
+    severity = SEVERITY.get(Severity(report.severity), "Unknown") \
+        if report.severity in tuple(Severity) else "Unknown"
     return CapMessage(
-        identifier=f"{ctx.sender}.report.{report.id}", sender=ctx.sender, sent=sent,
+        identifier=f"{ctx.sender}.report.{report.id}", sender=ctx.sender, sent=report.created_at,
         status=cap_status(ctx.config), msg_type="Alert", restriction=ctx.restriction,
-        event=category, urgency="Immediate", severity="Severe", certainty="Possible",
+        event=category, urgency=URGENCY.get(severity, "Unknown"), severity=severity,
+        certainty="Possible",
         headline=f"{category}: one report in {where.description}"[:160],
         description=(f"One community report of {category.lower()} in {where.description}, "
-                     f"received {localtime.display(report.created_at)} EAT, marked high "
-                     "severity by the reporter. Not verified; the county security team has "
-                     "been alerted."),
+                     f"received {localtime.display(report.created_at)} EAT, severity "
+                     f"{report.severity} as the reporter's answers set it. Not verified; the "
+                     "security team has been alerted."),
         area=where, county=report.county,
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.core import keys, texts
 from gateway.core.services import Services
 from gateway.defaults.kenya import county_code, sub_county_code
-from gateway.routing import alerts, decide
+from gateway.routing import alerts, cap, decide
 from gateway.store.models import Alert, Incident, IncidentPolicy, IncidentReport, Report, Team
 from gateway.vocab import AlertKind, IncidentStatus, Priority
 
@@ -127,6 +127,7 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
             "count": incident.report_count,
             "reporters": incident.reporter_count,
             "references": references,
-        })
+        }, cap_message=lambda: cap.latest(cap.incident_messages(
+            alerts.cap_context(svc), db, incident, window=window, now=now)))
         created.append(alert)
     return created

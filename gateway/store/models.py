@@ -250,6 +250,9 @@ class AgencyEndpoint(Base):
     url: Mapped[str] = mapped_column(String(512))
     secret: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: What is POSTed: ``json`` (the signed JSON payload) or ``cap`` (a CAP 1.2
+    #: message, gateway.routing.cap), signed the same way.
+    format: Mapped[str] = mapped_column(String(8), default="json", server_default="json")
 
 
 class RoutingRule(Base):

@@ -135,3 +135,57 @@ def test_a_single_high_severity_report_is_a_possible_alert(svc, make_report):
 def test_status_follows_the_environment(env, status):
     """Actual only in production."""
     assert cap.cap_status({"MPAKA_ENV": env}) == status
+
+
+ENDPOINT = "https://eoc.example.org/cap"
+
+
+def add_cap_endpoint(svc, county_team="Turkana county team"):
+    from gateway.store.models import AgencyEndpoint, Team
+
+    with svc.db() as db:
+        team = db.scalar(select(Team).where(Team.name == county_team))
+        db.add(AgencyEndpoint(team_id=team.id, name="EOC", url=ENDPOINT, secret="s3cret-s3cret",
+                              format="cap"))
+        db.commit()
+
+
+def test_an_endpoint_in_cap_format_gets_signed_cap_xml(svc, make_report, run_worker):
+    """An agency endpoint that chose CAP receives the report alert as a signed CAP 1.2
+    message (application/cap+xml), valid against the schema, without the reporter's words."""
+    import time
+
+    import responses
+
+    from handlers.webhook import verify_signature
+
+    add_cap_endpoint(svc)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.post(ENDPOINT, status=204)
+        routing.route(svc, make_report(contact="yes"))
+        run_worker()
+        request = mock.calls[0].request
+    assert request.headers["Content-Type"] == "application/cap+xml"
+    root = valid(request.body)
+    assert text(root, "cap:info/cap:certainty") == "Possible"
+    assert b"Armed men took cattle" not in request.body and b"+2547" not in request.body
+    assert verify_signature("s3cret-s3cret", request.headers["X-Mpaka-Timestamp"], request.body,
+                            request.headers["X-Mpaka-Signature"], now=time.time())
+
+
+def test_an_incident_alert_reaches_a_cap_endpoint_as_the_incident_alert(svc, make_report,
+                                                                       run_worker, start):
+    """The incident's alert goes to a CAP endpoint as the incident's CAP Alert."""
+    import responses
+
+    add_cap_endpoint(svc)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(ENDPOINT, status=204)
+        route_many(svc, make_report, 3, start=start)
+        run_worker()
+        bodies = [call.request.body for call in mock.calls]
+    incident_messages = [b for b in bodies if b".incident." in b]
+    assert len(incident_messages) == 1
+    root = valid(incident_messages[0])
+    assert text(root, "cap:msgType") == "Alert"
+    assert text(root, "cap:identifier").endswith(".1")  # the incident's first message

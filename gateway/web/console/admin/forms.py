@@ -62,6 +62,10 @@ def member(form) -> tuple[dict, dict]:
     return values, errors
 
 
+#: What an agency endpoint receives: value -> label.
+ENDPOINT_FORMATS = {"json": "Signed JSON", "cap": "CAP 1.2 XML (signed)"}
+
+
 def endpoint(form, checks: dict) -> tuple[dict, dict]:
     """``checks``: how strictly the URL is checked (``outbox.agency_url_checks``)."""
     errors = {}
@@ -70,9 +74,12 @@ def endpoint(form, checks: dict) -> tuple[dict, dict]:
         "url": form.get("url", "").strip(),
         "secret": form.get("secret", "").strip(),
         "active": flag(form, "active"),
+        "format": form.get("format", "json"),
     }
     if not values["name"] or len(values["name"]) > 128:
         errors["name"] = "Give the endpoint a name (up to 128 characters)."
+    if values["format"] not in ENDPOINT_FORMATS:
+        errors["format"] = "Choose JSON or CAP 1.2 XML."
     parts = urlsplit(values["url"])
     if parts.scheme not in ("https", "http") or not parts.netloc or len(values["url"]) > 512:
         errors["url"] = "The address must be a full URL starting with https://."

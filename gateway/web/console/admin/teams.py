@@ -69,6 +69,7 @@ def team(team_id):
 def render_team(team: Team, form_id: str | None = None, errors=None, status=200):
     return render_template("console/admin/team.html", team=team, counties=list(vocabulary().counties),
                            tiers=forms.TIERS, channels=forms.CHANNELS, form_id=form_id,
+                           endpoint_formats=forms.ENDPOINT_FORMATS,
                            errors=errors or {}, values=request.form if errors else {}), status
 
 
@@ -138,7 +139,8 @@ def add_endpoint(team_id):
     values["secret"] = values["secret"] or secrets.token_urlsafe(24)
     values["active"] = True
     team.endpoints.append(AgencyEndpoint(**values))
-    audit("endpoint.added", team.name, name=values["name"], url=values["url"])
+    audit("endpoint.added", team.name, name=values["name"], url=values["url"],
+          format=values["format"])
     db().commit()
     flash(f"Endpoint {values['name']} added; its signing secret is shown on the team page.")
     return redirect(url_for("admin.team", team_id=team.id))
@@ -156,7 +158,8 @@ def update_endpoint(endpoint_id):
     values["secret"] = values["secret"] or endpoint.secret
     for key, value in values.items():
         setattr(endpoint, key, value)
-    audit("endpoint.updated", team.name, endpoint_id=endpoint.id, active=values["active"])
+    audit("endpoint.updated", team.name, endpoint_id=endpoint.id, active=values["active"],
+          format=values["format"])
     db().commit()
     flash("Endpoint saved.")
     return redirect(url_for("admin.team", team_id=team.id))
