@@ -211,10 +211,7 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
 
 def cap_context(svc: Services) -> cap.Context:
     """What a CAP message needs: the settings, the live script's labels and places."""
-    try:
-        script = script_versions.live_script(svc)
-    except Exception:  # storage down: the shipped script still labels and places
-        script = script_versions.fallback_script()
+    script = script_versions.live_or_shipped_script(svc)
     return cap.Context(config=svc.config, vocabulary=script_versions.Vocabulary.of(script),
                        script=script)
 

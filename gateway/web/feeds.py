@@ -30,7 +30,7 @@ from gateway.web.proxies import address_allowed
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 ATOM = "http://www.w3.org/2005/Atom"
-#: Incidents (and reports) older than this many days leave the feed.
+#: At most this many incidents (and as many single reports) are read for the feed.
 MAX_INCIDENTS = 200
 
 
@@ -61,11 +61,7 @@ def _unauthorized(_exc):
 
 
 def context() -> cap.Context:
-    svc = current_services()
-    try:
-        script = script_versions.live_script(svc)
-    except Exception:  # storage down: the shipped script's places still draw circles
-        script = script_versions.fallback_script()
+    script = script_versions.live_or_shipped_script(current_services())
     return cap.Context(config=dict(current_app.config), vocabulary=vocabulary(), script=script)
 
 
