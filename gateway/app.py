@@ -15,6 +15,7 @@ from gateway.web import (
     bandwidth,
     console,
     context,
+    feeds,
     health,
     metrics,
     prompts,
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(prompts.bp)
     api.init_app(app)
+    app.register_blueprint(feeds.bp)
     console.init_app(app)
     bandwidth.init_app(app)
     return app

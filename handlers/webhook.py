@@ -1,4 +1,4 @@
-"""Alerts POSTed as signed JSON into an agency's own system.
+"""Alerts POSTed as signed JSON (or a CAP 1.2 XML message) into an agency's own system.
 
 Signature scheme (documented for agencies)::
 
@@ -122,14 +122,19 @@ class WebhookSender:
 
     def send_json(self, delivery_id: str, payload: dict[str, object]) -> SendResult:
         """POST ``payload``; 2xx is DELIVERED, 5xx/408/429/network errors are transient."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.send_body(delivery_id, body, "application/json")
+
+    def send_body(self, delivery_id: str, body: bytes, content_type: str) -> SendResult:
+        """POST ``body`` as ``content_type`` (a CAP message: ``application/cap+xml``),
+        signed as JSON is; the same outcomes as ``send_json``."""
         problem = url_problem(self.url, require_https=self._require_https,  # again: DNS changes
                               allow_private=self._allow_private, resolver=self._resolver)
         if problem:
             return _failed(delivery_id, f"refused: {problem}", transient=False)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(self._clock()))
         headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "X-Mpaka-Timestamp": timestamp,
             "X-Mpaka-Signature": sign(self._secret, timestamp, body),
             "X-Mpaka-Delivery": delivery_id,

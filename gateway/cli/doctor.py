@@ -49,6 +49,11 @@ def _settings(config) -> list[Finding]:
         found.append(Finding(WARN, "METRICS_TOKEN", "/metrics is open to anyone who can reach it",
                              "set METRICS_TOKEN (Prometheus bearer_token) or METRICS_ALLOW "
                              "(scraper addresses)"))
+    if str(config.get("CAP_SENDER") or "").endswith("@localhost"):
+        found.append(Finding(WARN, "CAP_SENDER", "the CAP feed's messages name the default "
+                             "sender, which early-warning systems cannot tell apart",
+                             "set CAP_SENDER to your organisation's address, e.g. "
+                             "mpaka@ncc.go.ke"))
     if not is_production:
         found.append(Finding(WARN, "MPAKA_ENV", "development mode",
                              "set MPAKA_ENV=production on a server"))

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 
 from gateway.app import create_app
 from gateway.cli import (
+    counties,
     dev,
     doctor,
     ops,
@@ -34,7 +35,7 @@ for command in (
     dev.dev, dev.serve, dev.worker, dev.seed_command, ops.db, scripts.scripts,
     simulate.simulate, records.reports, records.messages, records.teams, records.incidents,
     ops.queue, users.users, tokens.tokens, doctor.doctor, privacy.reporter, privacy.retention,
-    privacy.keys, voice.voice, partners.partners,
+    privacy.keys, voice.voice, partners.partners, counties.counties,
 ):
     main.add_command(command)
 

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from gateway.core.services import current_services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.ops.progress import progress
 from gateway.privacy.masked import iso, masked_report
 from gateway.routing import teams_csv
@@ -154,7 +155,9 @@ def list_incidents(as_json):
             ).all()
             data.append({
                 "id": inc.id, "category": inc.category, "county": inc.county,
-                "sub_county": inc.sub_county, "status": inc.status,
+                "sub_county": inc.sub_county, "county_code": county_code(inc.county),
+                "sub_county_code": sub_county_code(inc.county, inc.sub_county),
+                "status": inc.status,
                 "report_count": inc.report_count, "reporter_count": inc.reporter_count,
                 "alerted_at_count": inc.alerted_count,
                 "references": refs, "first_report_at": iso(inc.first_report_at),

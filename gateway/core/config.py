@@ -108,6 +108,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "METRICS_TOKEN": (None, str),
     "METRICS_ALLOW": ([], _list),
     "READY_QUEUE_THRESHOLD": (1000, _INT),
+    # The CAP feed (issue 14): /feeds/cap.atom, agency webhooks in CAP
+    "CAP_SENDER": ("mpaka@localhost", str),
+    "CAP_RESTRICTION": (None, str),  # default: gateway.routing.cap.RESTRICTION
+    "CAP_SINGLE_HIGH_SEVERITY": (False, _bool),
+    "CAP_FEED_ALLOW": ([], _list),
+    "CAP_FEED_DAYS": (7, _INT),
 }
 
 

@@ -132,7 +132,8 @@ def reporter_contacts(db, protector, rows) -> dict[int, str]:
 
 
 def send_webhook(db, row: Message, config) -> SendResult:
-    """An agency endpoint: the row's text is the JSON payload, its recipient
+    """An agency endpoint: the row's text is the JSON payload (or, for an endpoint
+    in CAP format, the CAP XML message as queued), its recipient
     ``endpoint:<id>``; the endpoint's URL and secret are read at send time so
     an admin's correction applies to pending retries."""
     endpoint_id = int((row.recipient or "endpoint:0").split(":", 1)[1])
@@ -140,7 +141,10 @@ def send_webhook(db, row: Message, config) -> SendResult:
     if endpoint is None or not endpoint.active:
         return SendResult(id=str(row.id), status=DeliveryStatus.FAILED, error="endpoint removed")
     sender = WebhookSender(endpoint.url, endpoint.secret, **agency_url_checks(config))
-    return sender.send_json(str(row.id), json.loads(row.text or "{}"))
+    text = row.text or "{}"
+    if text.startswith("<?xml"):  # queued for an endpoint that takes CAP
+        return sender.send_body(str(row.id), text.encode(), "application/cap+xml")
+    return sender.send_json(str(row.id), json.loads(text))
 
 
 def give_up(svc, message_ids: list[int]) -> None:

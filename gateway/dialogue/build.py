@@ -36,7 +36,7 @@ LANG_CODE = re.compile(r"[a-z]{3}\Z")  # ISO 639-3
 IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 DECIMAL = re.compile(r"-?\d{1,3}(\.\d+)?\Z")
 TOP_KEYS = {"id", "version", "description", "base_language", "languages", "settings", "places",
-            "messages", "steps", "translations"}
+            "messages", "steps", "translations", "lists"}
 STEP_KEYS = {"id", "kind", "field", "prompt", "text", "summary", "summary_if_room", "change",
              "options", "options_from",
              "filter_by", "next", "min", "max", "errors", "change_to",
@@ -505,6 +505,60 @@ class _Builder:
                                                  list_name, **kw).items():
                     self.put_text(lang, f"gazetteer.{list_name}.{value}", label,
                                   ("translations", lang, list_name, value), source="gazetteer")
+        return self.script_lists(lists)
+
+    def script_lists(self, lists: dict[str, GazList]) -> dict[str, GazList]:
+        """The script's own ``lists:`` add to the gazetteer's (an enabled county:
+        ``mpaka counties enable``): more ``names`` (a value the gazetteer left
+        unlisted becomes listed) and more ``groups`` (a group replaces the
+        gazetteer's group of the same key)."""
+        data = self.p.data if isinstance(self.p.data, dict) else {}
+        for name, spec in self.mapping(data.get("lists"), ("lists",), "lists").items():
+            path = ("lists", name)
+            if name not in lists:
+                self.error("unknown_value", f"lists: {name!r} is not a gazetteer list "
+                           f"(one of: {', '.join(sorted(lists)) or 'none'})", path)
+                continue
+            spec = self.mapping(spec, path, f"list {name}")
+            for key in spec:
+                if key not in ("names", "groups"):
+                    self.warn("unknown_key", f"list {name}: a script adds only names and "
+                              f"groups, not {key!r}", path + (key,))
+            base = lists[name]
+            names = dict(base.names)
+            unlisted = dict(base.unlisted)
+            for value, label in self.mapping(spec.get("names"), path + ("names",),
+                                             "names").items():
+                if not IDENT.match(str(value)):
+                    self.error("shape", f"list {name}: {value!r} must be lower case letters, "
+                               "digits and _", path + ("names", value))
+                    continue
+                if value in base.labels:
+                    self.error("duplicate_value", f"list {name}: {value!r} is already a label",
+                               path + ("names", value))
+                    continue
+                names[str(value)] = str(label)
+                unlisted.pop(str(value), None)
+            known = set(names) | set(base.labels)
+            groups = dict(base.groups) if base.groups is not None else None
+            raw_groups = self.mapping(spec.get("groups"), path + ("groups",), "groups")
+            if raw_groups and groups is None:
+                self.error("shape", f"list {name} has no groups in the gazetteer",
+                           path + ("groups",))
+                raw_groups = {}
+            for key, values in raw_groups.items():
+                if not isinstance(values, list):
+                    self.error("shape", f"list {name}: group {key} must be a list",
+                               path + ("groups", key))
+                    continue
+                for i, member in enumerate(values):
+                    if str(member) not in known:
+                        self.error("unknown_value", f"list {name}: group {key} names "
+                                   f"{member!r}, which has no name or label",
+                                   path + ("groups", key, i))
+                if groups is not None:
+                    groups[str(key)] = [str(v) for v in values]
+            lists[name] = replace(base, names=names, unlisted=unlisted, groups=groups)
         return lists
 
 

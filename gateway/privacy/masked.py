@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.core.protector import Protector
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.store.models import Report
 from handlers.phones import mask_phone
 
@@ -24,6 +25,8 @@ def masked_report(report: Report, protector: Protector) -> dict[str, object]:
         "category": report.category,
         "county": report.county,
         "sub_county": report.sub_county,
+        "county_code": county_code(report.county),
+        "sub_county_code": sub_county_code(report.county, report.sub_county),
         "place_name": report.place_name,
         "latitude": report.latitude,
         "longitude": report.longitude,

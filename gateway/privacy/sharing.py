@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core import localtime
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.ops.logs import mask_text
 from gateway.store.models import Incident, Partner, Report, Share
 from gateway.vocab import SharingLevel
@@ -52,10 +53,6 @@ TABLE: dict[str, tuple[SharingLevel, tuple[str, ...]]] = {
 
 def codes(county: str | None, sub_county: str | None) -> tuple[str | None, str | None]:
     """The KNBS/IEBC county code and the sub-county code, where known."""
-    try:
-        from gateway.defaults.kenya import county_code, sub_county_code
-    except ImportError:  # pragma: no cover - the county data ships with the package
-        return None, None
     if not county:
         return None, None
     return county_code(county), sub_county_code(county, sub_county) if sub_county else None

@@ -6,7 +6,7 @@ and escalation check.  Alerts are unique per (report, team) and deliveries per
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from gateway import tasks
 from gateway.core import texts
 from gateway.core.services import Services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.delivery import outbox
 from gateway.dialogue import Script
 from gateway.ops import metrics
 from gateway.privacy import sharing
-from gateway.routing import decide
+from gateway.routing import cap, decide
 from gateway.store import ledger, script_versions
 from gateway.store.models import (
     AgencyEndpoint,
@@ -165,13 +166,18 @@ def create_alert(svc: Services, db: Session, report: Report, team: Team, *,
     except IntegrityError:
         return None
     metrics.alert_created(svc, alert, team)
-    add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report))
+    add_deliveries(svc, db, alert, team, report_id=report.id, payload=webhook_payload(report),
+                   cap_message=lambda: cap.report_message(cap_context(svc), report))
     return alert
 
 
 def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
-                   report_id: int | None, payload: dict[str, Any]) -> None:
-    """One ledger message and delivery per active member, and one per endpoint."""
+                   report_id: int | None, payload: dict[str, Any],
+                   cap_message: Callable[[], cap.CapMessage | None] | None = None) -> None:
+    """One ledger message and delivery per active member, and one per endpoint:
+    the JSON ``payload``, or for an endpoint in CAP format the CAP message
+    ``cap_message`` builds (the JSON when there is none)."""
+    cap_xml: str | None = None
     for member in team.members:
         if not member.active:
             continue
@@ -187,12 +193,19 @@ def add_deliveries(svc: Services, db: Session, alert: Alert, team: Team, *,
     for endpoint in team.endpoints:
         if not endpoint.active:
             continue
+        # A partner's endpoint gets what its sharing level allows, or nothing.
         body = partner_payload(svc, db, endpoint, payload) if endpoint.partner_id else payload
         if body is None:
             continue
+        text = json.dumps(body)
+        if endpoint.format == "cap" and cap_message is not None:  # CAP carries no reporter data
+            if cap_xml is None:
+                built = cap_message()
+                cap_xml = built.to_xml().decode() if built is not None else ""
+            text = cap_xml or text
         message = Message(
             direction=Direction.OUT, channel=AlertChannel.WEBHOOK, provider="webhook",
-            recipient=f"endpoint:{endpoint.id}", text=json.dumps(body),
+            recipient=f"endpoint:{endpoint.id}", text=text,
             status=MessageStatus.QUEUED, report_id=report_id,
         )
         db.add(message)
@@ -221,6 +234,13 @@ def partner_payload(svc: Services, db: Session, endpoint: AgencyEndpoint,
     return body
 
 
+def cap_context(svc: Services) -> cap.Context:
+    """What a CAP message needs: the settings, the live script's labels and places."""
+    script = script_versions.live_or_shipped_script(svc)
+    return cap.Context(config=svc.config, vocabulary=script_versions.Vocabulary.of(script),
+                       script=script)
+
+
 def webhook_payload(report: Report) -> dict[str, Any]:
     """What agencies' systems receive (documented in docs/api.md).  Never the number."""
     return {
@@ -229,6 +249,8 @@ def webhook_payload(report: Report) -> dict[str, Any]:
         "category": report.category,
         "county": report.county,
         "sub_county": report.sub_county,
+        "county_code": county_code(report.county),
+        "sub_county_code": sub_county_code(report.county, report.sub_county),
         "place_name": report.place_name,
         "latitude": report.latitude,
         "longitude": report.longitude,

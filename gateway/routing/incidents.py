@@ -22,8 +22,9 @@ from sqlalchemy import select
 
 from gateway.core import keys, texts
 from gateway.core.services import Services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.errors import MpakaError
-from gateway.routing import alerts, decide
+from gateway.routing import alerts, cap, decide
 from gateway.store.models import (
     Alert,
     Incident,
@@ -144,12 +145,15 @@ def _alert(svc, db, incident: Incident, window, now) -> list[Alert]:
         alerts.add_deliveries(svc, db, alert, team, report_id=None, payload={
             "event": "incident.alert", "incident_id": incident.id,
             "category": incident.category, "county": incident.county,
-            "sub_county": incident.sub_county, "count": incident.report_count,
+            "sub_county": incident.sub_county, "county_code": county_code(incident.county),
+            "sub_county_code": sub_county_code(incident.county, incident.sub_county),
+            "count": incident.report_count,
             "reporters": incident.reporter_count, "status": incident.status,
             "first_report_at": incident.first_report_at.isoformat(),
             "last_report_at": incident.last_report_at.isoformat(),
             "references": references,
-        })
+        }, cap_message=lambda: cap.latest(cap.incident_messages(
+            alerts.cap_context(svc), db, incident, window=window, now=now)))
         created.append(alert)
     return created
 

@@ -266,6 +266,9 @@ class AgencyEndpoint(Base):
     url: Mapped[str] = mapped_column(String(512))
     secret: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: What is POSTed: ``json`` (the signed JSON payload) or ``cap`` (a CAP 1.2
+    #: message, gateway.routing.cap), signed the same way.
+    format: Mapped[str] = mapped_column(String(8), default="json", server_default="json")
     #: A partner's endpoint: what it is sent is redacted to the partner's level.
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id", ondelete="SET NULL"), index=True)

@@ -231,12 +231,17 @@ class Vocabulary:
         return None
 
 
+def live_or_shipped_script(svc) -> Script:
+    """The live script; the shipped one when storage is down."""
+    try:
+        return live_script(svc)
+    except (ScriptNotFound, RedisError, SQLAlchemyError):
+        return fallback_script()
+
+
 def live_vocabulary(svc) -> Vocabulary:
     """The live script's vocabulary; the shipped script's when storage is down."""
-    try:
-        return Vocabulary.of(live_script(svc))
-    except (ScriptNotFound, RedisError, SQLAlchemyError):
-        return Vocabulary.of(fallback_script())
+    return Vocabulary.of(live_or_shipped_script(svc))
 
 
 def shipped_vocabulary() -> Vocabulary:

@@ -5,7 +5,6 @@ scrape time, behind the ``METRICS_TOKEN`` / ``METRICS_ALLOW`` check."""
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import time
@@ -30,6 +29,7 @@ from gateway.core.services import QUEUE_NAMES, Services, current_services
 from gateway.ops.metrics import COUNTERS, FIRST_ACK, FIRST_ACK_BUCKETS, SEPARATOR, WEBHOOK_DURATION
 from gateway.store.models import Alert, Message
 from gateway.vocab import AlertStatus, Direction, MessageStatus
+from gateway.web.proxies import address_allowed
 
 log = logging.getLogger(__name__)
 
@@ -157,18 +157,7 @@ def allowed(config: Mapping[str, Any], remote_addr: str | None,
         scheme, _, given = authorization.partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
             return True
-    if allow and remote_addr:
-        try:
-            address = ipaddress.ip_address(remote_addr)
-        except ValueError:
-            return False
-        for entry in allow:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-    return False
+    return bool(allow) and address_allowed(remote_addr, allow)
 
 
 def init_app(app: Flask) -> None:

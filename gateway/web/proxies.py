@@ -32,6 +32,22 @@ def networks(entries: Iterable[str]) -> list[Network]:
     return found
 
 
+def address_allowed(remote_addr: str | None, allow: Iterable[str]) -> bool:
+    """Whether ``remote_addr`` (the client, as ``TrustedProxies`` resolved it) is in
+    one of the ``allow`` addresses or networks; a malformed entry matches nothing."""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return False
+    for entry in allow:
+        try:
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 class TrustedProxies:
     """WSGI middleware: ProxyFix for requests from a trusted proxy, nothing otherwise."""
 

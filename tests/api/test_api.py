@@ -244,3 +244,32 @@ def test_attachment_of_another_county_is_404(client, svc, reports, officer_token
     response = client.get(f"/api/v1/reports/R-TURK01/attachments/{key}",
                           headers=bearer(officer_token))
     assert response.status_code == 404
+
+
+def test_reports_and_incidents_carry_county_and_sub_county_codes(client, svc, admin_token):
+    """Reports and incidents carry the county code and, for a constituency of the
+    county, the sub-county code; the OpenAPI document describes both fields."""
+    from gateway.routing import incidents
+
+    make_report(svc, reference="R-CODE01", county="mandera")  # sub-county mandera_north
+    with svc.db() as db:
+        report_id = db.scalar(select(Report.id).where(Report.reference == "R-CODE01"))
+    incidents.observe(svc, report_id)
+    report = client.get("/api/v1/reports/R-CODE01", headers=bearer(admin_token)).json
+    assert (report["county_code"], report["sub_county_code"]) == ("009", "041")
+    incident = client.get("/api/v1/incidents", headers=bearer(admin_token)).json["data"][0]
+    assert (incident["county_code"], incident["sub_county_code"]) == ("009", "041")
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    for name in ("Report", "Incident"):
+        assert {"county_code", "sub_county_code"} <= set(schemas[name]["properties"])
+
+
+def test_a_cross_border_side_has_no_sub_county_code(client, svc, admin_token):
+    """A report from "Uganda side" keeps its county code and has no sub-county code."""
+    make_report(svc, reference="R-CODE02", county="busia")
+    with svc.db() as db:
+        report = db.scalar(select(Report).where(Report.reference == "R-CODE02"))
+        report.sub_county = "uganda"
+        db.commit()
+    report = client.get("/api/v1/reports/R-CODE02", headers=bearer(admin_token)).json
+    assert (report["county_code"], report["sub_county_code"]) == ("040", None)

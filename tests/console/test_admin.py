@@ -180,3 +180,18 @@ def test_an_agency_endpoint_into_our_own_network_is_refused(app, admin_client, s
     assert "link-local" in response.text
     with svc.db() as db:
         assert db.scalar(select(AgencyEndpoint.id)) is None
+
+
+def test_an_endpoint_can_choose_cap_xml(admin_client, svc):
+    """An endpoint is JSON unless CAP is chosen; an unknown format is refused."""
+    team_id = _team_id(svc, "Turkana county team")
+    bad = post(admin_client, f"/console/admin/teams/{team_id}/endpoints",
+               {"name": "EOC", "url": "https://eoc.example/cap", "format": "rss"})
+    assert bad.status_code == 400 and "CAP 1.2 XML" in bad.text
+    post(admin_client, f"/console/admin/teams/{team_id}/endpoints",
+         {"name": "EOC", "url": "https://eoc.example/cap", "format": "cap"})
+    post(admin_client, f"/console/admin/teams/{team_id}/endpoints",
+         {"name": "County system", "url": "https://county.example/mpaka"})
+    with svc.db() as db:
+        formats = {e.name: e.format for e in db.scalars(select(AgencyEndpoint))}
+    assert formats == {"EOC": "cap", "County system": "json"}

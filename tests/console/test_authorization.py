@@ -117,6 +117,9 @@ ROUTES = [
     ("GET", "/console/admin/rules", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("POST", "/console/admin/rules", {"team_id": "0"}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("POST", "/console/admin/rules/{rule}", {"team_id": "0"}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
+    ("GET", "/console/admin/counties", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
+    # Wajir is enabled already: the admin is told so (409), nothing saved.
+    ("POST", "/console/admin/counties/wajir/enable", {}, LOGIN, FORBIDDEN, FORBIDDEN, 409),
     ("GET", "/console/admin/escalation", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
     ("POST", "/console/admin/escalation", {"high": "0"}, LOGIN, FORBIDDEN, FORBIDDEN, BAD),
     ("GET", "/console/admin/users", None, LOGIN, FORBIDDEN, FORBIDDEN, OK),
@@ -196,7 +199,8 @@ def _shape(path: str) -> str:
     path = re.sub(r"\{\w+\}", "<>", path).replace(REF, "<>").split("?")[0]
     return path.replace("/scripts/report", "/scripts/<>").replace("/versions/1", "/versions/<>") \
         .replace("/tuv.po", "/<>.po").replace("/texts/swa", "/texts/<>") \
-        .replace("/prompts/tuv/messages.help", "/prompts/<>/<>")
+        .replace("/prompts/tuv/messages.help", "/prompts/<>/<>") \
+        .replace("/counties/wajir/", "/counties/<>/")
 
 
 def test_every_route_is_in_the_table(app):

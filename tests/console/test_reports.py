@@ -251,3 +251,19 @@ def test_overview_shows_reports_and_reporters_of_incidents(admin_client, svc):
         make_report(svc, category="trafficking", route=True)
     page = admin_client.get("/console/overview").text
     assert "3 reports from 3 reporters" in page
+
+
+def test_csv_export_carries_county_and_sub_county_codes(admin_client, svc):
+    """Each row has the KNBS county code and IEBC constituency code beside the labels."""
+    reference = make_report(svc)  # Turkana, Turkana North
+    rows = list(csv.DictReader(io.StringIO(admin_client.get("/console/reports.csv").text)))
+    row = next(r for r in rows if r["reference"] == reference)
+    assert (row["county"], row["county_code"]) == ("Turkana", "023")
+    assert (row["sub_county"], row["sub_county_code"]) == ("Turkana North", "123")
+
+
+def test_report_page_shows_the_codes_beside_county_and_sub_county(admin_client, svc):
+    """The report page shows the county and constituency codes beside their labels."""
+    page = admin_client.get(f"/console/reports/{make_report(svc)}").text
+    assert 'Turkana <span class="hint" title="KNBS/IEBC county code">(023)</span>' in page
+    assert "(123)</span>" in page

@@ -180,3 +180,11 @@ def test_doctor_says_it_could_not_check_when_config_is_disabled(app, config, red
                                                "--rename-command", "CONFIG", ""))
     assert finding.status == "warn"
     assert finding.message.startswith("could not check: CONFIG GET is refused")
+
+
+def test_doctor_warns_about_the_default_cap_sender(app, config):
+    """The CAP feed's default sender is a warning; an organisation's own is not."""
+    default = {f.check: f for f in diagnose(settings(config, **GOOD))}
+    assert default["CAP_SENDER"].status == "warn"
+    own = {f.check for f in diagnose(settings(config, **GOOD, CAP_SENDER="mpaka@ncc.go.ke"))}
+    assert "CAP_SENDER" not in own

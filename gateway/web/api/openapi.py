@@ -89,6 +89,11 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "category": {"type": "string", "enum": categories},
             "county": {"type": "string", "enum": counties},
             "sub_county": NSTR,
+            "county_code": _nullable({"type": "string", "pattern": "^[0-9]{3}$", "description":
+                                      "KNBS/IEBC county code (e.g. 023 Turkana); null outside Kenya's 47"}),
+            "sub_county_code": _nullable({"type": "string", "pattern": "^[0-9]{3}$", "description":
+                                          "IEBC constituency code (001-290); null for a "
+                                          "cross-border side or an unknown sub-county"}),
             "place_name": _nullable({"type": "string", "description":
                                      "The place the reporter named or shared, as the gazetteer "
                                      "names it (e.g. Kakuma)"}),
@@ -143,6 +148,11 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             "id": {"type": "integer"}, "category": STR, "county": STR, "sub_county": NSTR,
             "status": {"type": "string", "enum": list(IncidentStatus)},
             "report_count": {"type": "integer"},
+            "county_code": _nullable({"type": "string", "pattern": "^[0-9]{3}$", "description":
+                                      "KNBS/IEBC county code (e.g. 023 Turkana); null outside Kenya's 47"}),
+            "sub_county_code": _nullable({"type": "string", "pattern": "^[0-9]{3}$", "description":
+                                          "IEBC constituency code (001-290); null for a "
+                                          "cross-border side or an unknown sub-county"}),
             "reporter_count": {"type": "integer", "description":
                                "Distinct reporters: one per number, one per anonymous report"},
             "references": {"type": "array", "items": STR},
@@ -200,6 +210,7 @@ def _schemas(counties: list[str], categories: list[str]) -> dict:
             **_obj({
                 "event": {"type": "string", "enum": ["report.created"]},
                 "reference": STR, "category": STR, "county": STR, "sub_county": NSTR,
+                "county_code": NSTR, "sub_county_code": NSTR,
                 "place_name": NSTR, "latitude": NNUM, "longitude": NNUM, "when": NSTR,
                 "severity": STR, "description": NSTR, "language": STR, "channel": STR,
                 "contact_allowed": {"type": "boolean"}, "created_at": NTIME,

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
+from gateway.defaults.kenya import county_code, sub_county_code
 from gateway.privacy.masked import masked_report
 from gateway.routing import acks, casework, incidents, review
 from gateway.store import ledger, queries
@@ -129,7 +130,9 @@ def incident_json(incident: Incident) -> dict:
     ).all()
     return {
         "id": incident.id, "category": incident.category, "county": incident.county,
-        "sub_county": incident.sub_county, "status": incident.status,
+        "sub_county": incident.sub_county, "county_code": county_code(incident.county),
+        "sub_county_code": sub_county_code(incident.county, incident.sub_county),
+        "status": incident.status,
         "report_count": incident.report_count, "reporter_count": incident.reporter_count,
         "references": list(refs),
         "first_report_at": iso(incident.first_report_at),

@@ -348,6 +348,7 @@ def render_report(report: Report, *, number: str | None = None, **extra):
         overdue=report.id in overdue_ids([report.id]), statuses=ACTION_STATUSES,
         under_review=report.status in ReportStatus.under_review(),
         answers=answer_rows(report), acknowledged=first_acknowledgement(report), facts=facts,
+        codes=sharing.codes(report.county, report.sub_county),
         number=number, may_reveal=current_user.scope.may_see_reporter_number(report), now=now(),
         assignable=[u.username for u in queries.assignable_users(db(), report.county)],
         **extra,

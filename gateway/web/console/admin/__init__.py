@@ -6,4 +6,4 @@ from ..common import console_blueprint
 
 bp = console_blueprint("admin", "/console/admin", admin_only=True)
 
-from . import partners, records, rules, teams, users  # noqa: E402,F401  (views register on bp)
+from . import counties, partners, records, rules, teams, users  # noqa: E402,F401  (views register on bp)

@@ -62,6 +62,10 @@ def member(form) -> tuple[dict, dict]:
     return values, errors
 
 
+#: What an agency endpoint receives: value -> label.
+ENDPOINT_FORMATS = {"json": "Signed JSON", "cap": "CAP 1.2 XML (signed)"}
+
+
 def endpoint(form, checks: dict, partner_ids: set[int] | frozenset[int] = frozenset()) -> tuple[dict, dict]:
     """``checks``: how strictly the URL is checked (``outbox.agency_url_checks``);
     ``partner_ids``: the partners an endpoint may belong to (its payloads are
@@ -74,11 +78,14 @@ def endpoint(form, checks: dict, partner_ids: set[int] | frozenset[int] = frozen
         "secret": form.get("secret", "").strip(),
         "active": flag(form, "active"),
         "partner_id": int(partner) if partner.isdigit() and int(partner) in partner_ids else None,
+        "format": form.get("format", "json"),
     }
     if partner and values["partner_id"] is None:
         errors["partner_id"] = "Choose a partner from the list (or none)."
     if not values["name"] or len(values["name"]) > 128:
         errors["name"] = "Give the endpoint a name (up to 128 characters)."
+    if values["format"] not in ENDPOINT_FORMATS:
+        errors["format"] = "Choose JSON or CAP 1.2 XML."
     parts = urlsplit(values["url"])
     if parts.scheme not in ("https", "http") or not parts.netloc or len(values["url"]) > 512:
         errors["url"] = "The address must be a full URL starting with https://."

@@ -70,6 +70,7 @@ def render_team(team: Team, form_id: str | None = None, errors=None, status=200)
     return render_template("console/admin/team.html", team=team, counties=list(vocabulary().counties),
                            tiers=forms.TIERS, channels=forms.CHANNELS, form_id=form_id,
                            partners=db().scalars(select(Partner).order_by(Partner.name)).all(),
+                           endpoint_formats=forms.ENDPOINT_FORMATS,
                            errors=errors or {}, values=request.form if errors else {}), status
 
 
@@ -145,7 +146,8 @@ def add_endpoint(team_id):
     values["active"] = True
     team.endpoints.append(AgencyEndpoint(**values))
     audit("endpoint.added", team.name, name=values["name"], url=values["url"],
-          partner_id=values["partner_id"])
+          partner_id=values["partner_id"],
+          format=values["format"])
     db().commit()
     flash(f"Endpoint {values['name']} added; its signing secret is shown on the team page.")
     return redirect(url_for("admin.team", team_id=team.id))
@@ -165,7 +167,8 @@ def update_endpoint(endpoint_id):
     for key, value in values.items():
         setattr(endpoint, key, value)
     audit("endpoint.updated", team.name, endpoint_id=endpoint.id, active=values["active"],
-          partner_id=values["partner_id"])
+          partner_id=values["partner_id"],
+          format=values["format"])
     db().commit()
     flash("Endpoint saved.")
     return redirect(url_for("admin.team", team_id=team.id))
