@@ -12,12 +12,12 @@ accepted, within the size limit, checked as the body streams in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
 from .errors import MediaRefused, MediaUnavailable
-from .twilio_media import REDIRECT_STATUSES, FetchedMedia, base_type, read_body
+from .twilio_media import REDIRECT_STATUSES, FetchedMedia, base_type, https_parts, read_body
 
 AT_DOMAIN = "africastalking.com"
 MAX_REDIRECTS = 3
@@ -31,13 +31,7 @@ def is_at_host(host: str, extra_hosts: Iterable[str] = ()) -> bool:
 
 def check_recording_url(url: str, extra_hosts: Iterable[str] = ()) -> None:
     """Refuse (``MediaRefused("host")``) anything but https on AT's hosts."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        raise MediaRefused("host", "a recording URL with a malformed port") from None
-    if parts.scheme != "https" or parts.username or parts.password or port not in (None, 443):
-        raise MediaRefused("host", "recordings are fetched over https from Africa's Talking only")
+    parts = https_parts(url, "recordings are fetched over https from Africa's Talking only")
     if not is_at_host(parts.hostname or "", extra_hosts):
         raise MediaRefused("host", "not an Africa's Talking host: not fetched")
 

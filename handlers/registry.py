@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from .africastalking import AfricasTalkingCaller, AfricasTalkingSender
 from .base import Caller, Sender
@@ -55,16 +56,19 @@ SENDERS: dict[str, Callable[[Mapping[str, object]], Sender]] = {
 }
 
 
+def _build(table: Mapping[str, Callable[[Mapping[str, object]], Any]], kind: str, provider: str,
+           config: Mapping[str, object]) -> Any:
+    try:
+        factory = table[provider]
+    except KeyError:
+        known = ", ".join(sorted(table))
+        raise ConfigurationError(f"unknown {kind} provider {provider!r}; use one of: {known}") from None
+    return factory(config)
+
+
 def build_sender(provider: str, config: Mapping[str, object]) -> Sender:
     """The sender for ``provider``; ``ConfigurationError`` names what is missing."""
-    try:
-        factory = SENDERS[provider]
-    except KeyError:
-        known = ", ".join(sorted(SENDERS))
-        raise ConfigurationError(
-            f"unknown SMS provider {provider!r}; use one of: {known}"
-        ) from None
-    return factory(config)
+    return cast(Sender, _build(SENDERS, "SMS", provider, config))
 
 
 def _africastalking_caller(config: Mapping[str, object]) -> AfricasTalkingCaller:
@@ -86,11 +90,4 @@ CALLERS: dict[str, Callable[[Mapping[str, object]], Caller]] = {
 
 def build_caller(provider: str, config: Mapping[str, object]) -> Caller:
     """The voice caller for ``provider``; ``ConfigurationError`` names what is missing."""
-    try:
-        factory = CALLERS[provider]
-    except KeyError:
-        known = ", ".join(sorted(CALLERS))
-        raise ConfigurationError(
-            f"unknown voice provider {provider!r}; use one of: {known}"
-        ) from None
-    return factory(config)
+    return cast(Caller, _build(CALLERS, "voice", provider, config))

@@ -94,15 +94,21 @@ def check_redirect(url: str) -> None:
     raise MediaRefused("host", f"redirect to a host that is not Twilio's ({host or 'none'})")
 
 
-def _parts(url: str):  # type: ignore[no-untyped-def]
+def https_parts(url: str, refusal: str):  # type: ignore[no-untyped-def]
+    """``url`` split, when it is plain https on the default port with no
+    credentials; else ``MediaRefused("host", refusal)``."""
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError:
         raise MediaRefused("host", "a media URL with a malformed port") from None
     if parts.scheme != "https" or parts.username or parts.password or port not in (None, 443):
-        raise MediaRefused("host", "media are fetched over https from Twilio only")
+        raise MediaRefused("host", refusal)
     return parts
+
+
+def _parts(url: str):  # type: ignore[no-untyped-def]
+    return https_parts(url, "media are fetched over https from Twilio only")
 
 
 def fetch_media(
