@@ -336,7 +336,7 @@ class _Run:
         value = s.guesses.pop(step.id, None)
         if step.kind != "choice" or value is None:
             return None
-        offered = {v for v, _label in self.script.options(step, s.answers, self.lang)}
+        offered = {v for v, _label in self.script.options(step, s.answers, self.lang, s.channel)}
         return value if value in offered else None
 
     def place_in(self, text: str) -> None:
@@ -456,7 +456,7 @@ class _Run:
             # A keypad slip (9 beside 98) or a number remembered from another
             # menu must not choose an option the caller cannot see.
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
-        options = script.options(step, s.answers, self.lang)
+        options = script.options(step, s.answers, self.lang, s.channel)
         found = matching.match(options, text, self.yes_no(), self.reserved_words())
         if found.candidates:  # two options fit as well: ask, listing just those (no strike)
             question = render.which_one(script, self.lang, options, found.candidates)

@@ -468,3 +468,14 @@ def test_a_caller_over_the_limit_hears_the_apology_not_an_error(app, client):
     call.say(dtmfDigits="1")
     root = call.say(dtmfDigits="4")
     assert action(root) == "end" and "999 or 112" in spoken(root)
+
+
+def test_a_call_offers_no_option_that_needs_typing(client):
+    """Neither "Check a report" (the language menu) nor "Other county" (the
+    county menu) is spoken on a call: both ask for typed words."""
+    call = Call(client)
+    first = spoken(call.say())
+    assert "Check a report" not in first and "Angalia" not in first
+    call.say(dtmfDigits="1")
+    county = spoken(call.say(dtmfDigits="4"))
+    assert "Which county?" in county and "Other county" not in county
