@@ -3,8 +3,10 @@ message, deduplicate, lock the conversation, load its session from Redis, run
 the pure engine, persist (session, unfinished, report, ledger), then return the
 reply for the channel to render.  The engine itself does no I/O.
 
-Conversations are keyed by the USSD or voice call's ``sessionId``, or by
-channel and the phone's keyed hash for SMS and WhatsApp.  An unfinished dialogue is also kept
+Conversations are keyed by the USSD or voice call's ``sessionId`` with the
+keyed hash of the phone that started it (another number sending the same id
+starts its own conversation), or by channel and the phone's keyed hash for
+SMS and WhatsApp.  An unfinished dialogue is also kept
 under the phone's keyed hash, so a dropped USSD session can be resumed within
 ``RESUME_WINDOW`` on any channel.
 """
@@ -153,7 +155,8 @@ class Conversations:
                 return Outcome(reply=None, duplicate=True)
         try:
             phone_hash = self.protector.phone_hash(msg.phone)
-            conversation = msg.session_id if msg.channel in LIVE else phone_hash
+            conversation = (keys.live_conversation(msg.session_id or "", phone_hash)
+                            if msg.channel in LIVE else phone_hash)
             lock = r.lock(
                 keys.session_lock(msg.channel, conversation),
                 timeout=self.config["SESSION_LOCK_TIMEOUT"],

@@ -160,7 +160,9 @@ def ussd_session_ended(svc, event: dict) -> None:
         return
     step = "start"
     try:
-        raw = svc.redis.get(keys.session("ussd", event.get("session_id") or ""))
+        conversation = keys.live_conversation(str(event.get("session_id") or ""),
+                                              svc.protector.phone_hash(event["phone"]))
+        raw = svc.redis.get(keys.session("ussd", conversation))
         if raw:
             step = json.loads(raw)["session"].get("step") or "start"
         elif raw is None:

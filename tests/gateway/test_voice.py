@@ -479,3 +479,17 @@ def test_a_call_offers_no_option_that_needs_typing(client):
     call.say(dtmfDigits="1")
     county = spoken(call.say(dtmfDigits="4"))
     assert "Which county?" in county and "Other county" not in county
+
+
+def test_a_call_id_sent_with_another_number_is_a_fresh_call(client, svc):
+    """Another callerNumber with a live call's sessionId starts its own
+    dialogue: the first caller's answers are not continued by it."""
+    call = Call(client)
+    for fields, _expected, _words in WHOLE_CALL[:5]:  # language, category, county, sub-county
+        call.say(**fields)
+    other = Call(client, phone="+254722000111")
+    other.session = call.session
+    heard = spoken(other.say(dtmfDigits="2"))
+    assert "Record" not in heard and "what did you see" not in heard
+    assert not svc.redis.exists(keys.unfinished(svc.protector.phone_hash("+254722000111")))
+    assert action(call.say(dtmfDigits="2")) == "Record"
