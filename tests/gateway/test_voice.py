@@ -493,3 +493,44 @@ def test_a_call_id_sent_with_another_number_is_a_fresh_call(client, svc):
     assert "Record" not in heard and "what did you see" not in heard
     assert not svc.redis.exists(keys.unfinished(svc.protector.phone_hash("+254722000111")))
     assert action(call.say(dtmfDigits="2")) == "Record"
+
+
+def test_a_recording_in_the_final_callback_is_kept_for_resuming(client, svc, run_worker):
+    """The caller hangs up while recording: the final callback (``isActive=0``)
+    names the recording; it becomes the draft's description, and the report
+    finished on USSD carries it."""
+    call = Call(client)
+    with responses.RequestsMock() as mock:
+        mock.get(RECORDING, body=MP3, content_type="audio/mpeg")
+        for fields, _expected, _words in WHOLE_CALL[:6]:  # asked to record
+            call.say(**fields)
+        assert call.post(isActive="0", recordingUrl=RECORDING, durationInSeconds="40",
+                         hangupCause="NORMAL_CLEARING").status_code == 200
+        screen = post_ussd(client, "", phone=PHONE, session_id="ATUid_final")
+        assert "You did not finish last time" in screen.text
+        for text in ("1", "1*1"):  # continue (at "may the team call?"); yes
+            screen = post_ussd(client, text, phone=PHONE, session_id="ATUid_final")
+        assert screen.text.startswith("CON Send this report?")
+        post_ussd(client, "1*1*1", phone=PHONE, session_id="ATUid_final")
+        run_worker()
+    [report] = reports(svc)
+    [recording] = attachments(svc)
+    assert recording.report_id == report.id and recording.status == "stored"
+
+
+def test_a_recording_at_a_menu_is_ignored(client, svc):
+    """A recordingUrl where no Record was asked (a menu): not taken, no
+    attachment; the same question is asked again."""
+    call = Call(client)
+    call.say()
+    asked = spoken(call.say(dtmfDigits="1"))
+    root = call.say(recordingUrl=RECORDING)
+    assert action(root) == "GetDigits" and spoken(root) == asked
+    assert attachments(svc) == []
+
+
+def test_a_recording_on_the_first_callback_is_ignored(client, svc):
+    """A call's first callback naming a recording: the first question, no attachment."""
+    root = Call(client).say(recordingUrl=RECORDING)
+    assert "For English, press 1." in spoken(root)
+    assert attachments(svc) == []
