@@ -272,6 +272,8 @@ class Conversations:
         forget = self._forget(turn, loaded.session)
         if forget is not None and forget[0] == ledger.ERASE:  # abandoned: its media go too
             media.discard_keys(self.svc, turn.session.attachments)
+        if turn.discarded:  # a description recorded again: the earlier recording goes
+            media.discard_keys(self.svc, list(turn.discarded))
         reply = turn.reply
         note = media.notice(received, turn.session.language)
         if note and reply:

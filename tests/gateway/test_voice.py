@@ -534,3 +534,28 @@ def test_a_recording_on_the_first_callback_is_ignored(client, svc):
     root = Call(client).say(recordingUrl=RECORDING)
     assert "For English, press 1." in spoken(root)
     assert attachments(svc) == []
+
+
+RECORDING_2 = "https://voice.africastalking.com/recordings/ATVId_2.mp3"
+
+
+def test_a_description_recorded_again_keeps_only_the_new_recording(client, svc, run_worker):
+    """Change -> Description -> record again: the report carries the second
+    recording only, and the first is deleted."""
+    call = Call(client)
+    with responses.RequestsMock() as mock:
+        mock.get(RECORDING, body=MP3, content_type="audio/mpeg")
+        mock.get(RECORDING_2, body=MP3 + b"\x00", content_type="audio/mpeg")
+        for fields, _expected, _words in WHOLE_CALL[:8]:  # at "Send this report?"
+            call.say(**fields)
+        run_worker()
+        for digits in ("2", "4", "2"):  # Change, Description, record again
+            root = call.say(dtmfDigits=digits)
+        assert action(root) == "Record"
+        call.say(recordingUrl=RECORDING_2)
+        call.say(dtmfDigits="1")  # back at the confirm screen: send
+        run_worker()
+    [report] = reports(svc)
+    [recording] = attachments(svc)
+    assert recording.report_id == report.id
+    assert MediaStore.from_services(svc).get(recording.storage_key) == MP3 + b"\x00"
