@@ -22,6 +22,7 @@ apology with the emergency numbers, and the call ends.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -92,7 +93,8 @@ def speech(script: Script, language: str | None, screen: str, prompt_url: Prompt
     """What a caller hears for ``screen`` (see the module docstring).
     ``hash_after``: options of two digits, which the hash key finishes."""
     extra = table_texts(language)
-    found = spoken.parts(script, language, screen, extra)
+    found = [_on_a_call(part, language, record)
+             for part in spoken.parts(script, language, screen, extra)]
     if record:
         found.append(spoken.Part(text=texts.text("voice.record", language), key="voice.record"))
     if hash_after:
@@ -116,10 +118,42 @@ def speech(script: Script, language: str | None, screen: str, prompt_url: Prompt
     return (Say(said),) if said else ()
 
 
+#: Texts written for a keypad and a screen, and what a call says instead
+#: (message-table texts): the new description is recorded, not written.
+_ON_A_CALL = {"messages.write_new": "voice.record_again"}
+_TOO_SHORT = ("messages.too_short", ".errors.too_short")
+
+
+def _on_a_call(part: spoken.Part, language: str | None, record: bool) -> spoken.Part:
+    """``part`` as a call says it: "You wrote: "[voice note]"" is "You
+    recorded a message."; "Write new" is "Record again"; at the recording,
+    "Too short. Write a few words." is "Nothing was recorded ..."."""
+    key = part.key or ""
+    swap = _ON_A_CALL.get(key)
+    if key == "messages.you_wrote" and part.value is not None and \
+            part.value.startswith(texts.text("media.label.voice", language)):
+        swap = "voice.you_recorded"
+    if record and (key == _TOO_SHORT[0] or key.endswith(_TOO_SHORT[1])):
+        swap = "voice.too_short"
+    if swap is None:
+        return part
+    return spoken.Part(text=texts.text(swap, language), key=swap, press=part.press)
+
+
+_SLASH = re.compile(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])")  # between words only
+_MARKS = re.compile(r"[\[\]]")
+
+
+def aloud(text: str) -> str:
+    """Words as a screen writes them, as a voice reads them: "Language /
+    Lugha" with a pause for the slash, "[voice note]" without its brackets."""
+    return " ".join(_MARKS.sub("", _SLASH.sub(", ", text)).split())
+
+
 def _said(script: Script, found: list[spoken.Part], english: Mapping[str, str]) -> str:
     words = []
     for part in found:
-        text = spoken.english(script, part, english)
+        text = aloud(spoken.english(script, part, english))
         if part.press is not None:
             text = texts.text("voice.option", "eng", label=text, number=part.press)
         text = " ".join(text.split())
@@ -138,8 +172,8 @@ def _played(found: list[spoken.Part], language: str,
         if url is None:
             return None
         pieces.append(Play(url))
-        if part.said_value:
-            pieces.append(Say(part.said_value))
+        if part.said_value and aloud(part.said_value):
+            pieces.append(Say(aloud(part.said_value)))
         if part.press is not None:
             press = prompt_url(language, f"voice.press.{part.press}")
             if press is None:

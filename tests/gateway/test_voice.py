@@ -559,3 +559,42 @@ def test_a_description_recorded_again_keeps_only_the_new_recording(client, svc, 
     [recording] = attachments(svc)
     assert recording.report_id == report.id
     assert MediaStore.from_services(svc).get(recording.storage_key) == MP3 + b"\x00"
+
+
+def _english(svc, screen: str, **flags) -> str:
+    script = script_versions.live_script(svc)
+    return " ".join(s.text for s in voice.speech(script, "eng", screen, lambda _l, _k: None,
+                                                  **flags))
+
+
+def test_slashes_and_brackets_are_not_read_aloud(client, svc):
+    """"Language / Lugha / Luqadda" is said with pauses, "[voice note]" without brackets."""
+    first = spoken(Call(client).say())
+    assert "/" not in first and "Language, Lugha, Luqadda" in first
+    said = _english(svc, "Seen: [voice note]")
+    assert "[" not in said and "voice note" in said
+
+
+def test_the_keep_screen_of_a_recorded_description_speaks_of_recording(svc):
+    """On a call, 'You wrote: "[voice note]" ... Write new' is 'You recorded a
+    message ... Record again'."""
+    said = _english(svc, 'Briefly, what did you see? Or name a place near it.\n'
+                         'You wrote: "[voice note]"\n1. Use this\n2. Write new')
+    assert "You recorded a message." in said and "For Record again, press 2." in said
+    assert "You wrote" not in said and "Write new" not in said
+
+
+def test_too_short_at_the_recording_asks_to_speak(svc):
+    """At the recording, the too-short line asks for spoken words, not written ones."""
+    said = _english(svc, "Too short. Write a few words.\n"
+                         "Briefly, what did you see? Or name a place near it.", record=True)
+    assert "Write a few words" not in said and "say a few words" in said
+
+
+def test_the_silence_goodbye_names_no_code_it_does_not_know(client):
+    """The goodbye after silence says to call again, never 'dial the USSD code' without one."""
+    call = Call(client)
+    call.say()
+    call.say()
+    end = spoken(call.say())
+    assert "USSD code" not in end and "call again" in end
