@@ -12,7 +12,8 @@ into the script's texts (``gateway.dialogue.voice``) and spoken:
   (``steps.when.prompt``, ``steps.when.options.now``, ``messages.invalid``,
   ``gazetteer.counties.turkana``) or in the message table
   (``voice.press.1``, ``voice.record``, ``media.received.voice``).  A
-  reference is spoken letter by letter after its text's prompt.  When any
+  reference is spoken letter by letter after its text's prompt; words after
+  it (the end text's emergency numbers) are the prompt ``<key>.after``.  When any
   text of a screen has no recording yet, the whole screen is said in English
   after a short English notice (``voice.no_prompts``): never silence.
 
@@ -174,12 +175,24 @@ def _played(found: list[spoken.Part], language: str,
         pieces.append(Play(url))
         if part.said_value and aloud(part.said_value):
             pieces.append(Say(aloud(part.said_value)))
+        if part.key and part.value is not None and _words_after(part):
+            after = prompt_url(language, part.key + prompts.AFTER)
+            if after is None:
+                return None
+            pieces.append(Play(after))
         if part.press is not None:
             press = prompt_url(language, f"voice.press.{part.press}")
             if press is None:
                 return None
             pieces.append(Play(press))
     return tuple(pieces)
+
+
+def _words_after(part: spoken.Part) -> bool:
+    """Words follow the part's placeholder value (its prompt is two recordings)."""
+    value = part.value or ""
+    end = part.text.find(value)
+    return end >= 0 and any(ch.isalnum() for ch in part.text[end + len(value):])
 
 
 def apology() -> VoiceReply:

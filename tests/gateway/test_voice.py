@@ -447,8 +447,9 @@ def test_final_notification_is_acknowledged_without_a_dialogue(client, svc):
 
 
 def test_the_end_in_kiswahili_plays_then_spells_the_reference_twice(svc):
-    """With recordings: the end text's prompt, the reference spelled, then
-    "your reference again" and the reference once more."""
+    """With recordings: the end text's words up to the reference, the
+    reference spelled, the words after it (the emergency numbers: their own
+    prompt, ``.after``), then "your reference again" and the reference once more."""
     script = script_versions.live_script(svc)
     screen = script.step_text(script.steps["done"], "text", "swa").replace(
         "{reference}", "R-7KQ4XH")
@@ -456,6 +457,7 @@ def test_the_end_in_kiswahili_plays_then_spells_the_reference_twice(svc):
                         ended=True)
     assert said == (voice.Play("https://p/swa/steps.done.text.mp3"),
                     voice.Say("R, 7, K, Q, 4, X, H"),
+                    voice.Play("https://p/swa/steps.done.text.after.mp3"),
                     voice.Play("https://p/swa/voice.reference.mp3"),
                     voice.Say("R, 7, K, Q, 4, X, H"))
 
@@ -598,3 +600,14 @@ def test_the_silence_goodbye_names_no_code_it_does_not_know(client):
     call.say()
     end = spoken(call.say())
     assert "USSD code" not in end and "call again" in end
+
+
+def test_an_end_text_is_recorded_as_two_prompts_around_its_reference(svc):
+    """The prompts to record split the end text at the reference: the words
+    before it, and (``.after``) the words after it with the emergency numbers."""
+    from gateway.store import prompts as store
+    script = script_versions.live_script(svc)
+    wanted = store.texts(script, "swa")
+    assert wanted["steps.done.text"] == "Imetumwa. Nambari ya ripoti: "
+    assert "Piga 999 au 112" in wanted["steps.done.text.after"]
+    assert "voice.reference.after" not in wanted and "texts.voice.reference.after" not in wanted
