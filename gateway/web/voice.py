@@ -38,7 +38,8 @@ from handlers.africastalking import Play, Say, Speech, VoiceReply
 PromptUrl = Callable[[str, str], str | None]
 
 #: Texts of the message table a call may speak, as ``parts`` looks them up.
-SPOKEN_TABLE_KEYS = ("voice", "media.received", "media.limit", "media.refused")
+SPOKEN_TABLE_KEYS = ("voice", "media.received", "media.limit", "media.refused",
+                     "media.label")
 HELD_TIMEOUT = 5  # seconds to wait for the second 9 of the quick exit
 
 
@@ -155,6 +156,9 @@ def _said(script: Script, found: list[spoken.Part], english: Mapping[str, str]) 
     words = []
     for part in found:
         text = aloud(spoken.english(script, part, english))
+        if part.title:  # "What:" then its answer, as the screen shows it
+            words.append(f"{text}:")
+            continue
         if part.press is not None:
             text = texts.text("voice.option", "eng", label=text, number=part.press)
         text = " ".join(text.split())

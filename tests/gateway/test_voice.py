@@ -611,3 +611,23 @@ def test_an_end_text_is_recorded_as_two_prompts_around_its_reference(svc):
     assert wanted["steps.done.text"] == "Imetumwa. Nambari ya ripoti: "
     assert "Piga 999 au 112" in wanted["steps.done.text.after"]
     assert "voice.reference.after" not in wanted and "texts.voice.reference.after" not in wanted
+
+
+def test_the_confirm_summary_in_kiswahili_is_played_from_prompts(svc):
+    """The summary lines ("Nini: Magendo ya silaha") are a title and an answer,
+    each a recorded prompt: no English fallback when every prompt exists."""
+    script = script_versions.live_script(svc)
+    screen = ("Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Leo\n"
+              "Uliona: [ujumbe wa sauti]\nKupigiwa: Ndiyo\n1. Tuma\n2. Badilisha\n3. Sitisha")
+    said = voice.speech(script, "swa", screen, lambda lang, key: f"https://p/{lang}/{key}.mp3")
+    assert all(isinstance(piece, voice.Play) for piece in said)
+    urls = [piece.url for piece in said]
+    assert urls[1:3] == ["https://p/swa/steps.category.summary.mp3",
+                         "https://p/swa/steps.category.options.weapons_smuggling.mp3"]
+    assert "https://p/swa/media.label.voice.mp3" in urls
+
+
+def test_the_confirm_summary_in_english_keeps_its_colons(svc):
+    """Said in English, a summary line reads as the screen shows it."""
+    said = _english(svc, "Send this report?\nWhat: Weapons smuggling\n1. Yes, send")
+    assert said.startswith("Send this report? What: Weapons smuggling. For Yes, send, press 1.")
