@@ -198,3 +198,15 @@ def test_a_session_id_sent_by_another_phone_is_a_fresh_session(client, svc):
     with svc.db() as db:
         [report] = db.scalars(select(Report)).all()
     assert report.description.startswith("Watu")
+
+
+def test_a_dropped_session_is_counted_at_its_step_by_the_end_event(client, svc):
+    """AT's end-of-session event (with the phone) finds the session it ends,
+    tied to that phone, and counts the abandonment at its step."""
+    walk(client, INPUTS[:2])  # at the county menu
+    response = client.post("/webhooks/africastalking/ussd/events", data={
+        "sessionId": "ATUid_7c898d72eb11f723ed8ea05ef232f279", "phoneNumber": PHONE,
+        "status": "Incomplete", "serviceCode": "*384*44135#"})
+    assert response.status_code == 200
+    assert svc.redis.hget(keys.metric("mpaka_dialogue_abandonments"),
+                          "ussd\x1fcounty\x1ftimeout") == b"1"
