@@ -12,6 +12,13 @@ def session(channel: str, conversation: str) -> str:
     return f"{PREFIX}session:{channel}:{conversation}"
 
 
+def live_conversation(session_id: str, phone_hash: str) -> str:
+    """A USSD session or a call: the provider's ``sessionId`` tied to the keyed
+    hash of the phone that started it, so that the same id sent with another
+    number is another conversation (never the first caller's answers)."""
+    return f"{session_id}:{phone_hash}"
+
+
 def session_lock(channel: str, conversation: str) -> str:
     return f"{PREFIX}lock:session:{channel}:{conversation}"
 

@@ -11,6 +11,7 @@ strike), a start keyword offers to continue or start again.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from gateway.vocab import Channel
@@ -91,6 +92,7 @@ class _Run:
     def __init__(self, script: Script, session: DialogueSession, now: float):
         self.script, self.s, self.now = script, session, now
         self.events: list[dict[str, object]] = []
+        self.discarded: list[str] = []  # media ids a new answer replaced
         self.moves = 0
 
     # -- outcomes ---------------------------------------------------------------
@@ -103,7 +105,8 @@ class _Run:
         s = session or self.s
         if keep_unfinished is None:
             keep_unfinished = bool(s.answers or s.unfinished)
-        return Turn(s, reply, ended, report, self.events, keep_unfinished)
+        return Turn(s, reply, ended, report, self.events, keep_unfinished,
+                    discarded=tuple(self.discarded))
 
     def end(self, reply: str, keep_unfinished: bool, report: dict[str, object] | None = None) -> Turn:
         return self.turn(reply, ended=True, report=report, keep_unfinished=keep_unfinished)
@@ -175,6 +178,7 @@ class _Run:
         if step is not None and step.kind == "text" and step.field:  # report data, not a lookup
             if s.mode == KEEP and text and len(text) <= 4:  # "1": keep, "2": write anew
                 return self.on_text(step, text)
+            self.answered_by(step, [attachment.key] if attachment.key else [])
             if len(text) >= step.min_length:
                 s.proposed = None
                 return self.forward(step, self.shortened(step, text)[0])
@@ -287,6 +291,7 @@ class _Run:
             s.proposed = s.proposed or old.proposed
             s.attachments = list(dict.fromkeys(old.attachments + s.attachments))[:MAX_ATTACHMENTS]
             s.preset, s.place = old.preset, old.place
+            s.described = old.described
             s.location = s.location or old.location
             s.unfinished = None
             self.event("resumed")
@@ -336,7 +341,7 @@ class _Run:
         value = s.guesses.pop(step.id, None)
         if step.kind != "choice" or value is None:
             return None
-        offered = {v for v, _label in self.script.options(step, s.answers, self.lang)}
+        offered = {v for v, _label in self.script.options(step, s.answers, self.lang, s.channel)}
         return value if value in offered else None
 
     def place_in(self, text: str) -> None:
@@ -388,6 +393,19 @@ class _Run:
         return self.turn(render.with_error(error, screen))
 
     # -- screens and answers ------------------------------------------------------
+    def answered_by(self, step: Step, keys: list[str]) -> None:
+        """``step`` answered anew, by the media ``keys`` (none: by words): the
+        media of its earlier answer leave the dialogue (a description recorded
+        again keeps only the new recording)."""
+        s = self.s
+        earlier = [k for k in s.described.pop(step.id, []) if k not in keys]
+        if earlier:
+            s.attachments = [k for k in s.attachments if k not in earlier]
+            self.discarded.extend(earlier)
+            self.event("media_replaced", step=step.id, count=len(earlier))
+        if keys:
+            s.described[step.id] = list(keys)
+
     def kept_text(self, step: Step) -> str | None:
         s = self.s
         # A first SMS's text is offered only where report data is asked for.
@@ -456,7 +474,7 @@ class _Run:
             # A keypad slip (9 beside 98) or a number remembered from another
             # menu must not choose an option the caller cannot see.
             return self.invalid(render.invalid_text(script, step, self.lang), self.screen(step))
-        options = script.options(step, s.answers, self.lang)
+        options = script.options(step, s.answers, self.lang, s.channel)
         found = matching.match(options, text, self.yes_no(), self.reserved_words())
         if found.candidates:  # two options fit as well: ask, listing just those (no strike)
             question = render.which_one(script, self.lang, options, found.candidates)
@@ -657,6 +675,7 @@ class _Run:
             return self.invalid(self.script.error_text(step, "too_short", self.lang),
                                 self.screen(step))
         s.proposed = None
+        self.answered_by(step, [])  # typed words replace a recorded description
         kept, cut = self.shortened(step, text)
         turn = self.forward(step, kept)
         if not cut:
@@ -668,8 +687,7 @@ class _Run:
         budget = render.screen_budget(self.script, s.channel)
         if s.channel == Channel.USSD and budget is not None and screen_cost(reply) > budget:
             return turn  # a USSD screen has no room for the notice: the text is still kept
-        return Turn(turn.session, reply, turn.ended, turn.report, turn.events,
-                    turn.keep_unfinished, turn.lookup)
+        return dataclasses.replace(turn, reply=reply)
 
     # -- the end ---------------------------------------------------------------------
     def confirm(self, step: Step, value: str) -> Turn:
@@ -721,8 +739,9 @@ class _Run:
         query = self.s.answers.get(end.lookup_from) if end.lookup_from else None
         self.event("lookup", lookup=end.lookup)
         turn = self.end("", keep_unfinished=False)
-        return Turn(turn.session, turn.reply, True, None, turn.events, False,
-                    {"kind": end.lookup, "query": query, "language": self.lang})
+        return dataclasses.replace(turn, ended=True, report=None, keep_unfinished=False,
+                                   lookup={"kind": end.lookup, "query": query,
+                                           "language": self.lang})
 
     def complete(self, end: Step) -> Turn:
         s, script = self.s, self.script

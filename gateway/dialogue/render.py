@@ -79,7 +79,7 @@ def paginate(
 def page_options(script: Script, step: Step, language: str | None, channel: str,
                  answers: dict[str, str], page: int, first_back: str = "") -> range:
     """The option numbers shown on ``page`` of a menu (1-based)."""
-    labels = [label for _value, label in script.options(step, answers, language)]
+    labels = [label for _value, label in script.options(step, answers, language, channel)]
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
     if screen_budget(script, channel) is None:
         return range(1, len(items) + 1)
@@ -121,7 +121,7 @@ def reserve_for(script: Script, step: Step, language: str | None) -> int:
 def choice_screen(script: Script, step: Step, language: str | None, channel: str,
                   answers: dict[str, str],
                   page: int = 0, first_back: str = "") -> tuple[str, int]:
-    labels = [label for _value, label in script.options(step, answers, language)]
+    labels = [label for _value, label in script.options(step, answers, language, channel)]
     prompt = script.step_text(step, "prompt", language)
     return menu(script, language, channel, prompt, labels, page,
                 reserve_for(script, step, language), first_back)
@@ -232,7 +232,7 @@ def confirm_screen(script: Script, step: Step, language: str | None, answers: di
             elif place is not None and place[1] == sid and place[2] != label:
                 label = f"{place[2]}, {label}"
             summary.append((f"{title}: {label}", optional))
-    labels = [label for _value, label in script.options(step, answers, language)]
+    labels = [label for _value, label in script.options(step, answers, language, channel)]
     items = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
     prompt = script.step_text(step, "prompt", language)
     budget = screen_budget(script, channel)

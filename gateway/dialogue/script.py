@@ -227,20 +227,43 @@ class Script:
         return text.replace("{min}", str(step.min_length)).replace("{max}", str(step.max_length))
 
     def options(
-        self, step: Step, answers: dict[str, str], language: str | None
+        self, step: Step, answers: dict[str, str], language: str | None,
+        channel: str | None = None,
     ) -> list[tuple[str, str]]:
-        """(value, label) pairs of a menu step, as shown to this session."""
+        """(value, label) pairs of a menu step, as shown to this session.
+
+        On a voice call (``channel``) an option whose next step asks for
+        typed words is not offered: "Check a report" (a reference to type)
+        and "Other county" (a county's name to type) would be dead ends on a
+        keypad; the options after them move up, so what is spoken and what
+        the keys choose stay one list."""
         key = f"steps.{step.id}.options."
+        found: list[tuple[str, str]]
         if step.kind == "language":  # the languages, then any options of its own
-            return [(code, lang.name) for code, lang in self.languages.items()] + [
+            found = [(code, lang.name) for code, lang in self.languages.items()] + [
                 (o.value, self.text(key + o.value, language) or o.value) for o in step.options]
-        if step.options_from:
+        elif step.options_from:
             gaz = self.lists.get(step.options_from)
             if gaz is None:
                 return []
             group = answers.get(step.filter_by) if step.filter_by else None
-            return [(v, self.list_label(gaz, v, language)) for v in gaz.values(group)]
-        return [(o.value, self.text(key + o.value, language) or o.value) for o in step.options]
+            found = [(v, self.list_label(gaz, v, language)) for v in gaz.values(group)]
+        else:
+            found = [(o.value, self.text(key + o.value, language) or o.value)
+                     for o in step.options]
+        if channel == Channel.VOICE:
+            found = [(v, label) for v, label in found if not self.typed_next(step, v)]
+        return found
+
+    def typed_next(self, step: Step, value: str) -> bool:
+        """Whether choosing ``value`` leads to a question answered by typing
+        words that are no report data: a county by name (the list's
+        ``ask_name``), or a text step on the way to a look-up (a reference)."""
+        gaz = self.lists.get(step.options_from or "")
+        if gaz is not None and gaz.ask_name == value:
+            return True
+        following = self.steps.get(self.next_after(step, value) or "")
+        return following is not None and following.kind == "text" and not following.field
 
     def field_options(self, field: str, language: str | None = None) -> list[tuple[str, str]]:
         """Every (value, label) a step storing ``field`` can give, whatever the

@@ -46,6 +46,9 @@ class DialogueSession:
     unfinished: dict[str, object] | None = None
     # the host's ids of media received during this dialogue (photos, voice notes)
     attachments: list[str] = field(default_factory=list)
+    # step id -> ids of the media that are its answer (a recorded description):
+    # answering the step anew discards them
+    described: dict[str, list[str]] = field(default_factory=dict)
     # PLACE/NAME modes: the places (or counties) offered and the mode to return to
     pending: dict[str, object] | None = None
     preset: dict[str, str] = field(default_factory=dict)  # answers of steps not yet reached
@@ -82,7 +85,8 @@ class DialogueSession:
             raise SessionError(f"incomplete session: {exc}") from None
         if (not isinstance(session.answers, dict) or not isinstance(session.history, list)
                 or not isinstance(session.attachments, list) or session.mode not in _MODES
-                or not isinstance(session.preset, dict)):
+                or not isinstance(session.preset, dict)
+                or not isinstance(session.described, dict)):
             raise SessionError("malformed session")
         return session
 
@@ -128,3 +132,6 @@ class Turn:
     #: An end step's lookup for the host to answer (``{"kind": "status",
     #: "query": "R-7KQ4XH", "language": "swa"}``); the host writes the reply.
     lookup: dict[str, str | None] | None = None
+    #: Media ids no longer part of the dialogue (a description recorded
+    #: again replaces the earlier recording): the host deletes them.
+    discarded: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ class Part:
     press: str | None = None  # a menu option: the digits that choose it
     value: str | None = None  # a placeholder's value inside ``text`` (a reference, a place)
     placeholder: str | None = None  # its name: ``reference`` is spoken letter by letter
+    title: bool = False  # a summary line's title ("What" of "What: Weapons smuggling")
 
     @property
     def said_value(self) -> str | None:
@@ -73,9 +74,24 @@ def parts(script: Script, language: str | None, screen: str,
                 found.append(Part(text=option.group(2), key=label.key if label else None,
                                   press=option.group(1)))
             elif line.strip():
-                found.append(Part(text=line))
+                found.extend(_summary_line(index, line) or [Part(text=line)])
             start += 1
     return found
+
+
+def _summary_line(index: list[tuple[str, str]], line: str) -> list[Part] | None:
+    """A confirm screen's summary line, "What: Weapons smuggling": its title
+    (a text of the script) and its answer (a text, or words of none: a
+    place's name, a description); ``None`` when the line is no such line."""
+    title, sep, answer = line.partition(": ")
+    if not sep or not answer.strip():
+        return None
+    key = next((k for k, text in index if text == title.strip() and "{" not in text), None)
+    if key is None:
+        return None
+    said = next((k for k, text in index if text == answer.strip() and "{" not in text), None)
+    return [Part(text=title.strip(), key=key, title=True),
+            Part(text=answer.strip(), key=said)]
 
 
 def options(found: list[Part]) -> list[str]:

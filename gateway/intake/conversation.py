@@ -3,8 +3,10 @@ message, deduplicate, lock the conversation, load its session from Redis, run
 the pure engine, persist (session, unfinished, report, ledger), then return the
 reply for the channel to render.  The engine itself does no I/O.
 
-Conversations are keyed by the USSD or voice call's ``sessionId``, or by
-channel and the phone's keyed hash for SMS and WhatsApp.  An unfinished dialogue is also kept
+Conversations are keyed by the USSD or voice call's ``sessionId`` with the
+keyed hash of the phone that started it (another number sending the same id
+starts its own conversation), or by channel and the phone's keyed hash for
+SMS and WhatsApp.  An unfinished dialogue is also kept
 under the phone's keyed hash, so a dropped USSD session can be resumed within
 ``RESUME_WINDOW`` on any channel.
 """
@@ -114,6 +116,7 @@ class _Loaded:
     inputs: list[str]
     new: bool  # no session was stored: this message starts (or resumes) one
     reached: frozenset[str] = frozenset()  # steps the session was shown (the funnel's)
+    media: bool = True  # the message's media are taken (a call's: only after Record)
 
 
 class Conversations:
@@ -153,7 +156,8 @@ class Conversations:
                 return Outcome(reply=None, duplicate=True)
         try:
             phone_hash = self.protector.phone_hash(msg.phone)
-            conversation = msg.session_id if msg.channel in LIVE else phone_hash
+            conversation = (keys.live_conversation(msg.session_id or "", phone_hash)
+                            if msg.channel in LIVE else phone_hash)
             lock = r.lock(
                 keys.session_lock(msg.channel, conversation),
                 timeout=self.config["SESSION_LOCK_TIMEOUT"],
@@ -242,7 +246,8 @@ class Conversations:
         if isinstance(loaded, Outcome):
             return loaded
         received = media.receive(self.svc, msg, loaded.session.language,
-                                 already=len(loaded.session.attachments))
+                                 already=len(loaded.session.attachments)) \
+            if loaded.media else media.Received()
         turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
         if msg.channel not in LIVE:
             location = shared_location(msg)
@@ -267,6 +272,8 @@ class Conversations:
         forget = self._forget(turn, loaded.session)
         if forget is not None and forget[0] == ledger.ERASE:  # abandoned: its media go too
             media.discard_keys(self.svc, turn.session.attachments)
+        if turn.discarded:  # a description recorded again: the earlier recording goes
+            media.discard_keys(self.svc, list(turn.discarded))
         reply = turn.reply
         note = media.notice(received, turn.session.language)
         if note and reply:
@@ -341,7 +348,10 @@ class Conversations:
                 inputs = [""] + (dialled if all(d.isdigit() for d in dialled) else [])
             else:
                 inputs = [msg.text]
-            return _Loaded(session_key, script, session, inputs, new=True)
+            if msg.channel == Channel.VOICE and msg.extra.get("media"):
+                log.warning("recording ignored: the call was not asked to record")
+            return _Loaded(session_key, script, session, inputs, new=True,
+                           media=msg.channel != Channel.VOICE)
         state = json.loads(envelope)
         if state.get("ended"):  # a USSD session that ended: its END again, nothing more
             return Outcome(reply=Reply(state["reply"], ended=True), duplicate=True, replay=True)
@@ -353,14 +363,14 @@ class Conversations:
                 return Outcome(reply=Reply(state["reply"]), language=session.language, replay=True)
             return _Loaded(session_key, script, session, [new_input], new=False,
                            reached=frozenset(state.get("reached") or ()))
-        text = msg.text
+        text, recording = msg.text, True
         if msg.channel == Channel.VOICE:
             pressed = self._on_call(msg, session_key, state, session, script)
             if isinstance(pressed, Outcome):
                 return pressed
-            text = pressed
+            text, recording = pressed, state.get("awaiting") == RECORD
         return _Loaded(session_key, script, session, [text], new=False,
-                       reached=frozenset(state.get("reached") or ()))
+                       reached=frozenset(state.get("reached") or ()), media=recording)
 
     def _on_call(self, msg: InboundMessage, session_key: str, state: dict,
                  session: DialogueSession, script: Script) -> str | Outcome:
@@ -374,6 +384,14 @@ class Conversations:
         held = state.get("held") or ""
         if held:
             return held + msg.text
+        if msg.extra.get("media") and state.get("awaiting") != RECORD:
+            # A recording the call did not ask for (only Record makes one):
+            # ignored; keys pressed with it are still the answer.
+            log.warning("recording ignored: the call was not asked to record")
+            if not msg.text:
+                return Outcome(reply=Reply(state["reply"]), language=session.language,
+                               replay=True, awaiting=state.get("awaiting") or DIGITS,
+                               script=script)
         if not msg.text and not msg.extra.get("media"):
             ttl = self.config["SESSION_TTL_MESSAGE"]
             if not state.get("silences"):

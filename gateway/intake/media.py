@@ -201,7 +201,8 @@ def link(db: Session, report_id: int, keys: list[str]) -> int:
 
 
 def discard_keys(svc: Services, keys: list[str]) -> int:
-    """A dialogue abandoned with STOP, 99 or Cancel: its unattached media go."""
+    """Media that left a dialogue (abandoned with STOP, 99 or Cancel, or a
+    description recorded again): unattached, they go."""
     if not keys:
         return 0
     try:

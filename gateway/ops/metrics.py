@@ -160,9 +160,13 @@ def ussd_session_ended(svc, event: dict) -> None:
         return
     step = "start"
     try:
-        raw = svc.redis.get(keys.session("ussd", event.get("session_id") or ""))
+        conversation = keys.live_conversation(str(event.get("session_id") or ""),
+                                              svc.protector.phone_hash(event["phone"]))
+        raw = svc.redis.get(keys.session("ussd", conversation))
         if raw:
-            step = json.loads(raw)["session"].get("step") or "start"
+            session = json.loads(raw).get("session")  # the session as its own JSON text
+            session = json.loads(session) if isinstance(session, str) else session
+            step = session.get("step") or "start"
         elif raw is None:
             return  # finished (or ended by the reporter) already: nothing to count
     except Exception:  # noqa: BLE001

@@ -92,9 +92,25 @@ def _message_file_texts(language: str) -> dict[str, str]:
     return {key: message_file.text(key[len(MESSAGE_FILE_PREFIX):], language) for key in keys}
 
 
+#: The prompt of a text's words after its placeholder: ``<key>.after``.
+AFTER = ".after"
+
+
+def split_at_placeholder(text: str) -> tuple[str, str] | None:
+    """A text with one placeholder and words after it ("Sent. Reference:
+    {reference}. Danger? Call 999 or 112."): the words before and after it,
+    recorded as two prompts (``<key>`` and ``<key>.after``) with the value
+    said between them.  ``None`` for any other text (one prompt)."""
+    if len(_PLACEHOLDER.findall(text)) != 1:
+        return None
+    before, after = _PLACEHOLDER.split(text, maxsplit=1)
+    return (before, after) if any(ch.isalnum() for ch in after) else None
+
+
 def texts(script: Script, language: str) -> dict[str, str]:
     """Every text to record in ``language``: key → the words (with the
-    script's fallbacks, as the dialogue would say them)."""
+    script's fallbacks, as the dialogue would say them).  A text with words
+    after its placeholder is two prompts (``split_at_placeholder``)."""
     out: dict[str, str] = {}
     for key in script.texts.get(script.base_language, {}):
         value = script.text(key, language)
@@ -106,6 +122,10 @@ def texts(script: Script, language: str) -> dict[str, str]:
         for value, name in gazetteer.names.items():
             out.setdefault(f"gazetteer.{gazetteer.name}.{value}", name)
     out.update(_message_file_texts(language))
+    for key, value in list(out.items()):
+        split = split_at_placeholder(value)
+        if split is not None and KEY_PATTERN.fullmatch(key + AFTER):
+            out[key], out[key + AFTER] = split
     return out
 
 

@@ -12,7 +12,8 @@ into the script's texts (``gateway.dialogue.voice``) and spoken:
   (``steps.when.prompt``, ``steps.when.options.now``, ``messages.invalid``,
   ``gazetteer.counties.turkana``) or in the message table
   (``voice.press.1``, ``voice.record``, ``media.received.voice``).  A
-  reference is spoken letter by letter after its text's prompt.  When any
+  reference is spoken letter by letter after its text's prompt; words after
+  it (the end text's emergency numbers) are the prompt ``<key>.after``.  When any
   text of a screen has no recording yet, the whole screen is said in English
   after a short English notice (``voice.no_prompts``): never silence.
 
@@ -22,6 +23,7 @@ apology with the emergency numbers, and the call ends.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,7 +38,8 @@ from handlers.africastalking import Play, Say, Speech, VoiceReply
 PromptUrl = Callable[[str, str], str | None]
 
 #: Texts of the message table a call may speak, as ``parts`` looks them up.
-SPOKEN_TABLE_KEYS = ("voice", "media.received", "media.limit", "media.refused")
+SPOKEN_TABLE_KEYS = ("voice", "media.received", "media.limit", "media.refused",
+                     "media.label")
 HELD_TIMEOUT = 5  # seconds to wait for the second 9 of the quick exit
 
 
@@ -92,7 +95,8 @@ def speech(script: Script, language: str | None, screen: str, prompt_url: Prompt
     """What a caller hears for ``screen`` (see the module docstring).
     ``hash_after``: options of two digits, which the hash key finishes."""
     extra = table_texts(language)
-    found = spoken.parts(script, language, screen, extra)
+    found = [_on_a_call(part, language, record)
+             for part in spoken.parts(script, language, screen, extra)]
     if record:
         found.append(spoken.Part(text=texts.text("voice.record", language), key="voice.record"))
     if hash_after:
@@ -116,10 +120,45 @@ def speech(script: Script, language: str | None, screen: str, prompt_url: Prompt
     return (Say(said),) if said else ()
 
 
+#: Texts written for a keypad and a screen, and what a call says instead
+#: (message-table texts): the new description is recorded, not written.
+_ON_A_CALL = {"messages.write_new": "voice.record_again"}
+_TOO_SHORT = ("messages.too_short", ".errors.too_short")
+
+
+def _on_a_call(part: spoken.Part, language: str | None, record: bool) -> spoken.Part:
+    """``part`` as a call says it: "You wrote: "[voice note]"" is "You
+    recorded a message."; "Write new" is "Record again"; at the recording,
+    "Too short. Write a few words." is "Nothing was recorded ..."."""
+    key = part.key or ""
+    swap = _ON_A_CALL.get(key)
+    if key == "messages.you_wrote" and part.value is not None and \
+            part.value.startswith(texts.text("media.label.voice", language)):
+        swap = "voice.you_recorded"
+    if record and (key == _TOO_SHORT[0] or key.endswith(_TOO_SHORT[1])):
+        swap = "voice.too_short"
+    if swap is None:
+        return part
+    return spoken.Part(text=texts.text(swap, language), key=swap, press=part.press)
+
+
+_SLASH = re.compile(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])")  # between words only
+_MARKS = re.compile(r"[\[\]]")
+
+
+def aloud(text: str) -> str:
+    """Words as a screen writes them, as a voice reads them: "Language /
+    Lugha" with a pause for the slash, "[voice note]" without its brackets."""
+    return " ".join(_MARKS.sub("", _SLASH.sub(", ", text)).split())
+
+
 def _said(script: Script, found: list[spoken.Part], english: Mapping[str, str]) -> str:
     words = []
     for part in found:
-        text = spoken.english(script, part, english)
+        text = aloud(spoken.english(script, part, english))
+        if part.title:  # "What:" then its answer, as the screen shows it
+            words.append(f"{text}:")
+            continue
         if part.press is not None:
             text = texts.text("voice.option", "eng", label=text, number=part.press)
         text = " ".join(text.split())
@@ -138,14 +177,26 @@ def _played(found: list[spoken.Part], language: str,
         if url is None:
             return None
         pieces.append(Play(url))
-        if part.said_value:
-            pieces.append(Say(part.said_value))
+        if part.said_value and aloud(part.said_value):
+            pieces.append(Say(aloud(part.said_value)))
+        if part.key and part.value is not None and _words_after(part):
+            after = prompt_url(language, part.key + prompts.AFTER)
+            if after is None:
+                return None
+            pieces.append(Play(after))
         if part.press is not None:
             press = prompt_url(language, f"voice.press.{part.press}")
             if press is None:
                 return None
             pieces.append(Play(press))
     return tuple(pieces)
+
+
+def _words_after(part: spoken.Part) -> bool:
+    """Words follow the part's placeholder value (its prompt is two recordings)."""
+    value = part.value or ""
+    end = part.text.find(value)
+    return end >= 0 and any(ch.isalnum() for ch in part.text[end + len(value):])
 
 
 def apology() -> VoiceReply:

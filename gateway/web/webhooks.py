@@ -126,12 +126,20 @@ def at_voice():
     Every callback of a live call is answered with XML, whatever happens: a
     failure speaks the apology with the emergency numbers.  The final
     notification (``isActive=0``) needs no answer; the dialogue stays
-    resumable (by USSD, SMS or another call)."""
+    resumable (by USSD, SMS or another call).  A recording it names (the
+    caller hung up while recording) is taken into the dialogue as after
+    ``Record``, so that resuming finds the description recorded; nothing is
+    spoken."""
     check_at_secret()
     msg = africastalking.parse_voice(form())
     if not msg.extra.get("active"):
         log.info("call ended", extra={"duration": msg.extra.get("duration"),
                                       "hangup_cause": msg.extra.get("hangup_cause")})
+        if msg.extra.get("media"):
+            try:
+                conversations().handle(msg, inline_reply=False)
+            except Exception:  # the call is over: nobody to answer
+                log.exception("the final recording could not be taken")
         return Response("", status=200, mimetype="text/plain")
     callback = _callback_url()
     try:

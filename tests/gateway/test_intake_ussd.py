@@ -127,10 +127,11 @@ def test_every_request_is_in_the_ledger(client, svc):
     assert all(PHONE not in (r.sender or "") + (r.recipient or "") for r in rows)
 
 
-def test_session_state_round_trips_through_json(client, redis_conn):
+def test_session_state_round_trips_through_json(client, svc, redis_conn):
     """The stored session is plain JSON well under 1 KB."""
     walk(client, INPUTS[:5])
-    raw = redis_conn.get(keys.session("ussd", "ATUid_7c898d72eb11f723ed8ea05ef232f279"))
+    raw = redis_conn.get(keys.session("ussd", keys.live_conversation(
+        "ATUid_7c898d72eb11f723ed8ea05ef232f279", svc.protector.phone_hash(PHONE))))
     state = json.loads(raw)
     assert len(raw) < 1024
     assert "session" in state
@@ -179,3 +180,33 @@ def test_dial_string_digits_stop_at_the_first_question_that_is_no_menu(client, s
     assert response.text.startswith("CON ")
     with svc.db() as db:
         assert db.scalars(select(Report)).all() == []
+
+
+def test_a_session_id_sent_by_another_phone_is_a_fresh_session(client, svc):
+    """Another number sending a live session's id (and its inputs) gets a
+    session of its own: the first caller's answers are neither shown to it
+    nor sent with it, and the first caller goes on where they were."""
+    other = "+254722000111"
+    walk(client, INPUTS[:7])  # up to the confirm screen, in Kiswahili
+    taken = "*".join(INPUTS[:8])
+    screen = post_ussd(client, taken, phone=other).text
+    assert "Watu" not in screen and "Tuma" not in screen
+    with svc.db() as db:
+        assert db.scalars(select(Report)).all() == []
+    first = post_ussd(client, taken).text
+    assert first.startswith("END")
+    with svc.db() as db:
+        [report] = db.scalars(select(Report)).all()
+    assert report.description.startswith("Watu")
+
+
+def test_a_dropped_session_is_counted_at_its_step_by_the_end_event(client, svc):
+    """AT's end-of-session event (with the phone) finds the session it ends,
+    tied to that phone, and counts the abandonment at its step."""
+    walk(client, INPUTS[:2])  # at the county menu
+    response = client.post("/webhooks/africastalking/ussd/events", data={
+        "sessionId": "ATUid_7c898d72eb11f723ed8ea05ef232f279", "phoneNumber": PHONE,
+        "status": "Incomplete", "serviceCode": "*384*44135#"})
+    assert response.status_code == 200
+    assert svc.redis.hget(keys.metric("mpaka_dialogue_abandonments"),
+                          "ussd\x1fcounty\x1ftimeout") == b"1"

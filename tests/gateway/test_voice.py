@@ -447,8 +447,9 @@ def test_final_notification_is_acknowledged_without_a_dialogue(client, svc):
 
 
 def test_the_end_in_kiswahili_plays_then_spells_the_reference_twice(svc):
-    """With recordings: the end text's prompt, the reference spelled, then
-    "your reference again" and the reference once more."""
+    """With recordings: the end text's words up to the reference, the
+    reference spelled, the words after it (the emergency numbers: their own
+    prompt, ``.after``), then "your reference again" and the reference once more."""
     script = script_versions.live_script(svc)
     screen = script.step_text(script.steps["done"], "text", "swa").replace(
         "{reference}", "R-7KQ4XH")
@@ -456,6 +457,7 @@ def test_the_end_in_kiswahili_plays_then_spells_the_reference_twice(svc):
                         ended=True)
     assert said == (voice.Play("https://p/swa/steps.done.text.mp3"),
                     voice.Say("R, 7, K, Q, 4, X, H"),
+                    voice.Play("https://p/swa/steps.done.text.after.mp3"),
                     voice.Play("https://p/swa/voice.reference.mp3"),
                     voice.Say("R, 7, K, Q, 4, X, H"))
 
@@ -468,3 +470,164 @@ def test_a_caller_over_the_limit_hears_the_apology_not_an_error(app, client):
     call.say(dtmfDigits="1")
     root = call.say(dtmfDigits="4")
     assert action(root) == "end" and "999 or 112" in spoken(root)
+
+
+def test_a_call_offers_no_option_that_needs_typing(client):
+    """Neither "Check a report" (the language menu) nor "Other county" (the
+    county menu) is spoken on a call: both ask for typed words."""
+    call = Call(client)
+    first = spoken(call.say())
+    assert "Check a report" not in first and "Angalia" not in first
+    call.say(dtmfDigits="1")
+    county = spoken(call.say(dtmfDigits="4"))
+    assert "Which county?" in county and "Other county" not in county
+
+
+def test_a_call_id_sent_with_another_number_is_a_fresh_call(client, svc):
+    """Another callerNumber with a live call's sessionId starts its own
+    dialogue: the first caller's answers are not continued by it."""
+    call = Call(client)
+    for fields, _expected, _words in WHOLE_CALL[:5]:  # language, category, county, sub-county
+        call.say(**fields)
+    other = Call(client, phone="+254722000111")
+    other.session = call.session
+    heard = spoken(other.say(dtmfDigits="2"))
+    assert "Record" not in heard and "what did you see" not in heard
+    assert not svc.redis.exists(keys.unfinished(svc.protector.phone_hash("+254722000111")))
+    assert action(call.say(dtmfDigits="2")) == "Record"
+
+
+def test_a_recording_in_the_final_callback_is_kept_for_resuming(client, svc, run_worker):
+    """The caller hangs up while recording: the final callback (``isActive=0``)
+    names the recording; it becomes the draft's description, and the report
+    finished on USSD carries it."""
+    call = Call(client)
+    with responses.RequestsMock() as mock:
+        mock.get(RECORDING, body=MP3, content_type="audio/mpeg")
+        for fields, _expected, _words in WHOLE_CALL[:6]:  # asked to record
+            call.say(**fields)
+        assert call.post(isActive="0", recordingUrl=RECORDING, durationInSeconds="40",
+                         hangupCause="NORMAL_CLEARING").status_code == 200
+        screen = post_ussd(client, "", phone=PHONE, session_id="ATUid_final")
+        assert "You did not finish last time" in screen.text
+        for text in ("1", "1*1"):  # continue (at "may the team call?"); yes
+            screen = post_ussd(client, text, phone=PHONE, session_id="ATUid_final")
+        assert screen.text.startswith("CON Send this report?")
+        post_ussd(client, "1*1*1", phone=PHONE, session_id="ATUid_final")
+        run_worker()
+    [report] = reports(svc)
+    [recording] = attachments(svc)
+    assert recording.report_id == report.id and recording.status == "stored"
+
+
+def test_a_recording_at_a_menu_is_ignored(client, svc):
+    """A recordingUrl where no Record was asked (a menu): not taken, no
+    attachment; the same question is asked again."""
+    call = Call(client)
+    call.say()
+    asked = spoken(call.say(dtmfDigits="1"))
+    root = call.say(recordingUrl=RECORDING)
+    assert action(root) == "GetDigits" and spoken(root) == asked
+    assert attachments(svc) == []
+
+
+def test_a_recording_on_the_first_callback_is_ignored(client, svc):
+    """A call's first callback naming a recording: the first question, no attachment."""
+    root = Call(client).say(recordingUrl=RECORDING)
+    assert "For English, press 1." in spoken(root)
+    assert attachments(svc) == []
+
+
+RECORDING_2 = "https://voice.africastalking.com/recordings/ATVId_2.mp3"
+
+
+def test_a_description_recorded_again_keeps_only_the_new_recording(client, svc, run_worker):
+    """Change -> Description -> record again: the report carries the second
+    recording only, and the first is deleted."""
+    call = Call(client)
+    with responses.RequestsMock() as mock:
+        mock.get(RECORDING, body=MP3, content_type="audio/mpeg")
+        mock.get(RECORDING_2, body=MP3 + b"\x00", content_type="audio/mpeg")
+        for fields, _expected, _words in WHOLE_CALL[:8]:  # at "Send this report?"
+            call.say(**fields)
+        run_worker()
+        for digits in ("2", "4", "2"):  # Change, Description, record again
+            root = call.say(dtmfDigits=digits)
+        assert action(root) == "Record"
+        call.say(recordingUrl=RECORDING_2)
+        call.say(dtmfDigits="1")  # back at the confirm screen: send
+        run_worker()
+    [report] = reports(svc)
+    [recording] = attachments(svc)
+    assert recording.report_id == report.id
+    assert MediaStore.from_services(svc).get(recording.storage_key) == MP3 + b"\x00"
+
+
+def _english(svc, screen: str, **flags) -> str:
+    script = script_versions.live_script(svc)
+    return " ".join(s.text for s in voice.speech(script, "eng", screen, lambda _l, _k: None,
+                                                  **flags))
+
+
+def test_slashes_and_brackets_are_not_read_aloud(client, svc):
+    """"Language / Lugha / Luqadda" is said with pauses, "[voice note]" without brackets."""
+    first = spoken(Call(client).say())
+    assert "/" not in first and "Language, Lugha, Luqadda" in first
+    said = _english(svc, "Seen: [voice note]")
+    assert "[" not in said and "voice note" in said
+
+
+def test_the_keep_screen_of_a_recorded_description_speaks_of_recording(svc):
+    """On a call, 'You wrote: "[voice note]" ... Write new' is 'You recorded a
+    message ... Record again'."""
+    said = _english(svc, 'Briefly, what did you see? Or name a place near it.\n'
+                         'You wrote: "[voice note]"\n1. Use this\n2. Write new')
+    assert "You recorded a message." in said and "For Record again, press 2." in said
+    assert "You wrote" not in said and "Write new" not in said
+
+
+def test_too_short_at_the_recording_asks_to_speak(svc):
+    """At the recording, the too-short line asks for spoken words, not written ones."""
+    said = _english(svc, "Too short. Write a few words.\n"
+                         "Briefly, what did you see? Or name a place near it.", record=True)
+    assert "Write a few words" not in said and "say a few words" in said
+
+
+def test_the_silence_goodbye_names_no_code_it_does_not_know(client):
+    """The goodbye after silence says to call again, never 'dial the USSD code' without one."""
+    call = Call(client)
+    call.say()
+    call.say()
+    end = spoken(call.say())
+    assert "USSD code" not in end and "call again" in end
+
+
+def test_an_end_text_is_recorded_as_two_prompts_around_its_reference(svc):
+    """The prompts to record split the end text at the reference: the words
+    before it, and (``.after``) the words after it with the emergency numbers."""
+    from gateway.store import prompts as store
+    script = script_versions.live_script(svc)
+    wanted = store.texts(script, "swa")
+    assert wanted["steps.done.text"] == "Imetumwa. Nambari ya ripoti: "
+    assert "Piga 999 au 112" in wanted["steps.done.text.after"]
+    assert "voice.reference.after" not in wanted and "texts.voice.reference.after" not in wanted
+
+
+def test_the_confirm_summary_in_kiswahili_is_played_from_prompts(svc):
+    """The summary lines ("Nini: Magendo ya silaha") are a title and an answer,
+    each a recorded prompt: no English fallback when every prompt exists."""
+    script = script_versions.live_script(svc)
+    screen = ("Tuma ripoti hii?\nNini: Magendo ya silaha\nEneo: Loima\nLini: Leo\n"
+              "Uliona: [ujumbe wa sauti]\nKupigiwa: Ndiyo\n1. Tuma\n2. Badilisha\n3. Sitisha")
+    said = voice.speech(script, "swa", screen, lambda lang, key: f"https://p/{lang}/{key}.mp3")
+    assert all(isinstance(piece, voice.Play) for piece in said)
+    urls = [piece.url for piece in said]
+    assert urls[1:3] == ["https://p/swa/steps.category.summary.mp3",
+                         "https://p/swa/steps.category.options.weapons_smuggling.mp3"]
+    assert "https://p/swa/media.label.voice.mp3" in urls
+
+
+def test_the_confirm_summary_in_english_keeps_its_colons(svc):
+    """Said in English, a summary line reads as the screen shows it."""
+    said = _english(svc, "Send this report?\nWhat: Weapons smuggling\n1. Yes, send")
+    assert said.startswith("Send this report? What: Weapons smuggling. For Yes, send, press 1.")
