@@ -169,7 +169,13 @@ def forget(svc, phone: str, *, actor: str = "cli") -> dict:
         *(keys.rate_notified(kind, phone_hash) for kind in ratelimit.KINDS),
     ]
     redis_keys += list(r.scan_iter(match=keys.loop_guard(phone_hash, "*")))
-    held_media = _session_media(r, redis_keys[:3])
+    # USSD sessions and calls in progress: keyed by the provider's session id and the hash.
+    live = keys.live_conversation("*", phone_hash)
+    live_sessions = [k.decode() if isinstance(k, bytes) else k
+                     for k in r.scan_iter(match=keys.session("*", live))]
+    redis_keys += live_sessions + list(r.scan_iter(match=keys.session_lock("*", live)))
+    held_media = _session_media(r, [keys.unfinished(phone_hash), keys.session(Channel.SMS, phone_hash),
+                                    keys.session(Channel.WHATSAPP, phone_hash), *live_sessions])
     erased = {"redis_keys": r.delete(*redis_keys) if redis_keys else 0, "parked_reports": 0}
     for reference, payload in r.hgetall(keys.PENDING_REPORTS).items():
         record = json.loads(payload)
