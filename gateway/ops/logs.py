@@ -41,8 +41,15 @@ REDACTED_FIELDS = frozenset({
     "secret", "password", "token", "api_key", "authorization", "auth_token", "cookie",
 })
 REDACTED = "[redacted]"
-#: E.164 numbers (+254712345678) and Kenyan national ones (0712345678, 254712345678).
-PHONE = re.compile(r"\+\d{7,15}|\b(?:254|0)[17]\d{8}\b")
+#: A phone number as people type one, its digits perhaps grouped by spaces,
+#: dashes, dots or brackets: international (+254 722 111 222, 00256 772 123456),
+#: Kenyan national (0712345678, 0733-444-555, 07 12 34 56 78, 0112 345 678) or
+#: 254 without the plus (254712345678).
+_SEP = r"[ .()\-]{0,2}"
+PHONE = re.compile(
+    rf"(?:\+|\b00)\d(?:{_SEP}\d){{6,14}}(?!\d)"
+    rf"|\b0{_SEP}[17](?:{_SEP}\d){{8}}(?!\d)"
+    rf"|\b2{_SEP}5{_SEP}4{_SEP}[17](?:{_SEP}\d){{8}}(?!\d)")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 _HANDLER_NAME = "mpaka"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from gateway.ops import logs
 from tests.gateway.test_intake_ussd import INPUTS, PHONE
 
@@ -109,3 +111,23 @@ def test_console_tracebacks_show_no_frame_locals(capsys):
         assert "712999888" not in err and "armed men" not in err
     finally:
         logs.configure("json", "INFO")
+
+
+@pytest.mark.parametrize(("typed", "masked"), [
+    ("ring 0722 333 444 now", "ring [phone] now"),
+    ("+254 722 111 222 is my number", "[phone] is my number"),
+    ("0733-444-555", "[phone]"),
+    ("07 12 34 56 78", "[phone]"),
+    ("0712.345.678", "[phone]"),
+    ("0712345678x", "[phone]x"),
+    ("254712345678", "[phone]"),
+    ("+256 772 123456", "[phone]"),
+    ("R-7KQ4XH at 2026-11-30 20:25", "R-7KQ4XH at 2026-11-30 20:25"),
+    ("100 cows, call 112 or 999", "100 cows, call 112 or 999"),
+])
+def test_a_number_is_masked_however_it_is_grouped(typed, masked):
+    """Numbers as people type them (spaces, dashes, dots) are masked; dates,
+    counts and emergency numbers are not."""
+    from gateway.ops.logs import mask_text
+
+    assert mask_text(typed) == masked

@@ -34,14 +34,14 @@ def incident() -> Incident:
 # kind, field, expected value (every field of the table, one row each)
 REPORT_CASES = [
     ("reference", "R-ABC123"), ("category", "terrorism"), ("county", "turkana"),
-    ("county_code", "023"), ("sub_county", "turkana_west"), ("sub_county_code", None),
+    ("county_code", "023"), ("sub_county", "turkana_west"), ("sub_county_code", "124"),
     ("place_name", "Kakuma"), ("latitude", 3.7), ("longitude", 34.8), ("when", "now"),
     ("severity", "high"), ("status", "routed"), ("description", "Armed men near the borehole"),
     ("created_at", "2026-12-01T01:30:00+03:00"), ("acknowledged_at", None),
 ]
 INCIDENT_CASES = [
     ("id", 7), ("category", "terrorism"), ("county", "turkana"), ("county_code", "023"),
-    ("sub_county", "turkana_west"), ("sub_county_code", None), ("status", "open"),
+    ("sub_county", "turkana_west"), ("sub_county_code", "124"), ("status", "open"),
     ("report_count", 3), ("reporter_count", 2),
     ("first_report_at", "2026-12-01T01:30:00+03:00"),
     ("last_report_at", "2026-12-01T01:30:00+03:00"),
