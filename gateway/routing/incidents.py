@@ -196,6 +196,10 @@ def link(db, incident: Incident, report: Report, *, actor: str, now) -> Incident
     time, so it leaves the one it was in (returned, recounted).  Linking a
     report already there changes nothing (None is returned)."""
     _open_for_changes(incident)
+    if report.county != incident.county:
+        # Its county's officers would lose sight of it, another county's would see it.
+        raise IncidentRefused(f"{report.reference} is a report of another county: an incident "
+                              "holds the reports of its own county only")
     previous = incident_of(db, report)
     if previous is not None and previous.id == incident.id:
         return None
@@ -232,6 +236,9 @@ def merge(db, into: Incident, other: Incident, *, actor: str, now) -> int:
     merged.  Returns how many reports moved."""
     if into.id == other.id:
         raise IncidentRefused("an incident cannot be merged into itself")
+    if into.county != other.county:
+        raise IncidentRefused(f"incident {other.id} is of another county: only incidents of "
+                              "the same county are merged")
     _open_for_changes(into)
     _open_for_changes(other)
     moved = list(db.scalars(select(Report.reference)

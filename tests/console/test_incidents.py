@@ -126,6 +126,20 @@ def test_merge_moves_the_reports_and_closes_the_other_as_merged(officer_client, 
     assert 'id="merged-into"' in page
 
 
+def test_even_an_admin_cannot_link_or_merge_across_counties(admin_client, svc):
+    """An incident holds its county's reports only: linking a Mandera report into a
+    Turkana incident, or merging a Mandera incident into it, is refused; nothing moves
+    (its county's officers would lose sight of it, another county's would see it)."""
+    a, _ = grouped(svc, 2)
+    foreign = make_report(svc, county="mandera")
+    post(admin_client, f"/console/incidents/{a}/link", {"reference": foreign})
+    assert "another county" in admin_client.get(f"/console/incidents/{a}").text
+    b, _ = grouped(svc, 2, county="mandera")
+    post(admin_client, f"/console/incidents/{a}/merge", {"other": str(b)})
+    assert get_incident(svc, a).report_count == 2 and get_incident(svc, b).status == "open"
+    assert "another county" in admin_client.get(f"/console/incidents/{a}").text
+
+
 def test_an_incident_cannot_be_merged_into_itself(officer_client, svc):
     """Merging an incident into itself is refused with a message; nothing changes."""
     a, _ = grouped(svc, 2)

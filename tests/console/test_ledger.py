@@ -56,6 +56,15 @@ def test_the_ledger_never_shows_a_reporters_number(admin_client, client):
     assert PHONE not in page and PHONE[1:] not in page
 
 
+def test_numbers_typed_in_a_message_are_masked_in_the_ledger(admin_client, svc):
+    """A number a reporter typed (and the alert that quoted it) shows as [phone]."""
+    add_sms(svc, 0, "in", text="Gunmen at Loima, call me on 0722 333 011")
+    add_sms(svc, 1, "out", text="Seen: Gunmen at Loima, call me on 0722 333 011")
+    page = admin_client.get("/console/admin/messages").text
+    assert "0722 333 011" not in page
+    assert page.count("call me on [phone]") >= 2
+
+
 def add_sms(svc, minutes, direction, text="Asante"):
     """An SMS to or from PHONE at 08:00 UTC plus ``minutes``."""
     protector = svc.protector

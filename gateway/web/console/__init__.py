@@ -14,6 +14,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway import vocab
+from gateway.ops.logs import mask_text
 
 from . import auth_views, common, digest, incidents, maps, reports, script_editor, voice_prompts
 from . import queue as _queue  # noqa: F401  (its views are on the reports blueprint)
@@ -49,5 +50,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(static_url=common.static_url, labels=common.label,
                                  held_count=reports.held_count, vocab=vocab,
                                  overview_map=maps.overview_map)
-    app.jinja_env.filters.update(ago=common.ago, when=common.format_time, label=common.label,
+    app.jinja_env.filters.update(numbers_masked=mask_text,
+                                 ago=common.ago, when=common.format_time, label=common.label,
                                  input_day=common.input_day)

@@ -182,9 +182,13 @@ def input_day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+#: No list has more pages than this; a larger number is taken as the last page.
+MAX_PAGE = 100_000
+
+
 def page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
     except ValueError:
         return 1
 

@@ -26,6 +26,8 @@ def week_arg() -> date:
         day = date.fromisoformat(value)
     except ValueError:
         abort(400, "Give the week as a day, YYYY-MM-DD (any day of it).")
+    if not 2000 <= day.year <= 2100:  # and the week before and after stay real dates
+        abort(400, "Give a week between the years 2000 and 2100.")
     return day - timedelta(days=day.weekday())
 
 
