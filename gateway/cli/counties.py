@@ -43,7 +43,7 @@ def list_counties():
 @with_appcontext
 def enable(county_id):
     """Add COUNTY_ID (e.g. garissa) and its sub-counties to a new DRAFT version of the
-    live script, with a disabled county team and routing rule to fill in.  Refused,
+    script (built on the newest version, draft or live), with a disabled county team and routing rule to fill in.  Refused,
     nothing saved, when the draft would have lint errors (screens too long...)."""
     from gateway.core.services import current_services
 

@@ -84,16 +84,21 @@ def with_county(body: str, county: kenya.County) -> str:
 
 def enable(db, county_id: str, *, actor: str,
            script_id: str = script_versions.DEFAULT_SCRIPT_ID) -> Enabled:
-    """Store a draft of the live script with the county enabled, and a disabled
-    team and rule for it; ``CountyError`` (nothing stored) when it cannot be."""
+    """Store a draft with the county enabled, and a disabled team and rule for
+    it; ``CountyError`` (nothing stored) when it cannot be.  The draft builds
+    on the newest version, draft or live, so that several counties enabled
+    before one publish all land in it (and an admin's unpublished edits too)."""
     county = kenya.county(county_id)
     if county is None:
         raise CountyError(f"no county {county_id!r}: one of "
                           f"{', '.join(c.id for c in kenya.counties())}")
     live = script_versions.live_row(db, script_id)
-    if county.id in listed_counties(script_versions.parse_version(live)):
-        raise CountyError(f"{county.name} is already enabled in {script_id} v{live.version}")
-    body = with_county(live.body, county)
+    newest = db.scalar(select(ScriptVersion).where(ScriptVersion.script_id == script_id)
+                       .order_by(ScriptVersion.version.desc()).limit(1))
+    base = newest if newest is not None and newest.version > live.version else live
+    if county.id in listed_counties(script_versions.parse_version(base)):
+        raise CountyError(f"{county.name} is already enabled in {script_id} v{base.version}")
+    body = with_county(base.body, county)
     report = lint_script(body, gazetteer_text=gazetteer_text())
     if report.errors:
         raise CountyError(f"enabling {county.name} would leave the script with "

@@ -78,6 +78,18 @@ def test_a_second_county_merges_into_the_same_lists_block(cli, svc):
         assert {"garissa", "isiolo"} <= listed_counties(script_versions.parse_version(draft))
 
 
+def test_counties_enabled_before_one_publish_all_land_in_the_newest_draft(cli, svc):
+    """Enabling builds on the newest version, draft or live: three counties enabled
+    one after the other, none published, are all in the last draft."""
+    for county in ("garissa", "isiolo", "nairobi"):
+        assert cli("counties", "enable", county).exit_code == 0
+    with svc.db() as db:
+        draft = db.scalars(select(ScriptVersion).order_by(ScriptVersion.version.desc())).first()
+        assert {"garissa", "isiolo", "nairobi"} <= listed_counties(
+            script_versions.parse_version(draft))
+    assert "already enabled" in cli("counties", "enable", "isiolo").output
+
+
 def test_list_shows_codes_and_which_are_enabled(cli):
     """`mpaka counties list` prints the 47 counties with codes; the script's five are enabled."""
     result = cli("counties", "list")
