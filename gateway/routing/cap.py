@@ -243,9 +243,14 @@ def incident_messages(ctx: Context, db: Session, incident: Incident, *, window: 
         last = max((r.created_at for r in so_far if r.created_at), default=sent)
         if msg_type == "Cancel":
             headline = f"Closed: {category} in {where.description}"
+            why = (f"Closed by the county security team: {incident.close_reason}."
+                   if incident.status == IncidentStatus.CLOSED and incident.close_reason
+                   and not incident.merged_into_id else
+                   "Merged into another incident." if incident.merged_into_id else
+                   f"No new report of {category.lower()} in {where.description} for "
+                   f"{_hours(window)}; the incident is closed.")
             description = (
-                f"No new report of {category.lower()} in {where.description} for "
-                f"{_hours(window)}; the incident is closed. {len(reports)} reports from "
+                f"{why} {len(reports)} reports from "
                 f"{incident.reporter_count} reporters between "
                 f"{localtime.display(incident.first_report_at)} and "
                 f"{localtime.display(incident.last_report_at)} EAT.")

@@ -182,7 +182,7 @@ def _event(db, target: Incident, kind: IncidentEventKind, actor: str, now, **det
 
 def _open_for_changes(incident: Incident) -> None:
     if incident.status == IncidentStatus.CLOSED:
-        raise IncidentRefused(f"incident {incident.id} is closed: reopen it first")
+        raise IncidentRefused(f"incident {incident.id} is closed")
 
 
 def incident_of(db, report: Report) -> Incident | None:
@@ -280,19 +280,22 @@ def close(db, incident: Incident, reason: str | None, *, actor: str, now) -> Non
 
 
 def set_status(db, incident: Incident, status: str, *, actor: str, now) -> bool:
-    """Open or monitoring (closing needs a reason: ``close``); also reopens a
-    closed incident (not a merged one).  False when nothing changed."""
+    """Open or monitoring (closing needs a reason: ``close``).  A closed incident
+    stays closed: its cancellation went out on the CAP feed and to agencies, whose
+    copies never change; new reports of the group open a new incident.  False
+    when nothing changed."""
     if status not in IncidentStatus.active():
         raise IncidentRefused("the status must be open or monitoring (close with a reason)")
     if incident.merged_into_id is not None:
         raise IncidentRefused(f"incident {incident.id} was merged into incident "
                               f"{incident.merged_into_id}: work on that one")
+    if incident.status == IncidentStatus.CLOSED:
+        raise IncidentRefused(f"incident {incident.id} is closed for good (its cancellation was "
+                              "published); new reports of the group open a new incident")
     if incident.status == status:
         return False
     previous = incident.status
     incident.status = status
-    if previous == IncidentStatus.CLOSED:
-        incident.close_reason = incident.closed_at = None
     _event(db, incident, IncidentEventKind.STATUS, actor, now, previous=previous, status=status)
     return True
 

@@ -192,6 +192,15 @@ def test_a_monitored_incident_still_groups_new_reports(officer_client, svc):
     assert grouped(svc, 1)[0] == incident_id
 
 
+def test_a_closed_incident_cannot_be_reopened(officer_client, svc):
+    """Closed is final (its CAP cancellation is out): setting it open again is refused."""
+    incident_id, _ = grouped(svc, 2)
+    post(officer_client, f"/console/incidents/{incident_id}/close", {"reason": "Dealt with"})
+    post(officer_client, f"/console/incidents/{incident_id}/status", {"status": "open"})
+    assert get_incident(svc, incident_id).status == "closed"
+    assert "closed for good" in officer_client.get(f"/console/incidents/{incident_id}").text
+
+
 def test_notes_are_added_to_the_timeline_and_audited(officer_client, svc):
     """A note shows on the incident's timeline with its author; audited."""
     incident_id, _ = grouped(svc, 2)

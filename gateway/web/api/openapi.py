@@ -508,8 +508,8 @@ def _document(county_values: tuple[str, ...], category_values: tuple[str, ...],
         "/incidents/{incident_id}/close": _incident_post(
             "Close the incident with a reason", "CloseBody"),
         "/incidents/{incident_id}/status": _incident_post(
-            "Set the status to open or monitoring (also reopens a closed incident, not a merged "
-            "one)", "IncidentStatusChange"),
+            "Set the status to open or monitoring (a closed incident stays closed: 409)",
+            "IncidentStatusChange"),
         "/incidents/{incident_id}/notes": _incident_post(
             "Add a note to the incident's timeline", "NoteBody"),
         "/teams": _get("Teams and members (officers: their counties' and national teams)",
