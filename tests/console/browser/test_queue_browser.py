@@ -145,3 +145,20 @@ def test_a_new_report_appears_without_a_reload(sized_page, live_server, svc, use
     screenshot(page, f"queue-new-report-{page.viewport_name}")
     page.reload()
     expect(page.locator("#queue-sound")).to_have_text("Sound off")
+
+
+def test_the_report_list_shows_severity_and_status_in_view(sized_page, live_server, svc, users):
+    """On the report list each report's severity and status are on screen, with
+    nothing scrolling sideways (on a phone each report is a card)."""
+    page = sized_page
+    reference = make_report(svc, severity="high", sub_county="turkana_west")
+    log_in(page, live_server, "turkana-officer", PASSWORD)
+    page.goto(f"{live_server}/console/reports")
+    row = page.locator("table.list tbody tr").first
+    expect(row).to_contain_text(reference)
+    for cell in (row.locator(".sev"), row.locator("td[data-label=Status]")):
+        expect(cell).to_be_visible()
+        assert within_viewport(page, cell)
+    assert fits_the_width(page)
+    assert_no_critical(page, "report list")
+    screenshot(page, f"report-list-{page.viewport_size['width']}")
