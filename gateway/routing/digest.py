@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,9 @@ from gateway.core.services import Services
 from gateway.delivery import outbox
 from gateway.dialogue import gsm
 from gateway.errors import ScriptNotFound
-from gateway.store import ledger, script_versions
+from gateway.store import ledger, queries, script_versions
 from gateway.store.models import Incident, Report, Team
-from gateway.vocab import MessageStatus, ReportStatus
+from gateway.vocab import IncidentStatus, MessageStatus, ReportStatus
 
 #: At most this many categories are named in the SMS (the page lists all).
 SMS_CATEGORIES = 3
@@ -83,9 +83,13 @@ def build(db: Session, counties: Iterable[str], week_start: date) -> Digest:
     rows = db.scalars(_reports(db, counties, week_start)).all()
     previous = db.scalar(select(func.count()).select_from(
         _reports(db, counties, week_start - timedelta(days=7)).subquery()))
+    # Incidents as the console lists them: two reports or more (or acted on),
+    # never one merged into another.
     incidents = select(Incident).where(
         Incident.first_report_at >= localtime.day_start(week_start),
-        Incident.first_report_at < localtime.day_end(week_start + timedelta(days=6)))
+        Incident.first_report_at < localtime.day_end(week_start + timedelta(days=6)),
+        Incident.merged_into_id.is_(None),
+        or_(Incident.report_count >= queries.MIN_REPORTS, Incident.status != IncidentStatus.OPEN))
     if counties:
         incidents = incidents.where(Incident.county.in_(counties))
     waits = sorted((r.acknowledged_at - r.created_at).total_seconds() / 60

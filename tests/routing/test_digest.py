@@ -45,9 +45,19 @@ def week_of_reports(svc):
     add_report(svc, datetime(2026, 11, 29, 19, 0, tzinfo=UTC))
     add_report(svc, datetime(2026, 11, 29, 21, 30, tzinfo=UTC))
     with svc.db() as db:
-        db.add(Incident(category="armed_attack", county="turkana", status="open",
+        kept = Incident(category="armed_attack", county="turkana", status="open",
                         report_count=3, reporter_count=3, first_report_at=tuesday,
+                        last_report_at=tuesday)
+        db.add(kept)
+        db.flush()
+        # Not incidents as the console lists them: a single report, one merged away.
+        db.add(Incident(category="cattle_theft", county="turkana", status="open",
+                        report_count=1, reporter_count=1, first_report_at=tuesday,
                         last_report_at=tuesday))
+        db.add(Incident(category="armed_attack", county="turkana", status="closed",
+                        report_count=0, reporter_count=0, first_report_at=tuesday,
+                        last_report_at=tuesday, merged_into_id=kept.id,
+                        close_reason=f"Merged into incident {kept.id}"))
         db.commit()
 
 
