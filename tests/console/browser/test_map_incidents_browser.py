@@ -63,6 +63,7 @@ def test_officer_reads_the_map_and_taps_through_to_the_reports(sized, live_serve
             for m, s in ((5, "high"), (50, "low"))]
     report_at(svc, "loima", severity="medium")
     log_in(page, live_server, "turkana-officer", PASSWORD)
+    page.goto(f"{live_server}/console/overview")  # officers land on the queue
     expect(page.locator("#overview-incidents")).to_be_visible()
     expect(page.locator(".map-small svg.map")).to_be_visible()
     page.goto(f"{live_server}/console/map")
