@@ -17,7 +17,7 @@ from gateway.ops import logs
 from gateway.privacy import retention
 from gateway.routing import digest, escalation
 from gateway.routing import dispatch as routing
-from gateway.store import funnel
+from gateway.store import funnel, ledger_stream
 from workers.context import worker_services
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,14 @@ def send_messages(message_ids: list[int], attempt: int = 1) -> dict:
 
 @logs.job
 def sweep() -> dict:
-    """Write parked reports and funnel counts, route unrouted reports, resend
-    stuck messages; reschedule."""
+    """Write parked reports, funnel counts and the ledger stream (the
+    workers' writer threads do that within a second; this is the fallback),
+    route unrouted reports, resend stuck messages; reschedule."""
     svc = worker_services()
     schedule_periodic(svc, "sweep")
     stored = reports.flush_pending(svc)
     funnel.flush(svc)
+    ledger_stream.drain_quietly(svc, ledger_stream.consumer_name())
     rerouted = routing.enqueue_unrouted(svc)
     stuck = outbox.stuck(svc)
     if stuck:

@@ -14,6 +14,9 @@ Three things RQ alone does not do:
   over from a worker that died); the periodic jobs' next runs are
   re-scheduled every ``MAINTENANCE_SECONDS`` (idempotent), so a sweep that
   failed before rescheduling itself never ends the chain;
+* **the ledger writer**: a thread that writes the ledger stream to SQL in
+  batches (``gateway.store.ledger_stream``), within ``LEDGER_WRITE_SECONDS``
+  of a dialogue's screen;
 * **a worker loop that does not end on a Redis error**: RQ's loop quits on an
   error it does not expect (``job.heartbeat`` as a job ends with Redis
   gone) and its tear-down then fails too (exit code 1).  ``run`` starts the
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -36,7 +40,7 @@ from rq.utils import now
 
 from gateway.core import texts
 from gateway.core.services import TRANSIENT_REDIS_ERRORS, Services
-from gateway.store import script_versions
+from gateway.store import ledger_stream, script_versions
 from workers import context, jobs
 from workers.startup import release_stale_scheduler_locks
 
@@ -46,6 +50,10 @@ log = logging.getLogger(__name__)
 WATCHDOG_SECONDS = 5
 #: How often registries are cleaned and the periodic jobs re-scheduled (seconds).
 MAINTENANCE_SECONDS = 60
+#: How often the ledger writer looks for new entries when the stream is empty (seconds).
+LEDGER_WRITE_SECONDS = 0.5
+#: How often the ledger writer removes the consumers of processes that ended (seconds).
+LEDGER_CONSUMERS_SECONDS = 600
 #: The longest wait before RQ's own loop tries Redis again (RQ's default: 60 s).
 MAX_CONNECTION_WAIT_SECONDS = 5.0
 #: Backoff between two runs of the worker loop (seconds): from 1 to this.
@@ -154,6 +162,34 @@ def _preload(svc: Services, fork: bool) -> None:
         svc.engine.dispose()  # no pooled connection may cross a fork
 
 
+class LedgerWriter(threading.Thread):
+    """Writes the ledger stream to SQL while the worker runs: a batch at a
+    time, at once while entries wait, every ``LEDGER_WRITE_SECONDS`` when
+    none does.  Errors are logged and tried again (the entries wait in Redis)."""
+
+    def __init__(self, svc: Services) -> None:
+        super().__init__(name="ledger-writer", daemon=True)
+        self.svc = svc
+        self.stopping = threading.Event()
+        self.consumer = ledger_stream.consumer_name()
+
+    def run(self) -> None:
+        tidied = 0.0
+        while not self.stopping.is_set():
+            written = ledger_stream.drain_quietly(self.svc, self.consumer, batches=1)
+            if time.monotonic() - tidied > LEDGER_CONSUMERS_SECONDS:
+                tidied = time.monotonic()
+                try:
+                    ledger_stream.forget_idle_consumers(self.svc.redis)
+                except TRANSIENT_REDIS_ERRORS:
+                    pass
+            if not written:
+                self.stopping.wait(LEDGER_WRITE_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 class _Stop:
     """SIGTERM/SIGINT outside RQ's loop (its handlers are only installed while
     it works): no job runs then, so the process simply exits."""
@@ -184,6 +220,22 @@ def run(svc: Services, *, queues: Sequence[str], burst: bool = False, fork: bool
     stop.install()
     _preload(svc, fork)
     worker_class = WatchfulWorker if fork else WatchfulSimpleWorker
+    writer = None
+    if not burst:
+        writer = LedgerWriter(svc)
+        writer.start()
+    try:
+        _work(svc, stop, worker_class, queues=queues, burst=burst, logging_level=logging_level)
+    finally:
+        if writer is not None:
+            writer.stop()
+            writer.join(timeout=10)
+        else:  # a burst leaves nothing waiting in the ledger stream
+            ledger_stream.drain_quietly(svc, ledger_stream.consumer_name())
+
+
+def _work(svc: Services, stop: _Stop, worker_class, *, queues: Sequence[str], burst: bool,
+          logging_level: str) -> None:
     backoff = 1.0
     while not stop.requested:
         started = time.monotonic()

@@ -108,6 +108,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "METRICS_TOKEN": (None, str),
     "METRICS_ALLOW": ([], _list),
     "READY_QUEUE_THRESHOLD": (1000, _INT),
+    # /readyz fails when a ledger row has waited this long in the ledger stream
+    "READY_LEDGER_SECONDS": (120, _INT),
     # The CAP feed (issue 14): /feeds/cap.atom, agency webhooks in CAP
     "CAP_SENDER": ("mpaka@localhost", str),
     "CAP_RESTRICTION": (None, str),  # default: gateway.routing.cap.RESTRICTION

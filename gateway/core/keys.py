@@ -99,3 +99,12 @@ FLUSHING = ":flushing:"
 def funnel(script_id: str, version: str, day: str) -> str:
     """Funnel counters of one script version and UTC day, waiting for the sweep."""
     return f"{PREFIX}funnel:{script_id}:{version}:{day}"
+
+
+#: The ledger's inbound stream: rows appended with a dialogue's session save,
+#: written to SQL in batches by the workers (``gateway.store.ledger_stream``).
+LEDGER_STREAM = f"{PREFIX}ledger:stream"
+#: The consumer group that writes ``LEDGER_STREAM`` to SQL.
+LEDGER_GROUP = "ledger-writers"
+#: Held by the worker that writes a batch, so batches land in stream order.
+LEDGER_LOCK = f"{PREFIX}lock:ledger"

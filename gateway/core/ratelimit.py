@@ -14,7 +14,7 @@ inbound messages and reports per sender (``gateway.intake``), status checks
 from __future__ import annotations
 
 import uuid
-from typing import cast
+from typing import NamedTuple, cast
 
 import redis as redis_lib
 
@@ -31,6 +31,14 @@ CALLBACKS = "callback"  # missed-call callbacks placed to a caller (keyed hash)
 KINDS = (INBOUND, REPORTS, STATUS_CHECKS, LOGIN_FAILURES, LOGIN_ADDRESS, CALLBACKS)
 
 
+class Event(NamedTuple):
+    """One event to record: its window's key, its (rounded) time, its member."""
+
+    key: str
+    now: float
+    member: str
+
+
 class Limiter:
     def __init__(self, redis: redis_lib.Redis, clock: Clock):
         self.redis = redis
@@ -45,11 +53,7 @@ class Limiter:
         window needs no more, and a stored time precise to the microsecond
         would tie a sender's hash to the record it produced (an anonymous
         report's creation time, say)."""
-        now = self.clock.time()
-        key = keys.rate(kind, subject)
-        member = uuid.uuid4().hex[:12]
-        if resolution > 0:
-            now = now - now % resolution
+        key, now, member = self.window_event(kind, subject, resolution=resolution)
         pipe = self.redis.pipeline(transaction=True)
         pipe.zremrangebyscore(key, 0, now - window)
         pipe.zadd(key, {member: now})
@@ -57,6 +61,14 @@ class Limiter:
         pipe.expire(key, max(1, int(window)))
         _, _, count, _ = pipe.execute()
         return int(count) <= limit
+
+    def window_event(self, kind: str, subject: str, *, resolution: float = 1.0) -> Event:
+        """The event ``hit`` records (``gateway.core.gate`` records the same in
+        its script): the time rounded to ``resolution``, a random member."""
+        now = self.clock.time()
+        if resolution > 0:
+            now = now - now % resolution
+        return Event(keys.rate(kind, subject), now, uuid.uuid4().hex[:12])
 
     def count(self, kind: str, subject: str, *, window: float) -> int:
         """Events of ``subject`` in the last ``window`` seconds (records nothing)."""

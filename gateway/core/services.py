@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.core.clock import Clock
 from gateway.core.db import make_engine
+from gateway.core.gate import Gate
 from gateway.core.protector import Protector
 from gateway.core.ratelimit import Limiter
 from gateway.errors import ConfigError
@@ -144,6 +145,11 @@ class Services:
     @property
     def limiter(self) -> Limiter:
         return Limiter(self.redis, self.clock)
+
+    @cached_property
+    def gate(self) -> Gate:
+        """A live dialogue's two round trips (``gateway.core.gate``)."""
+        return Gate(self.redis)
 
     @cached_property
     def protector(self) -> Protector:

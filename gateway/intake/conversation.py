@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from redis.exceptions import LockError, RedisError
-from sqlalchemy import text as sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import tasks
 from gateway.core import keys, ratelimit, texts
+from gateway.core.clock import utcnow
 from gateway.core.references import new_reference
 from gateway.core.services import Services
 from gateway.delivery import outbox
@@ -36,7 +36,7 @@ from gateway.errors import ScriptNotFound
 from gateway.intake import callback, media, reports, safety
 from gateway.ops import logs, metrics
 from gateway.routing import acks
-from gateway.store import funnel, ledger, script_versions
+from gateway.store import funnel, ledger, ledger_stream, script_versions
 from gateway.vocab import MessageStatus, Priority
 from handlers.base import Channel, InboundMessage, Reply
 
@@ -49,6 +49,8 @@ LIVE = (Channel.USSD, Channel.VOICE)
 DIGITS, RECORD = "digits", "record"
 #: The quick exit's first key, held on a call when the menu has no such option.
 QUICK_EXIT_FIRST = "9"
+#: The inbound limit's window and the precision its events are kept to (seconds).
+INBOUND_WINDOW, INBOUND_RESOLUTION = 600, 10
 
 
 def shared_location(msg: InboundMessage) -> tuple[float, float] | None:
@@ -154,20 +156,23 @@ class Conversations:
             if not r.set(dedupe_key, "1", nx=True, ex=self.config["DEDUPE_TTL"]):
                 metrics.inbound(self.svc, msg.channel, "duplicate")
                 return Outcome(reply=None, duplicate=True)
+        # What this message changes in Redis (session, counters, ledger rows,
+        # the lock's release) goes in one MULTI at the end (gateway.core.gate).
+        out = r.pipeline(transaction=True)
+        entered = None
         try:
             phone_hash = self.protector.phone_hash(msg.phone)
             conversation = (keys.live_conversation(msg.session_id or "", phone_hash)
                             if msg.channel in LIVE else phone_hash)
-            lock = r.lock(
-                keys.session_lock(msg.channel, conversation),
-                timeout=self.config["SESSION_LOCK_TIMEOUT"],
-                blocking_timeout=self.config["SESSION_LOCK_TIMEOUT"],
-            )
             command = acks.parse(msg.text) if msg.channel not in LIVE else None
-            # Every message counts against the sender's limit but a team member's
-            # ACK: a stranger's ACK or STATUS flood gets one notice, then silence.
-            exempt = command is not None and acks.from_member(self.svc, command, msg.phone)
-            limited = None if exempt else self._limit(msg, phone_hash)
+            if msg.channel in LIVE:  # the hot path: limit, lock and reads in one round trip
+                entered = self._enter(msg, conversation, phone_hash, count=True)
+                limited = None if entered.within_limit else self._over_limit(msg, phone_hash)
+            else:
+                # Every message counts against the sender's limit but a team member's
+                # ACK: a stranger's ACK or STATUS flood gets one notice, then silence.
+                exempt = command is not None and acks.from_member(self.svc, command, msg.phone)
+                limited = None if exempt else self._limit(msg, phone_hash)
             if limited is not None:
                 outcome = limited
             elif command is not None:
@@ -175,28 +180,51 @@ class Conversations:
             elif (asked := self._callback_asked(msg)) is not None:
                 outcome = self._callback(msg, asked)
             else:
-                if not lock.acquire():
-                    raise LockError("conversation busy")
-                try:
-                    outcome = self._converse(msg, conversation, phone_hash)
-                finally:
-                    try:
-                        lock.release()
-                    except (RedisError, LockError):  # expires by itself; keep the outcome
-                        log.warning("could not release the session lock")
+                if entered is None:
+                    entered = self._enter(msg, conversation, phone_hash, count=False)
+                outcome = self._converse(msg, conversation, phone_hash, entered, out)
         except BaseException:
+            if entered is not None and entered.locked:
+                self._release_quietly(entered)
             if dedupe_key:  # let the provider's retry run the message again
                 r.delete(dedupe_key)
             raise
+        if entered is not None and entered.locked:
+            self.svc.gate.release(out, entered)
         if limited is not None and (msg.channel == Channel.USSD or (
                 command is not None and command.verb == "status")):
             # Over the limit, a status check (or a USSD session, which may be a
             # "Check a report" walk) still never links the phone.
             outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
         if not outcome.replay:
-            self._record(msg, outcome, inline_reply)
-        metrics.inbound(self.svc, msg.channel, "command" if command is not None else outcome)
+            self._record(msg, outcome, inline_reply, out)
+        metrics.inbound(out, msg.channel, "command" if command is not None else outcome)
+        try:
+            self.svc.gate.execute(out, entered if entered is not None and entered.locked else None)
+        except RedisError:
+            if outcome.reference is None:
+                raise
+            # The report is stored (or parked): the reporter must see the reference.
+            log.warning("redis lost after a report was stored; session left to expire")
         return outcome
+
+    def _enter(self, msg: InboundMessage, conversation: str, phone_hash: str, *,
+               count: bool):
+        """The gate's one round trip in: the sender's limit (when ``count``),
+        the conversation's lock, its session or the phone's unfinished."""
+        return self.svc.gate.enter(
+            subject=phone_hash, lock_key=keys.session_lock(msg.channel, conversation),
+            session_key=keys.session(msg.channel, conversation),
+            rate=self.svc.limiter.window_event(ratelimit.INBOUND, phone_hash,
+                                               resolution=INBOUND_RESOLUTION),
+            limit=self.config["INBOUND_PER_10_MINUTES"] if count else None,
+            window=INBOUND_WINDOW, lock_seconds=self.config["SESSION_LOCK_TIMEOUT"])
+
+    def _release_quietly(self, entered) -> None:
+        try:
+            self.svc.gate.release_now(entered)
+        except RedisError:  # expires by itself
+            log.warning("could not release the session lock")
 
     def _command(self, msg: InboundMessage, command, phone_hash: str, member: bool) -> Outcome:
         """Team commands (ACK, STATUS) never touch the reporting dialogue.  A
@@ -227,28 +255,33 @@ class Conversations:
     def _limit(self, msg: InboundMessage, phone_hash: str) -> Outcome | None:
         """An outcome when a flood must not reach the dialogue; ``None`` to go
         on.  (Loops are recognised in ``_converse``, where the question is known.)"""
-        limiter, window = self.svc.limiter, 600
-        if limiter.hit(ratelimit.INBOUND, phone_hash, resolution=10,
-                       limit=self.config["INBOUND_PER_10_MINUTES"], window=window):
+        if self.svc.limiter.hit(ratelimit.INBOUND, phone_hash, resolution=INBOUND_RESOLUTION,
+                                limit=self.config["INBOUND_PER_10_MINUTES"],
+                                window=INBOUND_WINDOW):
             return None
-        if msg.channel in LIVE or limiter.first_notice(ratelimit.INBOUND, phone_hash,
-                                                       window=window):
+        return self._over_limit(msg, phone_hash)
+
+    def _over_limit(self, msg: InboundMessage, phone_hash: str) -> Outcome:
+        if msg.channel in LIVE or self.svc.limiter.first_notice(ratelimit.INBOUND, phone_hash,
+                                                                window=INBOUND_WINDOW):
             # One polite message, then silence (USSD must always answer).
             return Outcome(reply=Reply(texts.text("rate_limited"), ended=True))
         return Outcome(reply=None)
 
     # -- the dialogue ------------------------------------------------------
-    def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str) -> Outcome:
-        """Load, run the engine's turns, answer a lookup, store a report,
-        persist, reply: one named step each."""
+    def _converse(self, msg: InboundMessage, conversation: str, phone_hash: str, entered,
+                  out) -> Outcome:
+        """Load (what ``entered`` read), run the engine's turns, answer a
+        lookup, store a report, persist (queued on ``out``), reply: one named
+        step each."""
         now = self.clock.time()
-        loaded = self._load(msg, conversation, phone_hash, now)
+        loaded = self._load(msg, conversation, phone_hash, now, entered)
         if isinstance(loaded, Outcome):
             return loaded
         received = media.receive(self.svc, msg, loaded.session.language,
                                  already=len(loaded.session.attachments)) \
             if loaded.media else media.Received()
-        turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments)
+        turn, funnel_turns = self._run_turns(msg, loaded, now, received.attachments, out)
         if msg.channel not in LIVE:
             location = shared_location(msg)
             # a location as the report keeps it (about 110 m): the loop guard's
@@ -259,7 +292,7 @@ class Conversations:
                 progress=safety.made_progress(turn, loaded.session.step))
             if repeats > self.config["LOOP_REPEATS"]:
                 # A machine: the session moves on (strikes end it) but nothing is sent back.
-                self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+                self._persist(msg, loaded, turn, funnel_turns, phone_hash, out)
                 return Outcome(reply=None, duplicate=True)
         logs.bind(channel=str(msg.channel), step=turn.session.step, reference=turn.session.reference)
         if turn.lookup is not None:  # "Check a report": the engine asks, the host answers
@@ -268,7 +301,7 @@ class Conversations:
         report_id = None
         if turn.report is not None:
             report_id = self._store_report(turn.report, msg, phone_hash, now)
-        self._persist(msg, loaded, turn, funnel_turns, phone_hash)
+        self._persist(msg, loaded, turn, funnel_turns, phone_hash, out)
         forget = self._forget(turn, loaded.session)
         if forget is not None and forget[0] == ledger.ERASE:  # abandoned: its media go too
             media.discard_keys(self.svc, turn.session.attachments)
@@ -328,14 +361,15 @@ class Conversations:
         return None
 
     def _load(self, msg: InboundMessage, conversation: str, phone_hash: str,
-              now: float) -> _Loaded | Outcome:
-        """The session (new, resumed from a unfinished, or from Redis) and the inputs
-        to run; an ``Outcome`` when a USSD request is a retry of the last one."""
+              now: float, entered) -> _Loaded | Outcome:
+        """The session (new, resumed from a unfinished, or from Redis: what
+        ``entered`` read) and the inputs to run; an ``Outcome`` when a USSD
+        request is a retry of the last one."""
         session_key = keys.session(msg.channel, conversation)
-        envelope = self.svc.redis.get(session_key)
+        envelope = entered.session
         if envelope is None:
             script = script_versions.live_script(self.svc)
-            unfinished, language = self._load_unfinished(phone_hash)
+            unfinished, language = self._load_unfinished(phone_hash, entered)
             session = new_session(
                 script, channel=str(msg.channel), now=now, reference=self.new_reference(),
                 unfinished=unfinished, language=language,
@@ -416,7 +450,7 @@ class Conversations:
         return msg.text
 
     def _run_turns(self, msg: InboundMessage, loaded: _Loaded, now: float,
-                   attachments: tuple[Attachment, ...] = ()):
+                   attachments: tuple[Attachment, ...], out):
         """Advance the pure engine once per input; stop at the end of the dialogue.
         Media go with the message's (first) input."""
         session, turn, funnel_turns = loaded.session, None, []
@@ -436,7 +470,7 @@ class Conversations:
             funnel_turns.append((loaded.script, before, turn.events, seen))
             session = turn.session
             reached |= self._funnel_reached(funnel_turns[-1:])
-            metrics.observe_turn(self.svc, msg.channel, turn, new=loaded.new and index == 0)
+            metrics.observe_turn(out, msg.channel, turn, new=loaded.new and index == 0)
             if turn.ended:
                 break
         return turn, funnel_turns
@@ -455,16 +489,16 @@ class Conversations:
         return step is not None and step.kind in ("language", "choice")
 
     def _persist(self, msg: InboundMessage, loaded: _Loaded, turn, funnel_turns,
-                 phone_hash: str) -> None:
-        """One Redis round trip: the session (or its end), the unfinished, the
-        funnel counters, and other channels' sessions of a finished report."""
+                 phone_hash: str, pipe) -> None:
+        """Queued on ``pipe`` (the message's MULTI): the session (or its end),
+        the unfinished, the funnel counters, and other channels' sessions of a
+        finished report."""
         session = turn.session
         ttl = (
             self.config["SESSION_TTL_USSD"]
             if msg.channel == Channel.USSD
             else self.config["SESSION_TTL_MESSAGE"]  # a call too: a recording takes a minute
         )
-        pipe = self.svc.redis.pipeline()
         if turn.ended and msg.channel == Channel.USSD:
             # Remembered for the session's lifetime: a replayed final request
             # (a provider retry) gets the same END, never a second report.
@@ -501,13 +535,6 @@ class Conversations:
             # A unfinished resumed on another channel must not be finished twice.
             pipe.delete(keys.session(Channel.SMS, phone_hash),
                         keys.session(Channel.WHATSAPP, phone_hash))
-        try:
-            pipe.execute()
-        except RedisError:
-            if turn.report is None:
-                raise
-            # The report is stored (or parked): the reporter must see the reference.
-            log.warning("redis lost after a report was stored; session left to expire")
 
     def _store_report(self, report: dict, msg: InboundMessage, phone_hash: str, now) -> int | None:
         record = reports.record_from_turn(
@@ -526,11 +553,11 @@ class Conversations:
             record["priority"] = Priority.LOW  # never discarded: kept for review, not alerted
         return reports.store(self.svc, record)
 
-    def _load_unfinished(self, phone_hash: str) -> tuple[DialogueSession | None, str | None]:
+    def _load_unfinished(self, phone_hash: str,
+                         entered) -> tuple[DialogueSession | None, str | None]:
         """The phone's resumable unfinished dialogue and its remembered language
-        (one round trip)."""
-        raw, language = self.svc.redis.mget(keys.unfinished(phone_hash), keys.language(phone_hash))
-        language = language.decode() if isinstance(language, bytes) else language
+        (as ``entered`` read them)."""
+        raw, language = entered.unfinished, entered.language
         if raw is None:
             return None, language
         try:
@@ -543,29 +570,40 @@ class Conversations:
         return unfinished, language
 
     # -- ledger ------------------------------------------------------------
-    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool) -> None:
-        """Ledger rows for the inbound message and an inline reply, in one
-        transaction.  A database outage loses these rows, never the dialogue."""
+    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool, out) -> None:
+        """Ledger rows for the inbound message and an inline reply.
+
+        With the reply inline (USSD, a call, TwiML) the exchange is complete:
+        its rows go to the ledger stream on ``out``, with the session save
+        (``gateway.store.ledger_stream``).  Otherwise the reply is queued with
+        its own row (``queue_reply``), which must follow the inbound row: both
+        are written to SQL directly, and a forgetting also goes to the stream,
+        after any rows of the phone still waiting there.  A database outage
+        loses these direct rows, never the dialogue."""
+        phone_hash = self.protector.phone_hash(msg.phone)
+        forget = None
+        if outcome.forget is not None:
+            how, since = outcome.forget
+            forget = (how, since, phone_hash, msg.session_id if msg.channel in LIVE else None)
+        rows = [ledger.inbound(msg, protector=self.protector)]
+        if outcome.reply is not None and inline_reply:
+            rows.append(self.reply_record(msg, outcome, status=MessageStatus.SENT))
+        if forget is not None:
+            for row in rows:  # this exchange, whatever the clocks say
+                ledger.unlink(row, forget[0])
+        if inline_reply:
+            ledger_stream.append(out, rows, forget=forget, at=utcnow())
+            return
+        if forget is not None:
+            ledger_stream.append(out, [], forget=forget, at=utcnow())
         try:
             with self.svc.db() as db:
-                if db.get_bind().dialect.name == "postgresql":
-                    # Ledger rows need not wait for the WAL flush (reports are
-                    # written in their own, synchronous transaction): a server
-                    # crash could lose the last fraction of a second of ledger.
-                    db.execute(sql("SET LOCAL synchronous_commit TO OFF"))
-                rows = [ledger.inbound(msg, protector=self.protector)]
-                if outcome.reply is not None and inline_reply:
-                    rows.append(self.reply_record(msg, outcome, status=MessageStatus.SENT))
                 db.add_all(rows)
-                if outcome.forget is not None:
-                    how, since = outcome.forget
-                    for row in rows:  # this exchange, whatever the clocks say
-                        ledger.unlink(row, how)
+                if forget is not None:
                     db.flush()
                     ledger.forget_dialogue(
-                        db, how, phone_hash=self.protector.phone_hash(msg.phone),
-                        since=datetime.fromtimestamp(since, UTC),
-                        ussd_session=msg.session_id if msg.channel in LIVE else None)
+                        db, forget[0], phone_hash=phone_hash,
+                        since=datetime.fromtimestamp(forget[1], UTC), ussd_session=forget[3])
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

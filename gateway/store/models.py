@@ -153,6 +153,7 @@ class Message(Base):
         Index("ix_messages_unstripped", "created_at",
               postgresql_where=sql("text IS NOT NULL OR phone_hash IS NOT NULL"),
               sqlite_where=sql("text IS NOT NULL OR phone_hash IS NOT NULL")),
+        Index("ux_messages_ledger_entry", "ledger_entry", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +171,10 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    #: The ledger stream entry a row came from (``<entry id>/<n>``), so a batch
+    #: written again after a crash inserts nothing twice; ``None`` for rows
+    #: written directly (``gateway.store.ledger_stream``).
+    ledger_entry: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -3,8 +3,9 @@
 * ``/healthz`` answers 200 whenever the process can serve a request (restart
   the process when it does not).
 * ``/readyz`` answers 200 when this instance can do its work: Redis and the
-  database answer, the schema is at the latest migration, and no queue is
-  deeper than ``READY_QUEUE_THRESHOLD``; otherwise 503 naming what fails (take
+  database answer, the schema is at the latest migration, no queue is
+  deeper than ``READY_QUEUE_THRESHOLD`` and no ledger row has waited in the
+  ledger stream longer than ``READY_LEDGER_SECONDS``; otherwise 503 naming what fails (take
   the instance out of the load balancer, page someone).
 """
 
@@ -17,7 +18,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from gateway.core.services import QUEUE_NAMES, current_services
-from gateway.store import migrate
+from gateway.store import ledger_stream, migrate
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -61,11 +62,24 @@ def check_queues(svc) -> str | None:
     return None
 
 
+def check_ledger(svc) -> str | None:
+    """The ledger stream is being written to SQL: nothing waits longer than
+    ``READY_LEDGER_SECONDS``."""
+    limit = svc.config["READY_LEDGER_SECONDS"]
+    age = ledger_stream.oldest_age(svc.redis, svc.clock.time())
+    if age > limit:
+        waiting = ledger_stream.backlog(svc.redis)["waiting"]
+        return (f"ledger stream: {waiting} entries waiting, the oldest for {age:.0f} s "
+                f"(are the workers running, is the database up?)")
+    return None
+
+
 CHECKS = (
     ("redis", check_redis, ()),
     ("database", check_database, ()),
     ("migrations", check_migrations, ("database",)),
     ("queues", check_queues, ("redis",)),
+    ("ledger", check_ledger, ("redis",)),
 )
 
 

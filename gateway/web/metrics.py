@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from gateway.core import keys
 from gateway.core.services import QUEUE_NAMES, Services, current_services
 from gateway.ops.metrics import COUNTERS, FIRST_ACK, FIRST_ACK_BUCKETS, SEPARATOR, WEBHOOK_DURATION
+from gateway.store import ledger_stream
 from gateway.store.models import Alert, Message
 from gateway.vocab import AlertStatus, Direction, MessageStatus
 from gateway.web.proxies import address_allowed
@@ -101,6 +102,18 @@ class ClusterCollector:
             depth.add_metric([name, "started"], q.started_job_registry.count)
             depth.add_metric([name, "failed"], q.failed_job_registry.count)
         yield depth
+        stream = ledger_stream.backlog(self.svc.redis)
+        ledger = GaugeMetricFamily(
+            "mpaka_ledger_stream_entries",
+            "Ledger stream entries not yet written to SQL (waiting: all of them; "
+            "pending: read by a worker, not yet acknowledged)", labels=["state"])
+        ledger.add_metric(["waiting"], stream["waiting"])
+        ledger.add_metric(["pending"], stream["pending"])
+        yield ledger
+        oldest = GaugeMetricFamily("mpaka_ledger_stream_oldest_seconds",
+                                   "Age of the oldest ledger stream entry not yet written to SQL")
+        oldest.add_metric([], ledger_stream.oldest_age(self.svc.redis, self.svc.clock.time()))
+        yield oldest
         workers = GaugeMetricFamily("mpaka_workers", "RQ workers registered in Redis")
         workers.add_metric([], Worker.count(connection=self.svc.redis))
         yield workers

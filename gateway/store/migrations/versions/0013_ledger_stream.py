@@ -1,0 +1,32 @@
+"""messages.ledger_entry: the ledger stream entry a row was written from
+
+Revision ID: 0013
+Revises: 0012
+
+Rows of live dialogues reach the ledger through a Redis Stream, written in
+batches by the workers (``gateway.store.ledger_stream``).  A batch written
+again after a crash must insert nothing twice: each row carries its entry's
+name, unique.  One nullable column and its unique index; rows written
+directly keep it empty.
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('messages') as batch:
+        batch.add_column(sa.Column('ledger_entry', sa.String(length=40), nullable=True))
+        batch.create_index('ux_messages_ledger_entry', ['ledger_entry'], unique=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('messages') as batch:
+        batch.drop_index('ux_messages_ledger_entry')
+        batch.drop_column('ledger_entry')
