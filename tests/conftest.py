@@ -19,7 +19,7 @@ from gateway.core.db import make_engine
 from gateway.core.services import QUEUE_NAMES, start_embedded_redis
 from gateway.store import migrate
 from gateway.store.models import Base
-from tests.helpers import EmbeddedPostgres
+from tests.helpers import EmbeddedPostgres, land_ledger
 from workers import context
 
 #: The embedded PostgreSQL's URL, when one was started for this session.
@@ -225,6 +225,7 @@ def run_worker(svc):
             scheduler.release_locks()
         worker = SimpleWorker(queues, connection=svc.redis, serializer=JSONSerializer)
         worker.work(burst=True)
+        land_ledger(svc)  # what a worker's ledger writer does (workers.runner.LedgerWriter)
 
     return run
 

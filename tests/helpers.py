@@ -229,3 +229,12 @@ def add_attachment(svc, reference: str, data: bytes = b"\x89PNG-bytes", *,
         db.add(row)
         db.commit()
         return row.key
+
+
+def land_ledger(svc) -> int:
+    """Write the ledger stream to SQL, as the workers' ledger writer does
+    (``workers.runner.LedgerWriter``): a live dialogue's rows are in the
+    ``messages`` table once this returns.  Returns the rows written."""
+    from gateway.store import ledger_stream
+
+    return ledger_stream.drain(svc, "tests", wait=True)

@@ -24,6 +24,7 @@ from datetime import timedelta
 from sqlalchemy import case, func, or_, select, update
 
 from gateway.core import keys, ratelimit, texts
+from gateway.store import ledger_stream
 from gateway.store.media import MediaStore
 from gateway.store.models import Alert, Attachment, AuditEntry, Message, Report, ReportEvent
 from gateway.vocab import EventKind
@@ -70,6 +71,9 @@ def purge_expired(svc, *, iterate=None) -> dict:
     days = svc.config["RETENTION_DAYS"]
     cutoff = now - timedelta(days=days)
     counts = {"reports": 0, "messages": 0, "attachments": 0}
+    # Rows still in the ledger stream are seconds old, but a stream held back
+    # (the database was down) may hold older ones: they land first.
+    ledger_stream.drain(svc, ledger_stream.consumer_name(), wait=True)
     with svc.db() as db:
         counts["attachments"] = _purge_media(svc, db, cutoff)
         db.commit()
@@ -118,9 +122,11 @@ def _purge_media(svc, db, cutoff) -> int:
 
 def reencrypt(svc, *, actor: str = "cli", iterate=None) -> dict:
     """Re-encrypt every stored number under the newest key of ``ENCRYPTION_KEYS``
-    so an old key can be retired (``mpaka keys rotate``)."""
+    so an old key can be retired (``mpaka keys rotate``).  The ledger stream's
+    rows, encrypted when they were received, land first."""
     protector = svc.protector
     counts = {"reports": 0, "messages": 0}
+    ledger_stream.drain(svc, ledger_stream.consumer_name(), wait=True)
     with svc.db() as db:
         for ids in _batches(db, Report.id, (Report.reporter_phone.is_not(None),),
                             iterate=iterate, label="reports"):
@@ -156,10 +162,12 @@ def _strip_report(report: Report) -> None:
 
 
 def forget(svc, phone: str, *, actor: str = "cli") -> dict:
-    """Erase what is linked to ``phone``; returns counts of what was erased."""
+    """Erase what is linked to ``phone``; returns counts of what was erased.
+    The ledger stream is written to SQL first, so its rows are erased too."""
     protector = svc.protector
     phone_hash = protector.phone_hash(phone)
     r = svc.redis
+    ledger_stream.drain(svc, ledger_stream.consumer_name(), wait=True)
     redis_keys = [
         keys.unfinished(phone_hash),
         keys.language(phone_hash),

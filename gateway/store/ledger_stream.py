@@ -172,16 +172,22 @@ def _write(db, entries: list[tuple[str, dict]]) -> int:
     return inserted
 
 
-def drain(svc, consumer: str, *, count: int = BATCH, batches: int | None = None) -> int:
+def drain(svc, consumer: str, *, count: int = BATCH, batches: int | None = None,
+          wait: bool = False) -> int:
     """Write waiting entries to SQL, a batch at a time, until none is left
     (or ``batches`` were written).  Returns the rows inserted.  A batch whose
-    write fails stays unacknowledged and is written again on the next call;
-    Redis and database errors propagate to the caller after that."""
+    write fails stays unacknowledged and is written again first on the next
+    call; Redis and database errors propagate.  When another worker is
+    writing, returns 0 at once, or with ``wait`` (erasure, retention: the
+    ledger must be complete first) waits for it and writes what is left."""
     redis = svc.redis
     ensure_group(redis)
     total, done = 0, 0
-    lock = redis.lock(keys.LEDGER_LOCK, timeout=LOCK_SECONDS, blocking=False)
+    lock = redis.lock(keys.LEDGER_LOCK, timeout=LOCK_SECONDS, blocking=wait,
+                      blocking_timeout=LOCK_SECONDS if wait else None)
     if not lock.acquire():
+        if wait:
+            raise LockError("the ledger stream's writers' lock stayed taken")
         return 0  # another worker is writing: it keeps the order
     try:
         while batches is None or done < batches:
