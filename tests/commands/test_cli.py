@@ -14,6 +14,7 @@ from gateway.routing import incidents
 from gateway.store.models import Report, Team, TeamMember
 from tests.api.conftest import make_report
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, walk
+from tests.helpers import land_ledger
 
 
 @pytest.fixture
@@ -40,9 +41,10 @@ def test_reports_list_json_has_every_field(client, cli):
     assert PHONE not in result.output  # masked
 
 
-def test_messages_list_json_filters_direction(client, cli):
+def test_messages_list_json_filters_direction(client, svc, cli):
     """`mpaka messages list --json --direction in` lists inbound rows only, numbers masked."""
     walk(client, INPUTS[:2])
+    land_ledger(svc)
     result = cli("messages", "list", "--json", "--direction", "in")
     rows = json.loads(result.output)
     assert rows and {r["direction"] for r in rows} == {"in"}

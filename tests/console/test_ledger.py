@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.store import ledger
 from gateway.store.models import Message, Report
+from tests.helpers import land_ledger
 
 from .conftest import make_report
 
@@ -27,11 +28,12 @@ def entries(page: str) -> list[str]:
     return re.findall(r'<li class="dialogue.*?</details>\n</li>', page, re.S)
 
 
-def test_a_ussd_session_is_one_entry_with_every_screen_inside(admin_client, client):
+def test_a_ussd_session_is_one_entry_with_every_screen_inside(admin_client, client, svc):
     """Three turns of one USSD session (three inputs, three screens) make one
     entry of six messages, the screens behind its details toggle."""
     for text in ("", "1", "1*1"):
         ussd(client, "ATUid_one", text)
+    land_ledger(svc)
     page = admin_client.get("/console/admin/messages").text
     found = entries(page)
     assert len(found) == 1
@@ -40,17 +42,19 @@ def test_a_ussd_session_is_one_entry_with_every_screen_inside(admin_client, clie
     assert "1 dialogue, 6 messages" in page
 
 
-def test_two_sessions_of_one_phone_are_two_entries(admin_client, client):
+def test_two_sessions_of_one_phone_are_two_entries(admin_client, client, svc):
     """A second USSD session from the same phone is a dialogue of its own."""
     ussd(client, "ATUid_first", "")
     ussd(client, "ATUid_second", "")
+    land_ledger(svc)
     found = entries(admin_client.get("/console/admin/messages").text)
     assert len(found) == 2 and all("2 messages (1 in, 1 out)" in e for e in found)
 
 
-def test_the_ledger_never_shows_a_reporters_number(admin_client, client):
+def test_the_ledger_never_shows_a_reporters_number(admin_client, client, svc):
     """A dialogue's entry names the phone masked; the number in full appears nowhere."""
     ussd(client, "ATUid_mask", "")
+    land_ledger(svc)
     page = admin_client.get("/console/admin/messages").text
     assert "+254 7•• ••• 441" in page
     assert PHONE not in page and PHONE[1:] not in page

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gateway.core import keys
 from gateway.store.models import Message, Report
+from tests.helpers import land_ledger
 
 PHONE = "+254739495441"
 # Kiswahili, terrorism, Turkana, Turkana North, happening now, description, contact yes, send
@@ -121,6 +122,7 @@ def test_dropped_session_offers_resume(client, svc):
 def test_every_request_is_in_the_ledger(client, svc):
     """Each USSD request and each screen are ledger rows, with the number encrypted."""
     walk(client, INPUTS[:2])
+    land_ledger(svc)
     with svc.db() as db:
         rows = db.scalars(select(Message).order_by(Message.id)).all()
     assert [r.direction for r in rows] == ["in", "out"] * 3

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from gateway.store.models import Message
+from tests.helpers import land_ledger
 
 AT_USSD = {
     "phoneNumber": "+254739495441",
@@ -36,6 +37,7 @@ SECRET = "at-secret"
 
 
 def messages_in(svc) -> int:
+    land_ledger(svc)
     with svc.db() as db:
         return db.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))
 
@@ -125,6 +127,7 @@ def test_whatsapp_prefix_is_a_whatsapp_conversation(client, svc):
             "WaId": "254711000000", "ProfileName": "Someone"}
     response = client.post("/webhooks/twilio/messages", data=form)
     assert response.status_code == 200
+    land_ledger(svc)
     with svc.db() as db:
         row = db.scalar(select(Message).where(Message.direction == "in"))
     assert row.channel == "whatsapp"

@@ -14,11 +14,11 @@ def test_healthz_and_readyz_answer_200_when_all_is_well(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json
     assert response.json["failing"] == []
-    assert set(response.json["checks"]) == {"redis", "database", "migrations", "queues"}
+    assert set(response.json["checks"]) == {"redis", "database", "migrations", "queues", "ledger"}
 
 
 @pytest.mark.parametrize("overrides, failing", [
-    pytest.param({"REDIS_URL": "redis://127.0.0.1:1/0"}, {"redis", "queues"}, id="redis down"),
+    pytest.param({"REDIS_URL": "redis://127.0.0.1:1/0"}, {"redis", "queues", "ledger"}, id="redis down"),
     pytest.param({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"},
                  {"database", "migrations"}, id="database down"),
     pytest.param("unmigrated", {"migrations"}, id="migrations behind"),

@@ -11,6 +11,7 @@ from gateway.core import references
 from gateway.intake import reports
 from gateway.store.models import Message, Report, Team
 from gateway.vocab import Priority
+from tests.helpers import land_ledger
 
 _counter = itertools.count(1)
 REPORTER = "+254711999888"
@@ -72,6 +73,7 @@ def report_of(svc):
 @pytest.fixture
 def outbound(svc):
     def rows(**where) -> list[Message]:
+        land_ledger(svc)
         with svc.db() as db:
             query = select(Message).where(Message.direction == "out").order_by(Message.id)
             for name, value in where.items():

@@ -14,12 +14,14 @@ from tests.api.conftest import add_user, bearer, token_for
 from tests.console.conftest import login_as
 from tests.gateway.test_intake_messages import send
 from tests.gateway.test_intake_ussd import INPUTS, PHONE, post_ussd, walk
+from tests.helpers import land_ledger
 
 ANONYMOUS = [*INPUTS[:6], "2", "1"]  # ... description, "No, stay anonymous", send
 AT_URL = "https://api.africastalking.com/version1/messaging"
 
 
 def rows(svc) -> list[Message]:
+    land_ledger(svc)
     with svc.db() as db:
         return db.scalars(select(Message).order_by(Message.id)).all()
 
