@@ -49,7 +49,6 @@ def _landed(system, expected: int) -> None:
 def test_workers_killed_while_writing_lose_and_double_no_ledger_row(system):
     """Two workers SIGKILLed while the stream is being written, one after
     the other: a new worker lands every row, once."""
-    system.start_app()
     expected = _walk_all(system, "ATUid_kill_a")
     system.start_worker().kill()  # started, and killed wherever it was
     writer = system.start_worker()
@@ -64,7 +63,6 @@ def test_rows_survive_redis_killed_and_restarted_from_its_append_only_file(syste
     """Redis SIGKILLed with rows waiting (some read by a worker that died):
     restarted from its AOF, the stream and its consumer group are back, and
     every row lands once."""
-    system.start_app()
     worker = system.start_worker()
     expected = _walk_all(system, "ATUid_aof_a")
     worker.kill()
