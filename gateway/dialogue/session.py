@@ -7,7 +7,7 @@ host keeps it in Redis between messages; the engine never holds it in memory.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from .errors import SessionError
 
@@ -56,18 +56,16 @@ class DialogueSession:
     location: list[float] | None = None  # [latitude, longitude] shared (WhatsApp)
 
     def to_dict(self) -> dict[str, object]:
-        # Leave out defaults: sessions live in Redis for every open dialogue.
-        data: dict[str, object] = asdict(self)
-        for f in fields(self):
-            if f.name in ("script_id", "script_version", "channel", "reference", "started_at"):
-                continue
-            default = f.default_factory() if callable(f.default_factory) else f.default
-            if data[f.name] == default:
-                del data[f.name]
-        return data
+        """The session as plain data (a deep copy), defaults left out."""
+        return json.loads(self.to_json())
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        # Leave out defaults: sessions live in Redis for every open dialogue.
+        # (Read straight from the fields: ``asdict`` deep-copies every value,
+        # and this runs twice per USSD screen.)
+        data = {name: value for name in _FIELD_NAMES
+                if (value := getattr(self, name)) != _DEFAULTS.get(name, _KEEP)}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: object) -> DialogueSession:
@@ -100,6 +98,14 @@ class DialogueSession:
 
     def copy(self) -> DialogueSession:
         return DialogueSession.from_dict(json.loads(self.to_json()))
+
+
+#: Fields always stored; every other field is left out while it holds its default.
+_ALWAYS = ("script_id", "script_version", "channel", "reference", "started_at")
+_FIELD_NAMES = tuple(f.name for f in fields(DialogueSession))
+_DEFAULTS = {f.name: f.default_factory() if callable(f.default_factory) else f.default
+             for f in fields(DialogueSession) if f.name not in _ALWAYS}
+_KEEP = object()  # compares unequal to everything: the field is always stored
 
 
 @dataclass(frozen=True)
