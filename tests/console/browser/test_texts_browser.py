@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import land_ledger
+
 from ..conftest import ADMIN_PASSWORD
 from .a11y import assert_no_critical
 from .conftest import DEADLINE_MS, log_in, screenshot
@@ -111,7 +113,7 @@ def test_simulator_has_no_failed_request_and_keeps_its_whole_history(sized_page,
     assert failed == [], failed
 
 
-def test_ledger_shows_one_entry_per_dialogue_readable_on_a_phone(sized_page, live_server):
+def test_ledger_shows_one_entry_per_dialogue_readable_on_a_phone(sized_page, live_server, svc):
     """A USSD session's screens are one ledger entry; its toggle opens every
     message; nothing runs off the side of a phone's screen."""
     page = sized_page
@@ -120,6 +122,7 @@ def test_ledger_shows_one_entry_per_dialogue_readable_on_a_phone(sized_page, liv
     for text in ("", "1", "1*1"):
         page.request.post(f"{live_server}/webhooks/africastalking/ussd",
                           form={**ussd, "text": text})
+    land_ledger(svc)
     log_in(page, live_server, "admin", ADMIN_PASSWORD)
     page.goto(f"{live_server}/console/admin/messages")
     entries = page.locator("#ledger > li")
