@@ -16,6 +16,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.core import localtime
+from gateway.core.references import looks_like_reference
 from gateway.store.models import Alert, Incident, Report, ReportEvent, TeamMember, User
 from gateway.vocab import AlertStatus, Channel, IncidentStatus, ReportStatus, Role, Severity
 
@@ -160,7 +161,10 @@ class ReportFilters:
         if self.until:
             end, inclusive = localtime.upper_bound(self.until)
             query = query.where(Report.created_at <= end if inclusive else Report.created_at < end)
-        if self.text:
+        reference = looks_like_reference(self.text) if self.text else None
+        if reference:  # a reference typed into search: the unique index, not a scan
+            query = query.where(Report.reference == reference)
+        elif self.text:
             pattern = f"%{self.text.replace('%', '').replace('_', '')}%"
             found = [Report.reference.ilike(pattern), Report.description.ilike(pattern),
                      Report.place_name.ilike(pattern), Report.sub_county.ilike(pattern)]
