@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
+from gateway.ops import heartbeat
 from gateway.store.models import Report
 from gateway.web.console.reports import CSV_COLUMNS, EXPORT_BATCH
 
@@ -78,3 +79,16 @@ def test_an_xlsx_export_within_its_cap_is_served(app, admin_client, svc):
         make_report(svc)
     response = admin_client.get("/console/reports.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_streaming_export_tells_its_worker_it_is_alive_between_batches(admin_client, svc):
+    """Under gunicorn (``post_fork`` installs the worker's notify) a sync worker
+    sending a long export is not killed at its timeout: a beat per batch."""
+    bulk_reports(svc, EXPORT_BATCH * 2 + 1)
+    beats = []
+    heartbeat.install(lambda: beats.append(1))
+    try:
+        assert admin_client.get("/console/reports.csv").data
+    finally:
+        heartbeat.install(None)
+    assert len(beats) == 3

@@ -27,6 +27,7 @@ from gateway.core import localtime
 from gateway.core.protector import Protector
 from gateway.core.references import normalise_reference
 from gateway.core.services import current_services
+from gateway.ops import heartbeat
 from gateway.ops.logs import mask_text
 from gateway.privacy import sharing
 from gateway.routing import acks, casework, review
@@ -213,6 +214,7 @@ def _csv_lines(header: list[tuple[str, ...]], batches):
         out.truncate()
         for cells in _export_rows(rows):
             writer.writerow([_cell(c) for c in cells])
+        heartbeat.beat()  # a sync gunicorn worker would be killed after its timeout
         yield out.getvalue().encode()
 
 
