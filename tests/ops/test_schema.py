@@ -59,6 +59,11 @@ HOT_QUERIES = {
     .where(tuple_(Report.created_at, Report.id) < (AT, 1000)).limit(1000),
     "overview counts of 30 days": select(Report.county, Report.category, func.count())
     .where(Report.created_at >= AT).group_by(Report.county, Report.category),
+    "map counts per place and severity": select(
+        Report.county, Report.sub_county, Report.severity, func.count())
+    .group_by(Report.county, Report.sub_county, Report.severity),
+    "map located reports": select(func.count()).select_from(Report).where(
+        Report.latitude.is_not(None), Report.longitude.is_not(None)),
     "ledger rows retention must strip": select(func.count()).select_from(Message).where(
         Message.created_at < AT, or_(Message.text.is_not(None), Message.phone_hash.is_not(None))),
 }

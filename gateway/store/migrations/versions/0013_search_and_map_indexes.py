@@ -1,8 +1,11 @@
 """report search: trigram (pg_trgm) GIN indexes for the free text, on
-PostgreSQL when the extension can be had
+PostgreSQL when the extension can be had; the map: counts per place and
+severity from an index, located reports by a partial index
 
 Revision ID: 0013
 Revises: 0012
+
+The map's two indexes are plain (both databases, in ``models.py``).
 
 Free-text search is ``ILIKE '%words%'`` over the reference, the description,
 the place and the sub-county: without these indexes every search reads the
@@ -47,7 +50,13 @@ def _has_trigrams(conn) -> bool:
     return True
 
 
+LOCATED = sa.text("latitude IS NOT NULL AND longitude IS NOT NULL")
+
+
 def upgrade() -> None:
+    op.create_index('ix_reports_place_severity', 'reports', ['county', 'sub_county', 'severity'])
+    op.create_index('ix_reports_located', 'reports', ['created_at', 'id'],
+                    postgresql_where=LOCATED, sqlite_where=LOCATED)
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql' or not _has_trigrams(conn):
         return
@@ -56,7 +65,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
-        return
-    for name, _column in TRIGRAM_INDEXES:
-        op.execute(f'DROP INDEX IF EXISTS {name}')
+    if op.get_bind().dialect.name == 'postgresql':
+        for name, _column in TRIGRAM_INDEXES:
+            op.execute(f'DROP INDEX IF EXISTS {name}')
+    op.drop_index('ix_reports_located', table_name='reports')
+    op.drop_index('ix_reports_place_severity', table_name='reports')
