@@ -59,6 +59,11 @@ HOT_QUERIES = {
     .where(tuple_(Report.created_at, Report.id) < (AT, 1000)).limit(1000),
     "overview counts of 30 days": select(Report.county, Report.category, func.count())
     .where(Report.created_at >= AT).group_by(Report.county, Report.category),
+    "queue, newest unacknowledged reports": select(Report).where(
+        Report.acknowledged_at.is_(None), Report.severity == "high")
+    .order_by(Report.created_at.desc(), Report.id.desc()).limit(30),
+    "queue count of unacknowledged reports": select(func.count(Report.id)).where(
+        Report.acknowledged_at.is_(None)),
     "map counts per place and severity": select(
         Report.county, Report.sub_county, Report.severity, func.count())
     .group_by(Report.county, Report.sub_county, Report.severity),

@@ -1,11 +1,12 @@
 """report search: trigram (pg_trgm) GIN indexes for the free text, on
 PostgreSQL when the extension can be had; the map: counts per place and
-severity from an index, located reports by a partial index
+severity from an index, located reports by a partial index; the queue:
+the newest unacknowledged reports by a partial index
 
 Revision ID: 0013
 Revises: 0012
 
-The map's two indexes are plain (both databases, in ``models.py``).
+The map's and the queue's indexes are plain (both databases, in ``models.py``).
 
 Free-text search is ``ILIKE '%words%'`` over the reference, the description,
 the place and the sub-county: without these indexes every search reads the
@@ -51,12 +52,15 @@ def _has_trigrams(conn) -> bool:
 
 
 LOCATED = sa.text("latitude IS NOT NULL AND longitude IS NOT NULL")
+WAITING = sa.text("acknowledged_at IS NULL")
 
 
 def upgrade() -> None:
     op.create_index('ix_reports_place_severity', 'reports', ['county', 'sub_county', 'severity'])
     op.create_index('ix_reports_located', 'reports', ['created_at', 'id'],
                     postgresql_where=LOCATED, sqlite_where=LOCATED)
+    op.create_index('ix_reports_waiting', 'reports', ['created_at', 'id'],
+                    postgresql_where=WAITING, sqlite_where=WAITING)
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql' or not _has_trigrams(conn):
         return
@@ -68,5 +72,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         for name, _column in TRIGRAM_INDEXES:
             op.execute(f'DROP INDEX IF EXISTS {name}')
+    op.drop_index('ix_reports_waiting', table_name='reports')
     op.drop_index('ix_reports_located', table_name='reports')
     op.drop_index('ix_reports_place_severity', table_name='reports')
