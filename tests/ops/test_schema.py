@@ -104,3 +104,51 @@ def test_free_text_search_uses_the_trigram_indexes_on_postgresql(postgresql_url)
     assert "Seq Scan" not in plan, plan
     for column in ("reference", "description", "place_name", "sub_county"):
         assert f"ix_reports_{column}_trgm" in plan, plan
+
+
+PLAIN_ROLE = "mpaka_test_no_extensions"
+
+
+def test_without_the_right_to_create_pg_trgm_the_migrations_skip_its_indexes(postgresql_url):
+    """A user who may create tables but not extensions (not a superuser, not
+    the database's owner) migrates to head: no trigram index, nothing refused."""
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from gateway.store import migrate
+
+    base = make_url(postgresql_url)
+    name = f"{base.database}_no_trgm"
+    admin = create_engine(base.set(drivername="postgresql+psycopg", database="postgres"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f"DO $$ BEGIN CREATE ROLE {PLAIN_ROLE} NOLOGIN; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")):
+                pytest.skip("pg_trgm comes with every new database here (template1)")
+            conn.execute(text(f"GRANT USAGE, CREATE ON SCHEMA public TO {PLAIN_ROLE}"))
+            conn.execute(text(f"SET ROLE {PLAIN_ROLE}"))
+            config = migrate.alembic_config(url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+            conn.execute(text("RESET ROLE"))
+            assert migrate.current_revision(engine) == migrate.head_revision(url)
+            names = set(conn.scalars(text("SELECT indexname FROM pg_indexes "
+                                          "WHERE tablename = 'reports'")))
+            assert "ix_reports_created_id" in names
+            assert not {n for n in names if n.endswith("_trgm")}
+            assert conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")) is None
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {PLAIN_ROLE}"))
+        admin.dispose()
