@@ -81,3 +81,12 @@ def post_worker_init(worker):
             script_versions.preload(current_services())
     except Exception as exc:  # storage down at start: parse on the first request instead
         worker.log.warning("could not preload the dialogue script: %s", type(exc).__name__)
+
+
+def post_fork(server, worker):
+    """Let a streaming export keep its worker alive between chunks
+    (``gateway.ops.heartbeat``): a sync worker is otherwise killed after
+    ``timeout`` seconds however steadily it sends."""
+    from gateway.ops import heartbeat
+
+    heartbeat.install(worker.notify)

@@ -208,6 +208,8 @@ def export_memory(session: requests.Session, url: str, app_proc) -> dict:
     size = 0
     with session.get(url, stream=True, timeout=600) as response:
         status = response.status_code
+        # Streamed: sent as it is made (chunked), not built whole with its length.
+        streamed = "Content-Length" not in response.headers
         for chunk in response.iter_content(65536):
             if first_byte is None:
                 first_byte = time.perf_counter() - start
@@ -215,25 +217,44 @@ def export_memory(session: requests.Session, url: str, app_proc) -> dict:
     total = time.perf_counter() - start
     done.set()
     thread.join()
-    return {"status": status, "bytes": size, "first_byte_s": round(first_byte or total, 2),
+    return {"status": status, "streamed": streamed, "bytes": size, "first_byte_s": round(first_byte or total, 2),
             "seconds": round(total, 2), "rss_before_mb": round(before / 2**20),
             "rss_peak_mb": round(peak["rss"] / 2**20)}
 
 
 #: What is measured: name -> (path, needs the console session (else the API token)).
 PAGES = {
+    "console: queue": ("/console/queue", True),
     "console: report list": ("/console/reports", True),
     "console: report list, filtered": ("/console/reports?county=turkana&severity=high", True),
     "console: report list, search": ("/console/reports?q=B-23456", True),
+    "console: report list, search by reference": ("/console/reports?q={reference}", True),
+    "console: report list, free text": ("/console/reports?q=loima", True),
     "console: report detail": ("/console/reports/{reference}", True),
     "console: overview": ("/console/overview", True),
+    "console: map": ("/console/map", True),
+    "console: incidents": ("/console/incidents", True),
     "console: ledger": ("/console/admin/messages", True),
+    "console: ledger, 3 pages older": ("{ledger_older_url}", True),
     "console: ledger of a report": ("/console/admin/messages?reference={reference}", True),
     "api: reports": ("/api/v1/reports?limit=50", False),
     "api: reports, deep cursor": ("{cursor_url}", False),
+    "api: messages": ("/api/v1/messages?limit=50", False),
     "api: messages of a report": ("/api/v1/messages?report={reference}", False),
     "api: incidents": ("/api/v1/incidents", False),
 }
+
+
+def ledger_older(session: requests.Session, app_url: str, pages: int = 3) -> str:
+    """The ledger's page ``pages`` "Older" links away from the newest."""
+    url = "/console/admin/messages"
+    for _ in range(pages):
+        found = re.search(r'<a href="([^"]+)" rel="next">Older</a>',
+                          session.get(app_url + url, timeout=300).text)
+        if not found:
+            break
+        url = found.group(1).replace("&amp;", "&")
+    return url
 
 
 def measure(stack, app_proc, app_url: str, *, requests_count: int) -> dict:
@@ -252,9 +273,11 @@ def measure(stack, app_proc, app_url: str, *, requests_count: int) -> dict:
         if not body.get("next_cursor"):
             break
         cursor_url = f"/api/v1/reports?limit=100&cursor={body['next_cursor']}"
+    ledger_older_url = ledger_older(session, app_url)
     results = {}
     for name, (path, console) in PAGES.items():
-        url = app_url + path.format(reference=reference, cursor_url=cursor_url)
+        url = app_url + path.format(reference=reference, cursor_url=cursor_url,
+                                    ledger_older_url=ledger_older_url)
         results[name] = timed(session if console else api, url, requests_count=requests_count,
                               headers=None if console else headers)
     results["console: CSV export, every report"] = export_memory(

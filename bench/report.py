@@ -96,9 +96,11 @@ def markdown(r: dict) -> str:
             else:
                 rows.append((f"{name} ({label}): s to first byte / last byte, web RSS peak MB",
                              f"{m['first_byte_s']} / {m['seconds']} s, {m['rss_peak_mb']} MB "
-                             f"(before {m['rss_before_mb']}; HTTP {m['status']}, {m['bytes']:,} B)",
+                             f"(before {m['rss_before_mb']}; HTTP {m['status']}, {m['bytes']:,} B, "
+                             f"{'streamed' if m.get('streamed') else 'not streamed'})",
                              "streams, RSS < 150 MB",
-                             _ok(m["rss_peak_mb"] < TARGETS["export_rss_mb"] and m["status"] == 200)))
+                             _ok(m["rss_peak_mb"] < TARGETS["export_rss_mb"] and m["status"] == 200
+                                 and m.get("streamed", False))))
     out.append("| measure | result | target | |")
     out.append("|---|---|---|---|")
     out.extend(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)

@@ -55,6 +55,16 @@ class Report(Base):
     __table_args__ = (
         # Newest-first lists and the API's (created_at, id) cursor.
         Index("ix_reports_created_id", "created_at", "id"),
+        # The map: counts per place and severity read from the index alone,
+        # and its located reports (a few) without reading every report.
+        Index("ix_reports_place_severity", "county", "sub_county", "severity"),
+        # The queue: the newest unacknowledged reports, however many are closed.
+        Index("ix_reports_waiting", "created_at", "id",
+              postgresql_where=sql("acknowledged_at IS NULL"),
+              sqlite_where=sql("acknowledged_at IS NULL")),
+        Index("ix_reports_located", "created_at", "id",
+              postgresql_where=sql("latitude IS NOT NULL AND longitude IS NOT NULL"),
+              sqlite_where=sql("latitude IS NOT NULL AND longitude IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

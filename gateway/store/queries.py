@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.core import localtime
+from gateway.core.references import looks_like_reference
 from gateway.store.models import Alert, Incident, Report, ReportEvent, TeamMember, User
 from gateway.vocab import AlertStatus, Channel, IncidentStatus, ReportStatus, Role, Severity
 
@@ -160,7 +161,10 @@ class ReportFilters:
         if self.until:
             end, inclusive = localtime.upper_bound(self.until)
             query = query.where(Report.created_at <= end if inclusive else Report.created_at < end)
-        if self.text:
+        reference = looks_like_reference(self.text) if self.text else None
+        if reference:  # a reference typed into search: the unique index, not a scan
+            query = query.where(Report.reference == reference)
+        elif self.text:
             pattern = f"%{self.text.replace('%', '').replace('_', '')}%"
             found = [Report.reference.ilike(pattern), Report.description.ilike(pattern),
                      Report.place_name.ilike(pattern), Report.sub_county.ilike(pattern)]
@@ -236,37 +240,61 @@ _DONE = ReportStatus.closed() + ReportStatus.under_review()
 QUEUE_LIMIT = 30
 
 
-def _queue_rank(now: datetime, me: str | None):
+def _queue_groups(now: datetime, me: str | None) -> list[tuple[int, object]]:
+    """Each group's condition, in the queue's order; together they are the
+    queue, and no report is in two (a report is in its first group only)."""
     waiting = Report.acknowledged_at.is_(None)
-    mine = Report.assigned_to.in_(select(User.id).where(User.username == me)) if me else None
-    whens = [
-        (waiting & Report.id.in_(_overdue_ids(now)), OVERDUE),
-        (waiting & (Report.severity == Severity.HIGH), HIGH_UNACKNOWLEDGED),
-        (waiting, NEW),
+    overdue = Report.id.in_(_overdue_ids(now))
+    high = Report.severity == Severity.HIGH
+    groups: list[tuple[int, object]] = [
+        (OVERDUE, waiting & overdue),
+        (HIGH_UNACKNOWLEDGED, waiting & high & ~overdue),
+        (NEW, waiting & ~high & ~overdue),
     ]
-    if mine is not None:
-        whens.append((mine, ASSIGNED_TO_YOU))
-    return case(*whens, else_=None)
+    if me:
+        groups.append((ASSIGNED_TO_YOU, Report.acknowledged_at.is_not(None) & Report.assigned_to.in_(
+            select(User.id).where(User.username == me))))
+    return groups
 
 
-def queue(scope: Scope, *, now: datetime, limit: int | None = QUEUE_LIMIT) -> Select:
+def queue_rows(db: Session, scope: Scope, *, now: datetime,
+               limit: int = QUEUE_LIMIT) -> list[tuple[Report, int]]:
     """What the scope's user should act on, most urgent first: overdue, then
     unacknowledged high severity, then the other unacknowledged (new) reports,
     then the open reports assigned to them; newest first within a group.
-    Rows are ``(Report, group)``.  Closed and held reports are not in it."""
-    rank = _queue_rank(now, scope.username).label("queue_group")
-    query = (select(Report, rank).where(rank.is_not(None), Report.status.not_in(_DONE))
-             .options(selectinload(Report.assignee))
-             .order_by(rank, Report.created_at.desc(), Report.id.desc()).limit(limit))
-    return scope.reports(query)
+    Rows are ``(Report, group)``.  Closed and held reports are not in it.
+
+    One query per group, each newest first with the rows still wanted as its
+    limit, and the next group asked only if the page is not full: each reads
+    the newest reports of its group by ``ix_reports_waiting`` (unacknowledged
+    reports only), never ranks every open report."""
+    rows: list[tuple[Report, int]] = []
+    for group, condition in _queue_groups(now, scope.username):
+        wanted = limit - len(rows)
+        if wanted <= 0:
+            break
+        query = scope.reports(
+            select(Report).where(condition, Report.status.not_in(_DONE))
+            .options(selectinload(Report.assignee))
+            .order_by(Report.created_at.desc(), Report.id.desc()).limit(wanted))
+        rows.extend((report, group) for report in db.scalars(query))
+    return rows
 
 
 def queue_count(db: Session, scope: Scope, *, now: datetime) -> int:
-    """How many reports the whole queue holds (beyond the rows shown)."""
-    rank = _queue_rank(now, scope.username)
-    query = scope.reports(select(func.count(Report.id))
-                          .where(rank.is_not(None), Report.status.not_in(_DONE)))
-    return db.scalar(query) or 0
+    """How many reports the whole queue holds (beyond the rows shown): the
+    open unacknowledged ones (``ix_reports_waiting``) and the acknowledged
+    open ones assigned to the user."""
+    total = 0
+    waiting = Report.acknowledged_at.is_(None)
+    conditions = [waiting]
+    if scope.username:
+        conditions.append(Report.acknowledged_at.is_not(None) & Report.assigned_to.in_(
+            select(User.id).where(User.username == scope.username)))
+    for condition in conditions:
+        total += db.scalar(scope.reports(select(func.count(Report.id))
+                                         .where(condition, Report.status.not_in(_DONE)))) or 0
+    return total
 
 
 def queue_version(db: Session, scope: Scope, *, now: datetime) -> str:

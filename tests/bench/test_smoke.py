@@ -41,4 +41,5 @@ def test_data_growth_benchmark_seeds_and_measures_every_page(tmp_path):
     last = results["data"][-1]
     assert last["seeded"]["messages_total"] == 600 * 23
     assert {name: m["status"] for name, m in last["pages"].items()} == dict.fromkeys(last["pages"], 200)
+    assert last["pages"]["console: CSV export, every report"]["streamed"] is True
     assert "CSV export" in (tmp_path / "latest.md").read_text()

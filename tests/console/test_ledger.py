@@ -117,3 +117,96 @@ def test_filtering_by_report_reference_shows_its_messages_linked(admin_client, s
     found = entries(page)
     assert found and all(f'/console/reports/{reference}"' in e for e in found)
     assert "Unrelated" not in page
+
+
+def older_link(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="next">Older</a>', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def newer_link(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="prev">Newer</a>', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def add_alerts(svc, count: int, start: int = 0) -> None:
+    """``count`` alerts to distinct team phones: an entry each, "ALERT 00"... oldest first."""
+    with svc.db() as db:
+        for n in range(start, start + count):
+            db.add(ledger.outbound(channel="sms", provider="console", to=f"+2547110000{n:02d}",
+                                   text=f"ALERT {n:02d}", status="sent", protector=svc.protector))
+            db.flush()
+        db.commit()
+
+
+def alerts_on(page: str) -> list[str]:
+    return re.findall(r"ALERT \d\d", "".join(re.findall(r'<span class="text">[^<]*</span>', page)))
+
+
+def test_the_ledger_pages_by_older_links_showing_each_dialogue_once(admin_client, svc):
+    """60 dialogues: 25, 25 and 10 newest first through "Older" links, each once;
+    the first page has no "Newer" link, the last no "Older" one."""
+    add_alerts(svc, 60)
+    seen, url, pages = [], "/console/admin/messages", []
+    while url:
+        page = admin_client.get(url).text
+        pages.append(page)
+        seen.extend(alerts_on(page))
+        url = older_link(page)
+    assert [len(alerts_on(p)) for p in pages] == [25, 25, 10]
+    assert seen == [f"ALERT {n:02d}" for n in range(59, -1, -1)]
+    assert newer_link(pages[0]) is None and older_link(pages[-1]) is None
+    assert "before=" in older_link(pages[0]) and "page=" not in older_link(pages[0])
+
+
+def test_the_newer_link_leads_back_to_the_same_dialogues(admin_client, svc):
+    add_alerts(svc, 60)
+    first = admin_client.get("/console/admin/messages").text
+    second = admin_client.get(older_link(first)).text
+    third = admin_client.get(older_link(second)).text
+    assert alerts_on(admin_client.get(newer_link(third)).text) == alerts_on(second)
+    assert alerts_on(admin_client.get(newer_link(second)).text) == alerts_on(first)
+
+
+def test_the_ledger_pages_keep_the_filters(admin_client, svc):
+    """The "Older" link carries the filters; the next page holds only matching rows."""
+    add_alerts(svc, 30)
+    add_sms(svc, 0, "in", text="Inbound words")
+    page = admin_client.get("/console/admin/messages?direction=out").text
+    link = older_link(page)
+    assert "direction=out" in link
+    assert "Inbound words" not in admin_client.get(link).text
+
+
+def test_a_dialogue_across_a_page_edge_shows_once_and_whole(admin_client, svc):
+    """A USSD session whose screens straddle the edge of a page (another
+    dialogue between its rows) is on the page of its newest row, whole, and
+    its older row does not show again on the next page."""
+    protector = svc.protector
+
+    def session_row(text):
+        return Message(direction="in", channel="ussd", provider="africastalking",
+                       provider_message_id="ATUid_edge", sender=protector.encrypt(PHONE),
+                       recipient="*384#", phone_hash=protector.phone_hash(PHONE), text=text,
+                       status="received")
+    with svc.db() as db:
+        db.add(session_row("first input"))
+        db.flush()
+        db.add(ledger.outbound(channel="sms", provider="console", to="+254711999000",
+                               text="ALERT between", status="sent", protector=protector))
+        db.flush()
+        db.add(session_row("second input"))
+        db.commit()
+    add_alerts(svc, 24)  # with the session: the first page's 25 dialogues
+    first = admin_client.get("/console/admin/messages").text
+    session = [e for e in entries(first) if "second input" in e]
+    assert len(session) == 1 and "first input" in session[0]
+    second = admin_client.get(older_link(first)).text
+    assert "ALERT between" in second
+    assert "first input" not in second and len(entries(second)) == 1
+
+
+def test_an_unknown_reference_shows_no_messages(admin_client, svc):
+    add_alerts(svc, 3)
+    page = admin_client.get("/console/admin/messages?reference=R-ZZZZZZ").text
+    assert entries(page) == [] and "No messages." in page

@@ -253,3 +253,22 @@ def test_assign_to_me_in_one_tap(officer_client, svc):
     post(officer_client, f"/console/reports/{reference}/assign", {"user": "me"})
     page = officer_client.get(f"/console/reports/{reference}").text
     assert '<dd id="assigned-to">turkana-officer</dd>' in page and 'id="assign-me"' not in page
+
+
+def test_a_full_queue_fills_from_the_most_urgent_group_down_and_counts_every_group(
+        officer_client, svc):
+    """One overdue, two high, 29 new and one assigned to me: the 30 shown are
+    the overdue, the high ones and the 27 newest new reports, in that order;
+    the count is of all 33."""
+    now = datetime.now(UTC)
+    new = [make_report(svc, severity="low", created_at=now - timedelta(minutes=n))
+           for n in range(1, 30)]
+    high = [make_report(svc, severity="high", created_at=now - timedelta(hours=h))
+            for h in (1, 2)]
+    overdue = make_report(svc, severity="low", route=True, created_at=now - timedelta(days=2))
+    make_overdue(svc, overdue)
+    mine = make_report(svc, severity="high")
+    assign_to(svc, mine, "turkana-officer")
+    page = officer_client.get("/console/queue").text
+    assert ROW.findall(page) == [overdue, *high, *new[:27]]
+    assert '<span class="count" id="queue-count">33</span>' in page

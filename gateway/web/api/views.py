@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import g, jsonify, request, url_for
-from sqlalchemy import select, tuple_
+from sqlalchemy import false, select, tuple_
 from werkzeug.exceptions import NotFound
 
 from gateway.core.protector import Protector
@@ -517,8 +517,12 @@ def list_messages():
     if channel:
         query = query.where(Message.channel == channel)
     if reference:
-        query = query.where(Message.report_id.in_(
-            select(Report.id).where(Report.reference == normalise_reference(reference))))
+        # The report first (unique index), then its rows by ``ix_messages_report``:
+        # a subquery here let the planner walk the whole ledger backwards by id.
+        report_id = db().scalar(select(Report.id).where(
+            Report.reference == normalise_reference(reference)))
+        query = query.where(Message.report_id == report_id) if report_id is not None \
+            else query.where(false())
     if not scope().is_admin:
         # Officers see the messages about reports in their counties, nothing else.
         query = query.where(Message.report_id.in_(scope().reports(select(Report.id))))

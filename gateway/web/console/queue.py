@@ -24,7 +24,7 @@ def _etag() -> str:
 
 def _context(etag: str) -> dict:
     moment = now()
-    rows = db().execute(queries.queue(current_user.scope, now=moment)).all()
+    rows = queries.queue_rows(db(), current_user.scope, now=moment)
     total = len(rows) if len(rows) < queries.QUEUE_LIMIT \
         else queries.queue_count(db(), current_user.scope, now=moment)
     return {"rows": rows, "total": total,
