@@ -234,8 +234,8 @@ def run(svc: Services, *, queues: Sequence[str], burst: bool = False, fork: bool
             ledger_stream.drain_quietly(svc, ledger_stream.consumer_name())
 
 
-def _work(svc: Services, stop: _Stop, worker_class, *, queues: Sequence[str], burst: bool,
-          logging_level: str) -> None:
+def _work(svc: Services, stop: _Stop, worker_class: type[Watchdog], *, queues: Sequence[str],
+          burst: bool, logging_level: str) -> None:
     backoff = 1.0
     while not stop.requested:
         started = time.monotonic()

@@ -57,7 +57,8 @@ class DialogueSession:
 
     def to_dict(self) -> dict[str, object]:
         """The session as plain data (a deep copy), defaults left out."""
-        return json.loads(self.to_json())
+        data: dict[str, object] = json.loads(self.to_json())
+        return data
 
     def to_json(self) -> str:
         # Leave out defaults: sessions live in Redis for every open dialogue.

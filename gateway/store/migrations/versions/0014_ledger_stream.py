@@ -1,7 +1,7 @@
 """messages.ledger_entry: the ledger stream entry a row was written from
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 
 Rows of live dialogues reach the ledger through a Redis Stream, written in
 batches by the workers (``gateway.store.ledger_stream``).  A batch written
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
