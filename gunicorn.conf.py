@@ -23,9 +23,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "8"))
 graceful_timeout = 10
 keepalive = 5  # behind nginx / a load balancer keeping connections open
 
-# Restart workers now and then (with jitter) so a slow leak never grows.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart workers now and then so a slow leak never grows, each at its own
+# time: a restart takes its worker away for a second or two (boot, parse the
+# script), and workers sharing an even load reach the same count together.
+# With 2,000 +- 200 all four restarted within a second under the benchmark's
+# load, and every request queued behind them waited 1.5 s (BENCHMARKS.md).
+max_requests = 20000
+max_requests_jitter = 10000
 
 # Trust X-Forwarded-* from nginx on this host only (the app's ProxyFix
 # handles TRUSTED_PROXIES for the public URL).

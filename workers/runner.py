@@ -26,6 +26,7 @@ Three things RQ alone does not do:
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -169,7 +170,10 @@ class LedgerWriter(threading.Thread):
 
     def __init__(self, svc: Services) -> None:
         super().__init__(name="ledger-writer", daemon=True)
-        self.svc = svc
+        # Its own connections: with ``--fork`` every job is a child of this
+        # process, and a child must never use (or close) a parent's socket.
+        self.svc = worker_services(svc.config)
+        os.register_at_fork(after_in_child=self._forget_connections)
         self.stopping = threading.Event()
         self.consumer = ledger_stream.consumer_name()
 
@@ -188,6 +192,11 @@ class LedgerWriter(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def _forget_connections(self) -> None:
+        """In a forked job: drop the pool without closing the parent's sockets."""
+        if "engine" in self.svc.__dict__:
+            self.svc.engine.dispose(close=False)
 
 
 class _Stop:

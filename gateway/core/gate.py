@@ -41,7 +41,10 @@ if ARGV[1] == '1' then
     return {count, 0, false, false, false}
   end
 end
-if not redis.call('SET', KEYS[2], ARGV[6], 'NX', 'PX', ARGV[7]) then
+if not redis.call('SET', KEYS[2], ARGV[6], 'NX', 'PX', ARGV[7])
+    and redis.call('GET', KEYS[2]) ~= ARGV[6] then
+  -- held by another request (ours already, when the script was sent again
+  -- after a lost reply, counts as taken)
   return {count, 0, false, false, false}
 end
 local session = redis.call('GET', KEYS[3])

@@ -196,17 +196,28 @@ class Conversations:
             # Over the limit, a status check (or a USSD session, which may be a
             # "Check a report" walk) still never links the phone.
             outcome = dataclasses.replace(outcome, forget=(ledger.UNLINK, self.clock.time()))
-        if not outcome.replay:
-            self._record(msg, outcome, inline_reply, out)
+        streamed = None if outcome.replay else self._record(msg, outcome, inline_reply, out)
         metrics.inbound(out, msg.channel, "command" if command is not None else outcome)
         try:
             self.svc.gate.execute(out, entered if entered is not None and entered.locked else None)
         except RedisError:
+            if streamed is not None and (outcome.reference is not None
+                                         or outcome.forget is not None):
+                # The dialogue ended: its rows, and above all its forgetting
+                # (the earlier rows may still wait in the stream), go to SQL.
+                self._record_directly(streamed)
             if outcome.reference is None:
                 raise
             # The report is stored (or parked): the reporter must see the reference.
             log.warning("redis lost after a report was stored; session left to expire")
         return outcome
+
+    def _record_directly(self, streamed: tuple) -> None:
+        rows, forget, at, exchange = streamed
+        try:
+            ledger_stream.write_directly(self.svc, rows, forget=forget, at=at, exchange=exchange)
+        except SQLAlchemyError as exc:
+            log.warning("ledger write failed: %s", type(exc).__name__)
 
     def _enter(self, msg: InboundMessage, conversation: str, phone_hash: str, *,
                count: bool):
@@ -351,6 +362,12 @@ class Conversations:
     def _forget(turn, before: DialogueSession) -> tuple[str, float] | None:
         """What the ledger must forget of this dialogue (see ``Outcome.forget``)."""
         since = min(turn.session.started_at, before.started_at)
+        # A dialogue that began by offering the unfinished one (quick exit on
+        # "You did not finish last time"): that dialogue's rows go too.
+        for unfinished in (before.unfinished, turn.session.unfinished):
+            began = (unfinished or {}).get("started_at")
+            if isinstance(began, int | float):
+                since = min(since, began)
         if turn.lookup is not None:  # "Check a report": never linked to the phone
             return (ledger.UNLINK, since)
         if turn.report is not None:
@@ -570,7 +587,8 @@ class Conversations:
         return unfinished, language
 
     # -- ledger ------------------------------------------------------------
-    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool, out) -> None:
+    def _record(self, msg: InboundMessage, outcome: Outcome, inline_reply: bool,
+                out) -> tuple | None:
         """Ledger rows for the inbound message and an inline reply.
 
         With the reply inline (USSD, a call, TwiML) the exchange is complete:
@@ -579,7 +597,9 @@ class Conversations:
         its own row (``queue_reply``), which must follow the inbound row: both
         are written to SQL directly, and a forgetting also goes to the stream,
         after any rows of the phone still waiting there.  A database outage
-        loses these direct rows, never the dialogue."""
+        loses these direct rows, never the dialogue.  Returns what went to
+        the stream (rows, forgetting, time, exchange), for ``_handle`` to write
+        directly if the ``MULTI`` fails."""
         phone_hash = self.protector.phone_hash(msg.phone)
         forget = None
         if outcome.forget is not None:
@@ -591,22 +611,24 @@ class Conversations:
         if forget is not None:
             for row in rows:  # this exchange, whatever the clocks say
                 ledger.unlink(row, forget[0])
+        at, exchange = utcnow(), ledger_stream.exchange_id()
         if inline_reply:
-            ledger_stream.append(out, rows, forget=forget, at=utcnow())
-            return
+            ledger_stream.append(out, rows, forget=forget, at=at, exchange=exchange)
+            return rows, forget, at, exchange
         if forget is not None:
-            ledger_stream.append(out, [], forget=forget, at=utcnow())
+            ledger_stream.append(out, [], forget=forget, at=at, exchange=exchange)
         try:
             with self.svc.db() as db:
                 db.add_all(rows)
                 if forget is not None:
                     db.flush()
                     ledger.forget_dialogue(
-                        db, forget[0], phone_hash=phone_hash,
+                        db, forget[0], phone_hash=phone_hash, until=at,
                         since=datetime.fromtimestamp(forget[1], UTC), ussd_session=forget[3])
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)
+        return None
 
     def queue_reply(self, msg: InboundMessage, outcome: Outcome) -> int | None:
         """For channels that ignore the webhook's response body (AT SMS): the

@@ -64,14 +64,20 @@ UNLINK = "unlink"  # an anonymous report: numbers and hashes go, the words stay 
 ERASE = "erase"  # STOP, 99, Cancel: the reporter's words go as well
 
 
-def forget_dialogue(db, how: str, *, phone_hash: str, since, ussd_session: str | None) -> int:
+def forget_dialogue(db, how: str, *, phone_hash: str, since, ussd_session: str | None,
+                    until=None) -> int:
     """Unlink a finished dialogue's rows from the phone: every row to or from
-    it since the dialogue started (and, on USSD, every row of its session).
+    it since the dialogue started, up to ``until`` when it ended (and, on
+    USSD, every row of its session).  ``until`` matters when the forgetting is
+    applied later (from the ledger stream): rows of a later dialogue of the
+    same phone stay as they are.
     What stays: channel, provider, direction, status, time and, for an
     anonymous report, the screens and answers, so the ledger still counts what
     happened.  Rows still to be sent keep their number until the outbox has
     sent them (they carry no hash).  Returns the number of rows changed."""
     condition = and_(Message.phone_hash == phone_hash, Message.created_at >= since)
+    if until is not None:
+        condition = and_(condition, Message.created_at <= until)
     if ussd_session:
         condition = or_(condition, and_(Message.provider_message_id == ussd_session,
                                         Message.direction == "in"))

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core import keys
 from gateway.store import ledger
-from gateway.store.models import Message
+from gateway.store.models import LedgerForget, Message
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,19 @@ def forget_idle_consumers(redis, *, idle_ms: int = 3_600_000) -> int:
     return removed
 
 
+def exchange_id() -> str:
+    """An exchange's own name, made before it is sent: its rows are
+    ``<name>/<n>`` in ``messages.ledger_entry``, so an entry appended twice (a
+    ``MULTI`` re-sent after a lost reply) or written both ways still lands once."""
+    return uuid.uuid4().hex
+
+
 def encode(rows: Iterable[Message], *, forget: tuple[str, float, str, str | None] | None,
-           at: datetime) -> dict[str, str]:
-    """One stream entry: the exchange's rows (as the table keeps them) and,
-    when the dialogue is to be forgotten, (how, since, phone hash, USSD session)."""
-    entry = {"at": at.isoformat(),
+           at: datetime, exchange: str) -> dict[str, str]:
+    """One stream entry: the exchange's name and rows (as the table keeps
+    them) and, when the dialogue is to be forgotten, (how, since, phone hash,
+    USSD session); the forgetting reaches rows up to ``at``."""
+    entry = {"id": exchange, "at": at.isoformat(),
              "rows": json.dumps([{c: getattr(row, c) for c in COLUMNS} for row in rows],
                                 separators=(",", ":"))}
     if forget is not None:
@@ -86,9 +95,46 @@ def encode(rows: Iterable[Message], *, forget: tuple[str, float, str, str | None
     return entry
 
 
-def append(pipe, rows: Iterable[Message], *, forget=None, at: datetime) -> None:
+def append(pipe, rows: Iterable[Message], *, forget=None, at: datetime, exchange: str) -> None:
     """Queue the exchange's entry on ``pipe`` (the dialogue's ``MULTI``)."""
-    pipe.xadd(keys.LEDGER_STREAM, encode(rows, forget=forget, at=at))
+    pipe.xadd(keys.LEDGER_STREAM, encode(rows, forget=forget, at=at, exchange=exchange))
+
+
+def write_directly(svc, rows: list[Message], *, forget, at: datetime, exchange: str) -> None:
+    """When the ``MULTI`` failed (Redis lost as a dialogue ended): the
+    exchange's rows go to SQL directly, and a forgetting is kept in
+    ``ledger_forgets`` for the dialogue's earlier rows, which may still wait
+    in the stream and land later.  Raises the database's error."""
+    with svc.db() as db:
+        names = [f"{exchange}/{n}" for n in range(len(rows))]
+        landed = set(db.scalars(select(Message.ledger_entry)
+                                .where(Message.ledger_entry.in_(names))))
+        for name, row in zip(names, rows, strict=True):
+            if name not in landed:
+                row.ledger_entry, row.created_at, row.updated_at = name, at, at
+                db.add(row)
+        if forget is not None:
+            how, since, phone_hash, session = forget
+            db.flush()
+            ledger.forget_dialogue(db, how, phone_hash=phone_hash, until=at,
+                                   since=datetime.fromtimestamp(since, UTC), ussd_session=session)
+            db.add(LedgerForget(how=how, phone_hash=phone_hash, until=at, ussd_session=session,
+                                since=datetime.fromtimestamp(since, UTC)))
+        db.commit()
+
+
+def _apply_kept_forgets(svc) -> int:
+    """With nothing left waiting in the stream: apply the forgettings kept in
+    SQL (``write_directly``) to what has landed, then delete them."""
+    with svc.db() as db:
+        kept = db.scalars(select(LedgerForget)).all()
+        for forget in kept:
+            ledger.forget_dialogue(db, forget.how, phone_hash=forget.phone_hash,
+                                   since=forget.since, until=forget.until,
+                                   ussd_session=forget.ussd_session)
+            db.delete(forget)
+        db.commit()
+    return len(kept)
 
 
 def ensure_group(redis) -> None:
@@ -152,22 +198,23 @@ def _write(db, entries: list[tuple[str, dict]]) -> int:
         except (KeyError, ValueError, TypeError):
             log.error("unreadable ledger entry %s skipped", _text(entry_id))
             continue
-        decoded.append((_text(entry_id), rows, at, forget))
-    ids = [f"{entry_id}/{n}" for entry_id, rows, _at, _f in decoded for n in range(len(rows))]
+        decoded.append((fields.get("id") or _text(entry_id), rows, at, forget))
+    ids = [f"{name}/{n}" for name, rows, _at, _f in decoded for n in range(len(rows))]
     landed = set(db.scalars(select(Message.ledger_entry).where(Message.ledger_entry.in_(ids))))
     inserted = 0
-    for entry_id, rows, at, forget in decoded:
+    for name, rows, at, forget in decoded:
         for n, row in enumerate(rows):
-            name = f"{entry_id}/{n}"
-            if name in landed:
-                continue
+            entry = f"{name}/{n}"
+            if entry in landed:
+                continue  # written before: a batch again after a crash, an entry sent twice
+            landed.add(entry)
             values = {c: row.get(c) for c in COLUMNS}
-            db.add(Message(**values, ledger_entry=name, created_at=at, updated_at=at))
+            db.add(Message(**values, ledger_entry=entry, created_at=at, updated_at=at))
             inserted += 1
         if forget is not None:
             db.flush()
             how, since, phone_hash, session = forget
-            ledger.forget_dialogue(db, how, phone_hash=phone_hash,
+            ledger.forget_dialogue(db, how, phone_hash=phone_hash, until=at,
                                    since=datetime.fromtimestamp(since, UTC), ussd_session=session)
     return inserted
 
@@ -193,6 +240,7 @@ def drain(svc, consumer: str, *, count: int = BATCH, batches: int | None = None,
         while batches is None or done < batches:
             entries = _read(redis, consumer, count)
             if not entries:
+                _apply_kept_forgets(svc)
                 break
             with svc.db() as db:
                 total += _write(db, entries)

@@ -191,6 +191,23 @@ class Message(Base):
     )
 
 
+class LedgerForget(Base):
+    """A dialogue's forgetting that could not travel in the ledger stream
+    (Redis failed as the dialogue ended): applied by the ledger writer to
+    every row that lands, then deleted once nothing older waits in the stream
+    (``gateway.store.ledger_stream``).  Holds a keyed hash and two times, for
+    seconds: never a number or words."""
+
+    __tablename__ = "ledger_forgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    how: Mapped[str] = mapped_column(String(8))  # unlink | erase (gateway.store.ledger)
+    phone_hash: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ussd_session: Mapped[str | None] = mapped_column(String(128))
+
+
 class ScriptVersion(Base):
     """One version of a dialogue script's YAML.  Exactly one version per script is live."""
 

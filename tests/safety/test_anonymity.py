@@ -188,3 +188,14 @@ def test_a_last_reply_that_is_given_up_on_forgets_the_number(app, svc, client, r
         run_worker()
     assert [r for r in rows(svc) if r.status == "failed" and r.direction == "out"]
     assert not [r for r in rows(svc) if linked(svc, r)]
+
+
+def test_quick_exit_on_the_resume_screen_erases_the_unfinished_dialogues_rows(svc, client):
+    """99 on "You did not finish last time": the dropped session's rows,
+    its description included, lose their text and number too."""
+    walk(client, INPUTS[:6], session_id="ATUid_dropped")
+    assert post_ussd(client, "", session_id="ATUid_offer").text.startswith("CON ")
+    assert post_ussd(client, "99", session_id="ATUid_offer").text.startswith("END ")
+    inbound = [r for r in rows(svc) if r.direction == "in"]
+    assert len(inbound) == 9
+    assert not [r for r in inbound if r.text or r.phone_hash or r.sender]

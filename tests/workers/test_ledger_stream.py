@@ -6,14 +6,18 @@ rows accumulate."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from gateway.core import keys
+from gateway.core.clock import utcnow
 from gateway.core.services import Services
 from gateway.privacy import retention
-from gateway.store import ledger_stream
-from gateway.store.models import Message
+from gateway.store import ledger, ledger_stream
+from gateway.store.models import LedgerForget, Message
+from tests.gateway.test_webhooks import TWILIO_SMS
 from tests.helpers import land_ledger
 
 PHONE = "+254739495441"
@@ -181,3 +185,44 @@ def test_an_unreadable_entry_is_skipped_not_stuck(client, svc, entry):
     walk(client, INPUTS[:1])
     assert land_ledger(svc) == 4
     assert svc.redis.xlen(keys.LEDGER_STREAM) == 0
+
+
+def test_an_entry_appended_twice_lands_once(client, svc):
+    """A MULTI sent again after a lost reply appends the same exchange twice:
+    its rows land once (the exchange names them, not the stream)."""
+    walk(client, INPUTS[:1])
+    [(_, fields)] = svc.redis.xrange(keys.LEDGER_STREAM)
+    svc.redis.xadd(keys.LEDGER_STREAM, fields)
+    assert land_ledger(svc) == 4
+    assert len(ledger_rows(svc)) == 4
+
+
+def test_a_late_forgetting_leaves_a_later_dialogue_of_the_phone_linked(client, svc):
+    """An anonymous report's forgetting that lands late reaches the rows up
+    to the report, never a later dialogue of the same phone."""
+    walk(client, ANONYMOUS)
+    later = client.post("/webhooks/twilio/messages",
+                        data={**TWILIO_SMS, "From": PHONE, "Body": "REPORT"})
+    assert later.status_code == 200
+    land_ledger(svc)
+    sms = [r for r in ledger_rows(svc) if r.channel == "sms"]
+    assert sms and all(r.phone_hash == svc.protector.phone_hash(PHONE) for r in sms)
+    ussd = [r for r in ledger_rows(svc) if r.channel == "ussd"]
+    assert ussd and all(r.phone_hash is None for r in ussd)
+
+
+def test_a_forgetting_kept_in_sql_reaches_rows_that_land_after_it(client, svc):
+    """When the closing MULTI of an anonymous report failed, its forgetting
+    was kept in SQL: the dialogue's earlier rows, landing later, are
+    unlinked, and the kept forgetting is then deleted."""
+    walk(client, ANONYMOUS[:-1])
+    phone_hash = svc.protector.phone_hash(PHONE)
+    now = utcnow()
+    with svc.db() as db:  # what write_directly keeps when Redis failed at the end
+        db.add(LedgerForget(how=ledger.UNLINK, phone_hash=phone_hash, until=now,
+                            since=now - timedelta(minutes=5), ussd_session=SESSION))
+        db.commit()
+    land_ledger(svc)
+    assert ledger_rows(svc) and all(r.phone_hash is None for r in ledger_rows(svc))
+    with svc.db() as db:
+        assert db.scalars(select(LedgerForget)).all() == []
