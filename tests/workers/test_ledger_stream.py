@@ -191,7 +191,7 @@ def test_an_entry_appended_twice_lands_once(client, svc):
     """A MULTI sent again after a lost reply appends the same exchange twice:
     its rows land once (the exchange names them, not the stream)."""
     walk(client, INPUTS[:1])
-    [(_, fields)] = svc.redis.xrange(keys.LEDGER_STREAM)
+    _, fields = svc.redis.xrange(keys.LEDGER_STREAM, count=1)[0]
     svc.redis.xadd(keys.LEDGER_STREAM, fields)
     assert land_ledger(svc) == 4
     assert len(ledger_rows(svc)) == 4
