@@ -93,3 +93,26 @@ def test_rows_accumulate_while_the_database_is_cut_and_land_when_it_is_back(make
     assert system.redis.client().xlen(keys.LEDGER_STREAM) >= 6 * DIALOGUES
     system.start_db_proxy()
     _landed(system, expected)
+
+
+def test_an_anonymous_report_whose_last_screen_loses_redis_is_unlinked_all_the_same(make_system):
+    """Redis goes down as an anonymous report is completed: the closing MULTI
+    (with the forgetting) fails, the reporter still gets the reference, and
+    once Redis is back and the earlier rows land, none leads to the phone."""
+    from gateway.store.models import LedgerForget
+
+    system = make_system(app_env={"MPAKA_FAULT_SHUTDOWN_REDIS_AT_ENQUEUE": "1"})
+    system.start_app()
+    anonymous = [*INPUTS[:6], "2", "1"]  # ... "No, stay anonymous", send
+    screens = system.walk(anonymous, "ATUid_anon_lost")
+    assert screens[-1].text.startswith("END ") and "R-" in screens[-1].text
+    assert system.scalar(select(func.count()).select_from(LedgerForget)) == 1
+    system.redis.start()
+    system.start_worker()
+    wait_until(lambda: system.scalar(select(func.count()).select_from(LedgerForget)) == 0,
+               DEADLINE, what="the kept forgetting to be applied")
+    rows = system.rows(select(Message.phone_hash, Message.sender, Message.direction)
+                       .where(Message.channel == "ussd"))
+    assert len(rows) == 2 * (len(anonymous) + 1)
+    assert [r for r in rows if r.phone_hash is not None] == []
+    assert [r for r in rows if r.direction == "in" and r.sender is not None] == []
