@@ -180,7 +180,13 @@ class LedgerWriter(threading.Thread):
     def run(self) -> None:
         tidied = 0.0
         while not self.stopping.is_set():
-            written = ledger_stream.drain_quietly(self.svc, self.consumer, batches=1)
+            written = 0
+            try:  # one cheap look first: an idle writer must not cost the jobs (one GIL)
+                waiting = ledger_stream.waiting(self.svc.redis)
+            except TRANSIENT_REDIS_ERRORS:
+                waiting = False
+            if waiting:
+                written = ledger_stream.drain_quietly(self.svc, self.consumer, batches=1)
             if time.monotonic() - tidied > LEDGER_CONSUMERS_SECONDS:
                 tidied = time.monotonic()
                 try:

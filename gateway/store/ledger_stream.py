@@ -125,7 +125,9 @@ def write_directly(svc, rows: list[Message], *, forget, at: datetime, exchange: 
 
 def _apply_kept_forgets(svc) -> int:
     """With nothing left waiting in the stream: apply the forgettings kept in
-    SQL (``write_directly``) to what has landed, then delete them."""
+    SQL (``write_directly``) to what has landed, then delete them.  (The
+    writer threads write one batch at a time while entries wait; the sweep,
+    which writes until the stream is empty, applies these within its interval.)"""
     with svc.db() as db:
         kept = db.scalars(select(LedgerForget)).all()
         for forget in kept:
@@ -156,6 +158,11 @@ def backlog(redis) -> dict[str, int]:
     except ResponseError:  # no group yet: no worker has read anything
         pending = 0
     return {"waiting": waiting, "pending": pending}
+
+
+def waiting(redis) -> bool:
+    """Whether any entry waits (read or not): one ``XLEN``."""
+    return bool(redis.xlen(keys.LEDGER_STREAM))
 
 
 def oldest_age(redis, now: float) -> float:
