@@ -70,6 +70,10 @@ def report_to_alert(stack: Stack, app_url: str, *, rate: float, total: int, work
     stack.fake_reset()
     stack.start_workers(workers)
     try:
+        # The USSD runs before this one ran without workers: their ledger rows
+        # wait in the stream.  Measure once the workers have written them, as
+        # in a deployment, where workers write the stream as it fills.
+        stack.wait_for_ledger()
         result = load.run_paced(app_url, rate, total, number_offset=5_000_000)
         deadline = time.monotonic() + 60
         accepted: dict[str, float] = {}

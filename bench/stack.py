@@ -104,6 +104,16 @@ class Stack:
             time.sleep(0.1)
         conn.close()
 
+    def wait_for_ledger(self, timeout: float = 300.0) -> None:
+        """Until the workers have written the ledger stream to SQL."""
+        from gateway.core import keys
+
+        conn = self.redis.client()
+        deadline = time.monotonic() + timeout
+        while conn.xlen(keys.LEDGER_STREAM) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        conn.close()
+
     def stop_workers(self) -> None:
         for proc in list(self.workers):
             self.stop(proc)
