@@ -77,7 +77,6 @@ class Entered:
 
 class Gate:
     def __init__(self, redis):
-        self.redis = redis
         self._enter = redis.register_script(_ENTER)
         self._release = redis.register_script(_RELEASE)
 

@@ -622,9 +622,7 @@ class Conversations:
                 db.add_all(rows)
                 if forget is not None:
                     db.flush()
-                    ledger.forget_dialogue(
-                        db, forget[0], phone_hash=phone_hash, until=at,
-                        since=datetime.fromtimestamp(forget[1], UTC), ussd_session=forget[3])
+                    ledger_stream.apply_forget(db, forget, until=at)
                 db.commit()
         except SQLAlchemyError as exc:
             log.warning("ledger write failed: %s", type(exc).__name__)

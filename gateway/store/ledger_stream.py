@@ -100,6 +100,14 @@ def append(pipe, rows: Iterable[Message], *, forget=None, at: datetime, exchange
     pipe.xadd(keys.LEDGER_STREAM, encode(rows, forget=forget, at=at, exchange=exchange))
 
 
+def apply_forget(db, forget: tuple[str, float, str, str | None], *, until: datetime) -> None:
+    """A dialogue's forgetting, (how, since as epoch seconds, phone hash, USSD
+    session), applied to its rows in SQL up to ``until``."""
+    how, since, phone_hash, session = forget
+    ledger.forget_dialogue(db, how, phone_hash=phone_hash, until=until,
+                           since=datetime.fromtimestamp(since, UTC), ussd_session=session)
+
+
 def write_directly(svc, rows: list[Message], *, forget, at: datetime, exchange: str) -> None:
     """When the ``MULTI`` failed (Redis lost as a dialogue ended): the
     exchange's rows go to SQL directly, and a forgetting is kept in
@@ -116,8 +124,7 @@ def write_directly(svc, rows: list[Message], *, forget, at: datetime, exchange: 
         if forget is not None:
             how, since, phone_hash, session = forget
             db.flush()
-            ledger.forget_dialogue(db, how, phone_hash=phone_hash, until=at,
-                                   since=datetime.fromtimestamp(since, UTC), ussd_session=session)
+            apply_forget(db, forget, until=at)
             db.add(LedgerForget(how=how, phone_hash=phone_hash, until=at, ussd_session=session,
                                 since=datetime.fromtimestamp(since, UTC)))
         db.commit()
@@ -220,9 +227,7 @@ def _write(db, entries: list[tuple[str, dict]]) -> int:
             inserted += 1
         if forget is not None:
             db.flush()
-            how, since, phone_hash, session = forget
-            ledger.forget_dialogue(db, how, phone_hash=phone_hash, until=at,
-                                   since=datetime.fromtimestamp(since, UTC), ussd_session=session)
+            apply_forget(db, forget, until=at)
     return inserted
 
 
